@@ -1,0 +1,317 @@
+"""The scalar autograd engine: :class:`Value`.
+
+A ``Value`` is one float that remembers how it was computed. Every operation
+returns a new ``Value`` holding
+
+* ``data``          -- the forward result,
+* ``_children``     -- the Values it was computed from (an ordered tuple),
+* ``_local_grads``  -- d(result)/d(child) for each child, evaluated at the forward point,
+* ``_op``           -- the operation's name (for pictures and traces).
+
+Backpropagation is then the chain rule applied node by node in reverse
+topological order::
+
+    child.grad += local_grad * node.grad        # d out/d child += d node/d child * d out/d node
+
+Storing the local derivatives as numbers (the derivative table idea of HIPS
+autograd) instead of a ``_backward`` closure means a node never refers to
+itself, so a finished graph has no reference cycles and is freed the moment
+the last reference to it goes: training never waits for Python's cyclic
+garbage collector. Every op below shows its forward computation and its local
+derivative side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from numbers import Real
+
+__all__ = ["Value"]
+
+
+class Value:
+    """A scalar node in a computation graph.
+
+    Args:
+        data: a real number (``int``, ``float``, ``bool`` or a NumPy scalar); stored as a
+            Python ``float`` (float64).
+        label: an optional name shown in rendered graphs and traces.
+
+    Attributes:
+        data: the value (float).
+        grad: d(root)/d(self) after ``root.backward()`` (float, starts at 0.0).
+        label: the name given at construction ("" if none).
+
+    Raises:
+        TypeError: ``data`` is not a real number (a string, ``None``, a NumPy array, ...).
+        ValueError: ``data`` is NaN.
+    """
+
+    __slots__ = ("data", "grad", "label", "_children", "_local_grads", "_op")
+    # Let NumPy scalars defer to our reflected operators (np.float64(2) * Value(3) -> Value).
+    __array_ufunc__ = None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = _checked_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._children: tuple[Value, ...] = ()
+        self._local_grads: tuple[float, ...] = ()
+        self._op = ""
+
+    def __repr__(self) -> str:
+        name = f"label={self.label!r}, " if self.label else ""
+        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Value | float) -> Value:
+        other = _lift(other, "+")
+        # d(a+b)/da = 1,  d(a+b)/db = 1
+        return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __sub__(self, other: Value | float) -> Value:
+        other = _lift(other, "-")
+        # d(a-b)/da = 1,  d(a-b)/db = -1
+        return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
+
+    def __mul__(self, other: Value | float) -> Value:
+        other = _lift(other, "*")
+        # d(a*b)/da = b,  d(a*b)/db = a
+        return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
+
+    def __truediv__(self, other: Value | float) -> Value:
+        other = _lift(other, "/")
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2
+        return _result(a / b, (self, other), (1.0 / b, -a / (b * b)), "/")
+
+    def __pow__(self, other: Value | float) -> Value:
+        a = self.data
+        if isinstance(other, Value):
+            b = other.data
+            out = _power(a, b)
+            if a < 0.0:
+                raise ValueError(
+                    f"Value ** Value: the base must be >= 0 when the exponent is a Value "
+                    f"(d/d exponent = out * log(base)); got base {a!r}. "
+                    "Use a plain number as the exponent instead."
+                )
+            # d(a^b)/da = b a^(b-1),  d(a^b)/db = a^b log(a)   (0 when a = 0)
+            d_exponent = out * math.log(a) if a > 0.0 else 0.0
+            return _result(out, (self, other), (_dpower(a, b), d_exponent), "**")
+        b = _checked_float(other, "**")
+        # d(a^p)/da = p a^(p-1)   (p is a constant: it gets no gradient)
+        return _result(_power(a, b), (self,), (_dpower(a, b),), f"**{b:g}")
+
+    def __neg__(self) -> Value:
+        # d(-a)/da = -1
+        return _result(-self.data, (self,), (-1.0,), "neg")
+
+    # Reflected forms: the Python number is on the left (2 + v, 2 - v, ...).
+    def __radd__(self, other: float) -> Value:
+        return _lift(other, "+") + self
+
+    def __rsub__(self, other: float) -> Value:
+        return _lift(other, "-") - self
+
+    def __rmul__(self, other: float) -> Value:
+        return _lift(other, "*") * self
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _lift(other, "/") / self
+
+    def __rpow__(self, other: float) -> Value:
+        return _lift(other, "**") ** self
+
+    # ------------------------------------------------------------ unary functions
+    def exp(self) -> Value:
+        """e**x. Raises OverflowError naming the input when the result exceeds float64."""
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data!r}) overflows float64 (inputs above ~709.78)") from None
+        # d(e^x)/dx = e^x
+        return _result(e, (self,), (e,), "exp")
+
+    def log(self) -> Value:
+        """Natural logarithm. Raises ValueError for a non-positive input."""
+        x = self.data
+        if not x > 0.0:
+            raise ValueError(f"log of a non-positive number: log({x!r}); the input must be > 0")
+        # d(log x)/dx = 1/x
+        return _result(math.log(x), (self,), (1.0 / x,), "log")
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        t = math.tanh(self.data)
+        # d(tanh x)/dx = 1 - tanh(x)^2
+        return _result(t, (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e**-x), stable for any |x| (no overflow at |x| = 1000)."""
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # e^x/(1+e^x): same number, but exp never sees a large positive argument
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        # d(sigmoid x)/dx = sigmoid(x) (1 - sigmoid(x))
+        return _result(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken as 0 (as in PyTorch)."""
+        x = self.data
+        # d(relu x)/dx = 1 if x > 0 else 0
+        return _result(x if x > 0.0 else 0.0, (self,), (1.0 if x > 0.0 else 0.0,), "relu")
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x for x > 0, ``negative_slope * x`` otherwise (PyTorch's ``leaky_relu``)."""
+        x = self.data
+        slope = 1.0 if x > 0.0 else negative_slope
+        # d(leaky_relu x)/dx = 1 if x > 0 else negative_slope
+        return _result(x * slope, (self,), (slope,), "leaky_relu")
+
+    def abs(self) -> Value:
+        """|x|; its derivative at 0 is taken as 0 (sign(x), as in PyTorch)."""
+        x = self.data
+        # d|x|/dx = sign(x)
+        return _result(abs(x), (self,), (1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0),), "abs")
+
+    __abs__ = abs
+
+    # ---------------------------------------------------------------- n-ary ops
+    @staticmethod
+    def sum(values: Iterable[Value | float]) -> Value:
+        """One node for ``v1 + v2 + ... + vn`` (instead of a chain of n-1 binary nodes).
+
+        Raises:
+            ValueError: ``values`` is empty.
+        """
+        children = tuple(_lift(v, "sum") for v in values)
+        if not children:
+            raise ValueError("Value.sum of an empty sequence")
+        # d(sum)/dv_i = 1
+        return _result(sum([c.data for c in children]), children, (1.0,) * len(children), "sum")
+
+    @staticmethod
+    def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
+        """One node for ``w1*x1 + ... + wn*xn``: a neuron's weighted input.
+
+        Raises:
+            ValueError: ``ws`` and ``xs`` have different lengths, or are empty.
+        """
+        if len(ws) != len(xs):
+            raise ValueError(f"Value.dot: length mismatch, {len(ws)} weights and {len(xs)} inputs")
+        if not ws:
+            raise ValueError("Value.dot of empty sequences")
+        ws = [w if isinstance(w, Value) else _lift(w, "dot") for w in ws]
+        xs = [x if isinstance(x, Value) else _lift(x, "dot") for x in xs]
+        w_data = [w.data for w in ws]
+        x_data = [x.data for x in xs]
+        # d(sum_i w_i x_i)/dw_i = x_i,  d(...)/dx_i = w_i
+        return _result(
+            sum(map(float.__mul__, w_data, x_data)), (*ws, *xs), (*x_data, *w_data), "dot"
+        )
+
+    # --------------------------------------------------------------- backprop
+    def backward(self, gradient: float = 1.0) -> None:
+        """Backpropagate from this node: add d(self)/d(leaf) * ``gradient`` to every leaf's ``grad``.
+
+        Leaves (Values made by the user, such as parameters and inputs) *accumulate* across
+        calls, as in PyTorch; call ``zero_grad()`` between steps. Intermediate nodes get fresh
+        gradients from this call, so calling ``backward()`` twice never double counts.
+        Iterative (no recursion): graphs of any depth work.
+        """
+        order = self.topological_order()
+        for node in order:
+            if node._children:
+                node.grad = 0.0
+        self.grad += float(gradient)
+        # Reverse topological order: a node is processed only after every node that uses it,
+        # so its grad is complete when it passes gradient on to its children (chain rule).
+        for node in reversed(order):
+            g = node.grad
+            if g == 0.0:
+                continue  # nothing to pass on (e.g. behind an inactive ReLU)
+            for child, local in zip(node._children, node._local_grads):
+                child.grad += local * g
+
+    def topological_order(self) -> list[Value]:
+        """Every node this Value depends on, children before parents, ending with ``self``.
+
+        An iterative depth-first search, deterministic because children are ordered.
+        """
+        order: list[Value] = []
+        visited: set[Value] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if children_done:
+                order.append(node)
+            elif node not in visited:
+                visited.add(node)
+                stack.append((node, True))
+                for child in node._children:
+                    if child not in visited:
+                        stack.append((child, False))
+        return order
+
+
+_new = object.__new__
+
+
+def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
+    """Make an op's output node; skips the user-facing checks of ``Value.__init__`` (hot path)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._children = children
+    out._local_grads = local_grads
+    out._op = op
+    return out
+
+
+def _checked_float(x: object, op: str = "Value") -> float:
+    """``x`` as a float, or a TypeError/ValueError that names ``op`` and ``x``."""
+    if type(x) is float and x == x:
+        return x
+    if isinstance(x, Real) and not isinstance(x, Value):
+        f = float(x)
+        if f != f:
+            raise ValueError(f"{op}: got NaN; a Value must hold a number")
+        return f
+    if x is not None and type(x).__module__ == "numpy" and getattr(x, "ndim", None) is not None:
+        raise TypeError(
+            f"{op}: expected a real number, got a NumPy array of shape {x.shape}; "
+            "use micrograd_mlp.tensor.Tensor for arrays"
+        )
+    raise TypeError(f"{op}: expected a real number or Value, got {type(x).__name__} {x!r}")
+
+
+def _lift(x: Value | float, op: str) -> Value:
+    """A Python number becomes a constant leaf Value, so it shows in graphs like any input."""
+    return x if isinstance(x, Value) else Value(_checked_float(x, f"Value {op}"))
+
+
+def _power(a: float, b: float) -> float:
+    if a == 0.0 and b < 0.0:
+        raise ZeroDivisionError(f"0 ** {b!r}: zero to a negative power is a division by zero")
+    if a < 0.0 and not float(b).is_integer():
+        raise ValueError(f"{a!r} ** {b!r}: a negative base to a fractional power is not real")
+    try:
+        return a**b
+    except OverflowError:
+        raise OverflowError(f"{a!r} ** {b!r} overflows float64") from None
+
+
+def _dpower(a: float, b: float) -> float:
+    """d(a^b)/da = b a^(b-1); 0 when b = 0 (a constant), defined at a = 0 for b >= 1."""
+    if b == 0.0:
+        return 0.0
+    if a == 0.0 and b < 1.0:
+        return math.inf  # d/da a^b at a = 0 for 0 < b < 1 (e.g. sqrt) is +inf, as in PyTorch
+    return b * a ** (b - 1.0)

@@ -1,0 +1,155 @@
+"""What every network in both engines shares: :class:`Module`, activation names, initialisation.
+
+A module owns parameters (scalar ``Value``s or ``Tensor``s: anything with ``.data`` and
+``.grad``) and child modules. Its ``state_dict()`` is always a dict of NumPy float64 arrays
+named like PyTorch's (``layers.0.weight`` of shape ``(nout, nin)``), so the same network moves
+between the scalar engine, the vectorized engine and PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "Module", "check_activation", "linear_init", "make_rng"]
+
+#: Activation names accepted by ``Neuron``, ``Layer``, ``MLP`` and ``Linear``-based MLPs. Each
+#: (except ``linear``, the identity) is a method of the same name on ``Value`` and ``Tensor``.
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+
+
+def check_activation(name: str) -> str:
+    """Return ``name`` if it is a known activation; else raise ``ValueError`` listing them."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+    return name
+
+
+def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A NumPy Generator from a seed, an existing Generator (used as is) or None (fresh entropy)."""
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Initial ``weight`` (nout, nin) and ``bias`` (nout,), float64, drawn from U(-k, k), k = 1/sqrt(nin).
+
+    This is the distribution of PyTorch's ``nn.Linear`` default initialisation (Kaiming-uniform
+    with a = sqrt(5), He et al. 2015). Both engines call it, so a seed gives the same network in each.
+
+    Raises:
+        ValueError: ``nin`` or ``nout`` is not a positive integer.
+    """
+    for name, n in (("nin", nin), ("nout", nout)):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    bound = 1.0 / np.sqrt(nin)
+    weight = rng.uniform(-bound, bound, size=(nout, nin))
+    bias = rng.uniform(-bound, bound, size=nout)
+    return weight, bias
+
+
+def clear_grad(p: Any) -> None:
+    """Reset one parameter's gradient: 0.0 for a scalar ``Value``, ``None`` for a ``Tensor``."""
+    p.grad = 0.0 if isinstance(p.grad, float) else None
+
+
+class Module:
+    """Base class of every network piece, in both engines.
+
+    Subclasses override some of:
+
+    * ``_own_parameters()`` -- yield ``(name, parameter)`` pairs the module holds directly;
+    * ``_own_state()`` / ``_load_own_state(name, array)`` -- its entries of the state dict;
+    * ``named_children()`` -- by default every attribute that is a Module, or a list of
+      Modules (named ``attr.i``, as PyTorch's ``ModuleList``).
+    """
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for attr, value in vars(self).items():
+            if isinstance(value, Module):
+                yield attr, value
+            elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Module):
+                for i, child in enumerate(value):
+                    yield f"{attr}.{i}", child
+
+    def _own_parameters(self) -> Iterator[tuple[str, Any]]:
+        return iter(())
+
+    def _own_state(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def _load_own_state(self, name: str, array: np.ndarray) -> None:
+        raise KeyError(name)  # pragma: no cover - only reached for keys _own_state() named
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """Yield ``(dotted name, parameter)`` for every parameter, in a fixed order."""
+        for name, p in self._own_parameters():
+            yield prefix + name, p
+        for name, child in self.named_children():
+            yield from child.named_parameters(f"{prefix}{name}.")
+
+    def parameters(self) -> list[Any]:
+        """Every parameter (objects with ``.data`` and ``.grad``), in ``named_parameters`` order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Clear the gradient of every parameter (before the next ``backward()``)."""
+        for p in self.parameters():
+            clear_grad(p)
+
+    def _named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child._named_modules(f"{prefix}{name}.")
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter as a float64 NumPy array, keyed like PyTorch's state dict."""
+        return {
+            prefix + name: np.array(array, dtype=np.float64)
+            for prefix, module in self._named_modules()
+            for name, array in module._own_state().items()
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Copy arrays from ``state_dict`` into the parameters (all or nothing).
+
+        Every key of ``state_dict()`` must be present with the same shape, and no other key.
+
+        Raises:
+            KeyError: keys are missing or unexpected (all are listed; shapes are checked too).
+            ValueError: an entry has the wrong shape or is not finite numeric data (all listed).
+            Nothing is loaded when anything is wrong.
+        """
+        expected = self.state_dict()
+        missing = [k for k in expected if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in expected]
+        problems, arrays = [], {}
+        for key, current in expected.items():
+            if key not in state_dict:
+                continue
+            try:
+                array = np.asarray(state_dict[key], dtype=np.float64)
+            except (TypeError, ValueError):
+                problems.append(f"{key}: not numeric data ({type(state_dict[key]).__name__})")
+                continue
+            if array.shape != current.shape:
+                problems.append(f"{key}: shape {array.shape}, expected {current.shape}")
+            elif not np.all(np.isfinite(array)):
+                problems.append(f"{key}: contains NaN or infinity")
+            else:
+                arrays[key] = array
+        if missing:
+            problems.insert(0, f"missing keys: {', '.join(missing)}")
+        if unexpected:
+            problems.insert(len(missing) > 0, f"unexpected keys: {', '.join(unexpected)}")
+        if problems:
+            error = KeyError if (missing or unexpected) else ValueError
+            raise error("load_state_dict: nothing loaded; " + "; ".join(problems))
+        for prefix, module in self._named_modules():
+            for name in module._own_state():
+                module._load_own_state(name, arrays[prefix + name])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

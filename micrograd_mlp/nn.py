@@ -1,0 +1,171 @@
+"""Neural networks on scalar Values: :class:`Neuron`, :class:`Layer`, :class:`MLP`.
+
+A neuron computes ``activation(w . x + b)``; a layer is ``nout`` neurons reading the same
+inputs; an MLP is a stack of layers whose hidden layers use ``activation`` and whose last
+layer is linear (its outputs are logits or regression values; losses add what they need).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from micrograd_mlp.engine import Value
+from micrograd_mlp.module import Module, check_activation, linear_init, make_rng
+
+__all__ = ["Layer", "MLP", "Module", "Neuron"]
+
+
+def _activate(v: Value, activation: str) -> Value:
+    return v if activation == "linear" else getattr(v, activation)()
+
+
+class Neuron(Module):
+    """One unit: ``activation(sum_i w_i x_i + b)``.
+
+    Args:
+        nin: number of inputs (positive int).
+        activation: one of ``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``, ``linear``.
+        seed: int, ``numpy.random.Generator`` or None; weights ~ U(-1/sqrt(nin), 1/sqrt(nin)).
+
+    Raises:
+        ValueError: unknown activation (the known ones are listed) or ``nin < 1``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        seed: int | np.random.Generator | None = None,
+        *,
+        _init: tuple[np.ndarray, float] | None = None,
+    ) -> None:
+        self.activation = check_activation(activation)
+        if _init is None:
+            weight, bias = linear_init(nin, 1, make_rng(seed))
+            _init = (weight[0], bias[0])
+        self.weight = [Value(float(w)) for w in _init[0]]
+        self.bias = Value(float(_init[1]))
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != len(self.weight):
+            raise ValueError(f"Neuron expects {len(self.weight)} inputs, got {len(x)}")
+        return _activate(Value.dot(self.weight, x) + self.bias, self.activation)
+
+    def _own_parameters(self) -> Iterator[tuple[str, Value]]:
+        for j, w in enumerate(self.weight):
+            yield f"weight.{j}", w
+        yield "bias", self.bias
+
+    def _own_state(self) -> dict[str, np.ndarray]:
+        return {"weight": np.array([w.data for w in self.weight]), "bias": np.array(self.bias.data)}
+
+    def _load_own_state(self, name: str, array: np.ndarray) -> None:
+        if name == "weight":
+            for w, value in zip(self.weight, array.tolist()):
+                w.data = value
+        else:
+            self.bias.data = float(array)
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.weight)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons on the same ``nin`` inputs. Calling it always returns a list of ``nout`` Values.
+
+    State dict entries (as ``torch.nn.Linear``): ``weight`` (nout, nin), ``bias`` (nout,).
+
+    Raises:
+        ValueError: unknown activation, non-positive sizes, or a call with ``len(x) != nin``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        check_activation(activation)
+        weight, bias = linear_init(nin, nout, make_rng(seed))
+        self.neurons = [Neuron(nin, activation, _init=(w, b)) for w, b in zip(weight, bias)]
+        self.nin, self.nout, self.activation = nin, nout, activation
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"Layer expects {self.nin} inputs, got {len(x)}")
+        return [n(x) for n in self.neurons]
+
+    # The neurons are an implementation detail: names and state follow nn.Linear.
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        return iter(())
+
+    def _own_parameters(self) -> Iterator[tuple[str, Value]]:
+        for i, n in enumerate(self.neurons):
+            for j, w in enumerate(n.weight):
+                yield f"weight.{i}.{j}", w
+        for i, n in enumerate(self.neurons):
+            yield f"bias.{i}", n.bias
+
+    def _own_state(self) -> dict[str, np.ndarray]:
+        return {
+            "weight": np.array([[w.data for w in n.weight] for n in self.neurons]),
+            "bias": np.array([n.bias.data for n in self.neurons]),
+        }
+
+    def _load_own_state(self, name: str, array: np.ndarray) -> None:
+        for n, row in zip(self.neurons, array):
+            n._load_own_state("weight" if name == "weight" else "bias", row)
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron on scalar Values.
+
+    Args:
+        nin: number of inputs.
+        nouts: sizes of the layers, the last one being the output size (e.g. ``[16, 16, 1]``).
+        activation: activation of every hidden layer; the last layer is linear.
+        seed: int, ``numpy.random.Generator`` or None. A seed gives the same weights as the
+            vectorized ``micrograd_mlp.tensor.MLP`` with the same arguments.
+
+    Calling it on ``nin`` numbers or Values returns a list of Values, or one Value when the
+    last layer has a single output.
+
+    Raises:
+        ValueError: unknown activation, empty ``nouts``, non-positive sizes, wrong input length.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        check_activation(activation)
+        if len(nouts) == 0:
+            raise ValueError("MLP needs at least one layer size in nouts")
+        rng = make_rng(seed)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", rng)
+            for i in range(len(nouts))
+        ]
+        self.nin, self.nouts, self.activation = nin, list(nouts), activation
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
+        # Inputs become Values once, shared by every neuron of the first layer.
+        out = [v if isinstance(v, Value) else Value(v) for v in x]
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r})"
