@@ -132,7 +132,9 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp({self.data!r}) overflows float64 (inputs above ~709.78)") from None
+            raise OverflowError(
+                f"exp({self.data!r}) overflows float64 (inputs above ~709.78)"
+            ) from None
         # d(e^x)/dx = e^x
         return _result(e, (self,), (e,), "exp")
 
@@ -197,28 +199,27 @@ class Value:
         return _result(sum([c.data for c in children]), children, (1.0,) * len(children), "sum")
 
     @staticmethod
-    def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
-        """One node for ``w1*x1 + ... + wn*xn``: a neuron's weighted input.
+    def dot(
+        ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float = 0.0
+    ) -> Value:
+        """One node for ``w1*x1 + ... + wn*xn + bias``: a neuron's pre-activation.
+
+        One n-ary node instead of a chain of 2n binary ones makes graphs small and fast.
 
         Raises:
             ValueError: ``ws`` and ``xs`` have different lengths, or are empty.
         """
+        ws = [w if isinstance(w, Value) else _lift(w, "dot") for w in ws]
+        xs = [x if isinstance(x, Value) else _lift(x, "dot") for x in xs]
         if len(ws) != len(xs):
             raise ValueError(f"Value.dot: length mismatch, {len(ws)} weights and {len(xs)} inputs")
         if not ws:
             raise ValueError("Value.dot of empty sequences")
-        ws = [w if isinstance(w, Value) else _lift(w, "dot") for w in ws]
-        xs = [x if isinstance(x, Value) else _lift(x, "dot") for x in xs]
-        w_data = [w.data for w in ws]
-        x_data = [x.data for x in xs]
-        # d(sum_i w_i x_i)/dw_i = x_i,  d(...)/dx_i = w_i
-        return _result(
-            sum(map(float.__mul__, w_data, x_data)), (*ws, *xs), (*x_data, *w_data), "dot"
-        )
+        return _dot(ws, xs, _lift(bias, "dot"))
 
     # --------------------------------------------------------------- backprop
     def backward(self, gradient: float = 1.0) -> None:
-        """Backpropagate from this node: add d(self)/d(leaf) * ``gradient`` to every leaf's ``grad``.
+        """Backpropagate: add d(self)/d(leaf) * ``gradient`` to every leaf's ``grad``.
 
         Leaves (Values made by the user, such as parameters and inputs) *accumulate* across
         calls, as in PyTorch; call ``zero_grad()`` between steps. Intermediate nodes get fresh
@@ -261,6 +262,20 @@ class Value:
 
 
 _new = object.__new__
+
+
+def _dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value:
+    """``Value.dot`` without its checks, for callers whose ``ws`` and ``xs`` are equally long
+    sequences of Values already (a layer's neurons: the hot path of every MLP)."""
+    w_data = [w.data for w in ws]
+    x_data = [x.data for x in xs]
+    # d(b + sum_i w_i x_i)/dw_i = x_i,  d(...)/dx_i = w_i,  d(...)/db = 1
+    return _result(
+        sum(map(float.__mul__, w_data, x_data), bias.data),
+        (*ws, *xs, bias),
+        (*x_data, *w_data, 1.0),
+        "dot",
+    )
 
 
 def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:

@@ -33,10 +33,11 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Initial ``weight`` (nout, nin) and ``bias`` (nout,), float64, drawn from U(-k, k), k = 1/sqrt(nin).
+    """Initial ``weight`` (nout, nin) and ``bias`` (nout,), float64, from U(-k, k), k = 1/sqrt(nin).
 
     This is the distribution of PyTorch's ``nn.Linear`` default initialisation (Kaiming-uniform
-    with a = sqrt(5), He et al. 2015). Both engines call it, so a seed gives the same network in each.
+    with a = sqrt(5), He et al. 2015). Both engines call it, so a seed gives the same network in
+    each.
 
     Raises:
         ValueError: ``nin`` or ``nout`` is not a positive integer.

@@ -11,14 +11,17 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from micrograd_mlp.engine import Value
+from micrograd_mlp.engine import Value, _dot
 from micrograd_mlp.module import Module, check_activation, linear_init, make_rng
 
 __all__ = ["Layer", "MLP", "Module", "Neuron"]
 
 
-def _activate(v: Value, activation: str) -> Value:
-    return v if activation == "linear" else getattr(v, activation)()
+def _as_values(x: Sequence[Value | float], nin: int, who: str) -> list[Value]:
+    """Check the input length and turn numbers into (constant) Values, once per call."""
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    return [v if isinstance(v, Value) else Value(v) for v in x]
 
 
 class Neuron(Module):
@@ -42,6 +45,8 @@ class Neuron(Module):
         _init: tuple[np.ndarray, float] | None = None,
     ) -> None:
         self.activation = check_activation(activation)
+        # The Value method applying the activation (None for linear), looked up once.
+        self._activate = None if activation == "linear" else getattr(Value, activation)
         if _init is None:
             weight, bias = linear_init(nin, 1, make_rng(seed))
             _init = (weight[0], bias[0])
@@ -49,9 +54,12 @@ class Neuron(Module):
         self.bias = Value(float(_init[1]))
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != len(self.weight):
-            raise ValueError(f"Neuron expects {len(self.weight)} inputs, got {len(x)}")
-        return _activate(Value.dot(self.weight, x) + self.bias, self.activation)
+        return self._forward(_as_values(x, len(self.weight), "Neuron"))
+
+    def _forward(self, x: list[Value]) -> Value:
+        # One node for w . x + b (not a chain of 2n binary nodes), then the activation.
+        out = _dot(self.weight, x, self.bias)
+        return out if self._activate is None else self._activate(out)
 
     def _own_parameters(self) -> Iterator[tuple[str, Value]]:
         for j, w in enumerate(self.weight):
@@ -73,7 +81,7 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons on the same ``nin`` inputs. Calling it always returns a list of ``nout`` Values.
+    """``nout`` neurons reading the same ``nin`` inputs; a call returns a list of ``nout`` Values.
 
     State dict entries (as ``torch.nn.Linear``): ``weight`` (nout, nin), ``bias`` (nout,).
 
@@ -94,9 +102,10 @@ class Layer(Module):
         self.nin, self.nout, self.activation = nin, nout, activation
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"Layer expects {self.nin} inputs, got {len(x)}")
-        return [n(x) for n in self.neurons]
+        return self._forward(_as_values(x, self.nin, "Layer"))
+
+    def _forward(self, x: list[Value]) -> list[Value]:
+        return [n._forward(x) for n in self.neurons]
 
     # The neurons are an implementation detail: names and state follow nn.Linear.
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -159,12 +168,10 @@ class MLP(Module):
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
         # Inputs become Values once, shared by every neuron of the first layer.
-        out = [v if isinstance(v, Value) else Value(v) for v in x]
+        out = _as_values(x, self.nin, "MLP")
         for layer in self.layers:
-            out = layer(out)
+            out = layer._forward(out)
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:

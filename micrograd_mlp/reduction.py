@@ -11,5 +11,7 @@ REDUCTIONS = ("mean", "sum", "none")
 def check_reduction(reduction: str) -> str:
     """Return ``reduction`` if valid, else raise ``ValueError`` naming it and the valid choices."""
     if reduction not in REDUCTIONS:
-        raise ValueError(f"unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}")
+        raise ValueError(
+            f"unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}"
+        )
     return reduction
