@@ -314,7 +314,7 @@ def _lift(x: Value | float, op: str) -> Value:
 
 def _power(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
-        raise ZeroDivisionError(f"0 ** {b!r}: zero to a negative power is a division by zero")
+        raise ZeroDivisionError(f"{a!r} ** {b!r}: zero to a negative power is a division by zero")
     if a < 0.0 and not float(b).is_integer():
         raise ValueError(f"{a!r} ** {b!r}: a negative base to a fractional power is not real")
     try:
