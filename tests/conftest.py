@@ -6,8 +6,26 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# Hypothesis profiles: "ci" is derandomized (the same examples every run, so CI is reproducible)
+# with no deadline (shared CI machines are noisy); "dev" explores new random examples each run.
+# Choose with HYPOTHESIS_PROFILE; CI=true selects "ci".
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=50,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=50, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 def shared_data_dir() -> Path | None:
