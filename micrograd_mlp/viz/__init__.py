@@ -1,0 +1,67 @@
+"""Pictures: computation graphs (Graphviz) and training plots (matplotlib).
+
+``draw_dot``/``save_graph`` come from :mod:`~micrograd_mlp.viz.graph`; the plotting functions
+from :mod:`~micrograd_mlp.viz.plots` and :mod:`~micrograd_mlp.viz.image_plots` are loaded on
+first use, so importing this package (or ``draw_dot``) does not pay matplotlib's import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from micrograd_mlp.viz.graph import (
+    NODE_COLORS,
+    DotNotFoundError,
+    DotNotFoundWarning,
+    draw_dot,
+    save_graph,
+)
+
+if TYPE_CHECKING:
+    from micrograd_mlp.viz.image_plots import plot_confusion_matrix, plot_image_grid
+    from micrograd_mlp.viz.plots import (
+        plot_decision_boundary,
+        plot_loss_curve,
+        plot_regression_fit,
+        plot_training_history,
+        save_figure,
+    )
+
+_LAZY = {
+    "plot_confusion_matrix": "image_plots",
+    "plot_image_grid": "image_plots",
+    "plot_decision_boundary": "plots",
+    "plot_loss_curve": "plots",
+    "plot_regression_fit": "plots",
+    "plot_training_history": "plots",
+    "save_figure": "plots",
+}
+
+__all__ = [
+    "NODE_COLORS",
+    "DotNotFoundError",
+    "DotNotFoundWarning",
+    "draw_dot",
+    "plot_confusion_matrix",
+    "plot_decision_boundary",
+    "plot_image_grid",
+    "plot_loss_curve",
+    "plot_regression_fit",
+    "plot_training_history",
+    "save_figure",
+    "save_graph",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a plotting function (and matplotlib) the first time it is asked for (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

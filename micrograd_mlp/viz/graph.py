@@ -1,0 +1,286 @@
+"""Pictures of scalar computation graphs with Graphviz: :func:`draw_dot` and :func:`save_graph`.
+
+Every ``Value`` becomes a record ``{ label | data ... | grad ... }``; every operation becomes a
+small separate node (``+``, ``*``, ``tanh``, ``dot``, ...) with an edge from each operand, in
+operand order, and one edge to the Value it produced. Fill colours tell the roles apart, after
+torchviz's convention (see :data:`NODE_COLORS`).
+
+Graphs are walked without recursion (depth-first for the drawing order, breadth-first for the cap),
+and node names come from positions in that walk, never from ``id()``: the same expression gives
+the same DOT source on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import graphviz
+
+from micrograd_mlp.engine import Value
+from micrograd_mlp.viz._files import atomic_write_bytes
+
+__all__ = [
+    "NODE_COLORS",
+    "DotNotFoundError",
+    "DotNotFoundWarning",
+    "draw_dot",
+    "save_graph",
+]
+
+#: Fill colour of each kind of node (Graphviz colour names). Parameters light blue and the
+#: output green as in torchviz; leaves that are not parameters (inputs, and the constants that
+#: Python numbers in an expression become) yellow; values computed on the way white; operations
+#: light grey; the "omitted" summary of a capped graph pink.
+NODE_COLORS = {
+    "parameter": "lightblue",
+    "input": "lightgoldenrod1",
+    "intermediate": "white",
+    "output": "darkolivegreen1",
+    "op": "lightgrey",
+    "omitted": "mistyrose",
+}
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+# Characters with a meaning inside a Graphviz record label; a backslash makes them literal.
+_RECORD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\{}|<>"})
+
+
+class DotNotFoundWarning(UserWarning):
+    """The Graphviz ``dot`` program is missing: only the DOT source was written."""
+
+
+class DotNotFoundError(RuntimeError):
+    """The Graphviz ``dot`` program is missing (``save_graph(..., on_missing_dot="raise")``)."""
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",
+    rankdir: str = "LR",
+    max_nodes: int | None = 250,
+    params: Iterable[Value] | None = None,
+    *,
+    show_grad: bool = True,
+    number_format: str = ".4g",
+) -> graphviz.Digraph:
+    """The computation graph behind ``root`` as a ``graphviz.Digraph``.
+
+    Args:
+        root: the Value to draw (usually a loss or a network output); drawn in the output colour.
+        format: the Digraph's output format for ``.render()``/``.pipe()`` (``"svg"``, ``"png"``,
+            ... any of ``graphviz.FORMATS``).
+        rankdir: layout direction: ``"LR"`` (inputs left, output right), ``"RL"``, ``"TB"``,
+            ``"BT"``.
+        max_nodes: the most Value nodes to draw (a positive int), or None for no cap. When the
+            graph has more, only the ``max_nodes`` Values nearest the output are drawn (fewest
+            edges from ``root``, ties in operand order: a breadth-first search), plus one summary
+            node saying how many Values were left out, with a dashed edge into every operation
+            that lost an operand. Operation nodes do not count towards the cap.
+        params: the parameters (e.g. ``model.parameters()``, or a ``Module`` itself), drawn light
+            blue. Other leaves count as inputs/constants. With None, no node is a parameter.
+        show_grad: include each Value's ``grad`` in its record.
+        number_format: format spec for ``data`` and ``grad`` (default ``".4g"``: 4 significant
+            digits, exponent notation when needed).
+
+    Returns:
+        A ``graphviz.Digraph``; in Jupyter it displays inline as SVG (``_repr_mimebundle_``).
+        Save it with :func:`save_graph`.
+
+    Raises:
+        TypeError: ``root`` or an element of ``params`` is not a ``Value``.
+        ValueError: unknown ``format`` or ``rankdir``, or ``max_nodes`` is not a positive int.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"draw_dot: unknown format {format!r}; e.g. 'svg', 'png', 'pdf'")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_dot: unknown rankdir {rankdir!r}; expected one of {_RANKDIRS}")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
+    param_ids = _param_ids(params)
+
+    order = _operand_order(root)
+    total = len(order)
+    kept = _nearest(root, max_nodes) if max_nodes is not None and len(order) > max_nodes else None
+    if kept is not None:
+        order = [v for v in order if id(v) in kept]
+    names = {id(v): f"v{i}" for i, v in enumerate(order)}
+
+    dot = graphviz.Digraph(
+        "computation_graph",
+        format=format,
+        graph_attr={"rankdir": rankdir},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+    )
+    lost_inputs: list[str] = []  # op nodes with at least one operand left out by the cap
+    for v in order:
+        name = names[id(v)]
+        if v is root:
+            role = "output"
+        elif id(v) in param_ids:
+            role = "parameter"
+        else:
+            role = "intermediate" if v._children else "input"
+        fields = [_escape(v.label)] if v.label else []
+        fields.append(f"data {_number(v.data, number_format)}")
+        if show_grad:
+            fields.append(f"grad {_number(v.grad, number_format)}")
+        dot.node(
+            name,
+            "{ " + " | ".join(fields) + " }",
+            shape="record",
+            style="filled",
+            fillcolor=NODE_COLORS[role],
+        )
+        if v._children:
+            op = f"{name}_op"
+            dot.node(
+                op,
+                v._op.replace("\\", "\\\\"),  # not a record: only backslash is special
+                shape="ellipse",
+                style="filled",
+                fillcolor=NODE_COLORS["op"],
+                fontsize="10",
+                height="0.3",
+            )
+            for child in v._children:
+                if id(child) in names:
+                    dot.edge(names[id(child)], op)
+                elif not lost_inputs or lost_inputs[-1] != op:
+                    lost_inputs.append(op)
+            dot.edge(op, name)
+    if lost_inputs:
+        dot.node(
+            "omitted",
+            f"... {total - len(order):,} more values not shown\\n(max_nodes={max_nodes})",
+            shape="box",
+            style="filled,dashed",
+            fillcolor=NODE_COLORS["omitted"],
+        )
+        for op in lost_inputs:
+            dot.edge("omitted", op, style="dashed")
+    return dot
+
+
+def save_graph(
+    dot: graphviz.Digraph,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    on_missing_dot: Literal["warn", "raise"] = "warn",
+) -> Path:
+    """Render ``dot`` to the image file ``path`` (written atomically; parent directories made).
+
+    Args:
+        dot: a graph from :func:`draw_dot` (any ``graphviz.Graph``/``Digraph`` works).
+        path: where to write, e.g. ``"out/graph.svg"``. Without a suffix, ``.<format>`` is added.
+        format: the image format; by default the suffix of ``path``, else ``dot.format``.
+        on_missing_dot: when the Graphviz ``dot`` program is not installed, the DOT source is
+            written to ``path`` with the suffix ``.gv`` instead (render it later with
+            ``dot -Tsvg file.gv``), and then ``"warn"`` issues a :class:`DotNotFoundWarning`
+            and returns the ``.gv`` path, ``"raise"`` raises :class:`DotNotFoundError`.
+
+    Returns:
+        The path written: the image, or the ``.gv`` source when ``dot`` is missing.
+
+    Raises:
+        ValueError: unknown format or ``on_missing_dot`` value.
+        DotNotFoundError: ``dot`` is missing and ``on_missing_dot="raise"`` (the ``.gv`` is
+            written first).
+        RuntimeError: ``dot`` ran and failed (its error message is included).
+    """
+    if on_missing_dot not in ("warn", "raise"):
+        raise ValueError(f"on_missing_dot must be 'warn' or 'raise', got {on_missing_dot!r}")
+    target = Path(path)
+    if format is None:
+        format = target.suffix[1:].lower() if target.suffix else dot.format
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"save_graph: unknown format {format!r} for {target}")
+    if not target.suffix:
+        target = target.with_name(f"{target.name}.{format}")
+    try:
+        image = dot.pipe(format=format, quiet=True)
+    except graphviz.ExecutableNotFound:
+        source = atomic_write_bytes(target.with_suffix(".gv"), dot.source.encode("utf-8"))
+        message = (
+            f"graphviz 'dot' executable not found; wrote the DOT source to {source} "
+            f"instead of {target} (install Graphviz, e.g. 'apt-get install graphviz', then run "
+            f"'dot -T{format} {source} -o {target}')"
+        )
+        if on_missing_dot == "raise":
+            raise DotNotFoundError(message) from None
+        warnings.warn(message, DotNotFoundWarning, stacklevel=2)
+        return source
+    except graphviz.CalledProcessError as e:
+        stderr = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
+        raise RuntimeError(f"graphviz 'dot' failed to render {target}: {stderr}") from None
+    return atomic_write_bytes(target, image)
+
+
+def _param_ids(params: Iterable[Value] | None) -> set[int]:
+    """``id()`` of each parameter (Values compare by identity; ids avoid relying on that)."""
+    if params is None:
+        return set()
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()  # a Module
+    ids = set()
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"draw_dot: params must be Values, got a {type(p).__name__}")
+        ids.add(id(p))
+    return ids
+
+
+def _operand_order(root: Value) -> list[Value]:
+    """Every Value behind ``root``, operands before results, ``root`` last (iterative DFS).
+
+    Unlike ``Value.topological_order`` (which reaches the last operand first), this visits the
+    operands of each node left to right, so ``x1`` is listed (and drawn) before ``w1`` in
+    ``x1 * w1``: Graphviz keeps that order within a rank, and the picture reads top-down.
+    """
+    order: list[Value] = []
+    seen = {id(root)}
+    stack = [(root, iter(root._children))]
+    while stack:
+        node, operands = stack[-1]
+        for child in operands:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, iter(child._children)))
+                break
+        else:  # every operand is listed: the node may follow them
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _nearest(root: Value, limit: int) -> set[int]:
+    """``id()`` of the ``limit`` Values closest to ``root`` (breadth-first, operands in order)."""
+    kept = {id(root)}
+    queue = deque([root])
+    while queue and len(kept) < limit:
+        for child in queue.popleft()._children:
+            if id(child) not in kept:
+                kept.add(id(child))
+                queue.append(child)
+                if len(kept) == limit:
+                    break
+    return kept
+
+
+def _number(x: float, spec: str) -> str:
+    """``x`` formatted for a label; ``-0.0`` (e.g. the grad of an unused input) shown as ``0``."""
+    return format(0.0 if x == 0.0 else x, spec)
+
+
+def _escape(text: str) -> str:
+    """``text`` with record-label specials (``{ } | < >`` and backslash) made literal."""
+    return text.translate(_RECORD_SPECIALS)
