@@ -1,0 +1,247 @@
+"""Build a ``Value`` graph from a formula typed by a person, e.g. ``"tanh(x*y + 2)"``, safely.
+
+The text is parsed with Python's :mod:`ast` module and checked against a whitelist of node types
+before anything is computed: numbers, variable names, ``+ - * / **``, unary minus and plus, and
+calls of the functions in :data:`FUNCTIONS`. Nothing is ever passed to ``eval``: attribute
+access, subscripts, strings, lambdas, keyword arguments, ``__import__(...)`` and every other
+construct are refused with an :class:`ExpressionError` that lists what is allowed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping
+
+from micrograd_mlp.engine import Value
+
+__all__ = ["ALLOWED", "FUNCTIONS", "ExpressionError", "parse_assignments", "parse_expression"]
+
+#: The functions a formula may call, each on one argument, mapped to the ``Value`` method.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+}
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+"}
+# Nodes that are part of the grammar but carry no meaning of their own (operator tokens and the
+# load context of a name); they are checked through their parent node.
+_PLAIN = (ast.Expression, ast.Load, *_BINARY, *_UNARY)
+_MAX_LENGTH = 2000
+
+ALLOWED = (
+    "numbers (2, 1.5, 1e-3), variable names, + - * / ** , unary minus, parentheses, "
+    f"and the functions {', '.join(f'{f}(...)' for f in FUNCTIONS)}"
+)
+
+
+class ExpressionError(ValueError):
+    """A formula that cannot be read, uses something outside the whitelist, or cannot be
+    evaluated (an unknown or missing variable, log of a negative number, ...)."""
+
+
+def parse_expression(source: str, values: Mapping[str, float]) -> Value:
+    """The ``Value`` graph of the formula ``source``, with each variable taken from ``values``.
+
+    Each variable becomes one leaf ``Value`` labelled with its name (a name used twice is the
+    same node, so ``x*x`` has one leaf ``x`` with two uses); each number becomes a constant leaf,
+    except a number directly used as an exponent (``x**2``), which stays a plain constant of the
+    ``**`` operation, as in ``Value.__pow__``.
+
+    Args:
+        source: the formula, e.g. ``"tanh(w1*x1 + w2*x2 + b)"`` (at most 2000 characters).
+        values: a float for every variable in ``source`` and for nothing else.
+
+    Returns:
+        The root ``Value`` (its ``grad`` and its nodes' grads are all 0.0).
+
+    Raises:
+        ExpressionError: a syntax error; a construct outside the whitelist (the message names it
+            and lists what is allowed); a variable without a value, or a value for a name the
+            formula does not use (likely a typo); a value named like a function; a bool, complex
+            or non-finite number; a result the engine refuses (division by zero, log of a
+            non-positive number, overflow).
+    """
+    if not isinstance(source, str):
+        raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
+    if len(source) > _MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(source)} characters long; at most {_MAX_LENGTH} are allowed"
+        )
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ExpressionError(f"cannot parse {source!r}: {e.msg} (column {e.offset})") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
+    used = _check(tree, source)
+    leaves = _leaves(values, used, source)
+    try:
+        result = _evaluate(tree.body, leaves)
+    except (ValueError, ZeroDivisionError, OverflowError) as e:
+        raise ExpressionError(f"cannot evaluate {source!r}: {e}") from None
+    except RecursionError:
+        raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
+    if not isinstance(result, Value):  # a formula with no variable, e.g. "2" or "2**3"
+        result = Value(result)
+    return result
+
+
+def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
+    """``["x=1.5", "y=-2"]`` (the CLI's ``--values``) as ``{"x": 1.5, "y": -2.0}``.
+
+    Raises:
+        ExpressionError: an item without ``=``, a name that is not an identifier or is a
+            function name, a value that is not a finite number, or a name given twice.
+    """
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ExpressionError(f"expected NAME=NUMBER (e.g. x=1.5), got {item!r}")
+        if not name.isidentifier():
+            raise ExpressionError(f"{name!r} in {item!r} is not a valid variable name")
+        if name in values:
+            raise ExpressionError(f"the variable {name!r} is given twice")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ExpressionError(f"the value of {name!r} is not a number: {text!r}") from None
+        values[name] = number
+    return values
+
+
+def _check(tree: ast.Expression, source: str) -> set[str]:
+    """Refuse any node outside the whitelist (before anything is evaluated); the variables."""
+    variables: set[str] = set()
+    # ast.walk is iterative, so a hostile input cannot recurse deeply here.
+    for node in ast.walk(tree):
+        if isinstance(node, _PLAIN):
+            continue
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                _refuse(f"the operator {_snippet(node, source)!r}", source)
+        elif isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                _refuse(f"the operator in {_snippet(node, source)!r}", source)
+        elif isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                _refuse(f"the constant {value!r}", source)
+        elif isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in FUNCTIONS:
+                _refuse(f"the call {_snippet(node, source)!r}", source)
+            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+                raise ExpressionError(
+                    f"{name}() takes exactly one argument and no keywords; "
+                    f"got {_snippet(node, source)!r}"
+                )
+        elif isinstance(node, ast.Name):
+            if node.id not in FUNCTIONS:
+                variables.add(node.id)
+        else:
+            what = type(node).__name__
+            _refuse(f"{_DESCRIPTIONS.get(what, what)} {_snippet(node, source)!r}", source)
+    # A function name used as a value ("tanh + 1") is a Name node that is not a call's func.
+    callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in FUNCTIONS and id(node) not in callees:
+            raise ExpressionError(
+                f"{node.id!r} is a function: call it as {node.id}(...) in {source!r}"
+            )
+    return variables
+
+
+_DESCRIPTIONS = {
+    "Attribute": "attribute access",
+    "Subscript": "indexing",
+    "Lambda": "lambda",
+    "Compare": "the comparison",
+    "BoolOp": "the boolean operator",
+    "IfExp": "the conditional",
+    "NamedExpr": "the assignment",
+    "JoinedStr": "the f-string",
+    "Tuple": "the tuple",
+    "List": "the list",
+}
+
+
+def _refuse(what: str, source: str) -> None:
+    raise ExpressionError(f"not allowed in {source!r}: {what}. Allowed: {ALLOWED}")
+
+
+def _snippet(node: ast.AST, source: str) -> str:
+    return ast.get_source_segment(source.strip(), node) or type(node).__name__
+
+
+def _leaves(values: Mapping[str, float], used: set[str], source: str) -> dict[str, Value]:
+    """One labelled leaf per variable; every used variable needs a value and vice versa."""
+    missing = sorted(used - set(values))
+    if missing:
+        given = ", ".join(sorted(values)) or "none"
+        raise ExpressionError(
+            f"unknown name(s) {', '.join(missing)} in {source!r}: give a value for each "
+            f"variable (e.g. --values {missing[0]}=1.0); values given for: {given}. "
+            f"Functions: {', '.join(FUNCTIONS)}"
+        )
+    unused = sorted(set(values) - used)
+    if unused:
+        raise ExpressionError(
+            f"value(s) given for {', '.join(unused)}, which {source!r} does not use "
+            "(a typo?); drop them or use them in the expression"
+        )
+    leaves = {}
+    for name in sorted(used):
+        try:
+            number = float(values[name])
+        except (TypeError, ValueError):
+            raise ExpressionError(
+                f"the value of {name!r} is not a number: {values[name]!r}"
+            ) from None
+        if not math.isfinite(number):
+            raise ExpressionError(f"the value of {name!r} must be finite, got {number!r}")
+        leaves[name] = Value(number, label=name)
+    return leaves
+
+
+def _evaluate(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
+    """The value of an already checked node: a ``Value`` if it involves a variable, else a
+    float (numbers become constant leaves only when combined with a Value, by the engine)."""
+    if isinstance(node, ast.Constant):
+        number = float(node.value)  # an int literal too large for a float raises OverflowError
+        if not math.isfinite(number):
+            raise ValueError(f"the number {node.value!r} is not finite")
+        return number
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, leaves)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        argument = _evaluate(node.args[0], leaves)
+        if not isinstance(argument, Value):
+            argument = Value(argument)  # exp(2): a constant leaf, so the call is still a node
+        return FUNCTIONS[node.func.id](argument)
+    # A BinOp (the only node left after _check).
+    left = _evaluate(node.left, leaves)
+    right = _evaluate(node.right, leaves)
+    if not isinstance(left, Value) and not isinstance(right, Value):
+        # Two numbers: make the left one a leaf so the engine does the arithmetic (and its
+        # checks: division by zero, overflow), and the constant shows in the graph.
+        left = Value(left)
+    op = type(node.op)
+    if op is ast.Add:
+        return left + right
+    if op is ast.Sub:
+        return left - right
+    if op is ast.Mult:
+        return left * right
+    if op is ast.Div:
+        return left / right
+    return left**right
