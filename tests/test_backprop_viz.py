@@ -1,0 +1,495 @@
+"""The step-by-step backward pass: data, text trace, pictures, GIF, the formula parser, the demo.
+
+Expected numbers come from derivatives worked out by hand in each test (e.g. for
+o = tanh(w1*x1 + w2*x2 + b): d o/d n = 1 - o^2, d o/d x1 = w1 (1 - o^2)), never from running the
+code under test.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import shutil
+import warnings
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from micrograd_mlp.cli import main, run_demo
+from micrograd_mlp.demos import backprop as demo
+from micrograd_mlp.engine import Value
+from micrograd_mlp.expression import ExpressionError, parse_assignments, parse_expression
+from micrograd_mlp.viz.backprop import (
+    backward_frames,
+    backward_graphs,
+    backward_steps,
+    explain,
+)
+from micrograd_mlp.viz.graph import DotNotFoundWarning
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="the Graphviz 'dot' binary is not installed")
+
+X1, X2, W1, W2, B = 0.5, -1.5, 0.8, -0.3, 0.1
+
+
+def fmt(x: float) -> str:
+    return format(x, ".4g")
+
+
+def neuron(x1=X1, x2=X2, w1=W1, w2=W2, b=B):
+    """o = tanh(w1*x1 + w2*x2 + b), every node labelled; returns (o, dict of nodes)."""
+    v = {
+        name: Value(val, label=name)
+        for name, val in zip(("x1", "x2", "w1", "w2", "b"), (x1, x2, w1, w2, b))
+    }
+    v["w1x1"] = v["w1"] * v["x1"]
+    v["w2x2"] = v["w2"] * v["x2"]
+    v["s"] = v["w1x1"] + v["w2x2"]
+    v["n"] = v["s"] + v["b"]
+    v["o"] = v["n"].tanh()
+    for name, node in v.items():
+        node.label = name
+    return v["o"], v
+
+
+def hand_grads(x1=X1, x2=X2, w1=W1, w2=W2, b=B):
+    """d o/d node for the neuron, from the chain rule worked out on paper."""
+    o = math.tanh(w1 * x1 + w2 * x2 + b)
+    t = 1.0 - o * o  # d tanh(n)/dn
+    return {
+        "o": 1.0, "n": t, "s": t, "b": t, "w1x1": t, "w2x2": t,
+        "w1": t * x1, "x1": t * w1, "w2": t * x2, "x2": t * w2,
+    }  # fmt: skip
+
+
+# ------------------------------------------------------------------ backward_steps
+def test_steps_order_and_values_for_the_neuron():
+    o, v = neuron()
+    steps = backward_steps(o)
+    g = hand_grads()
+    names = [s.name for s in steps]
+    # o, n, s are forced (each is the only user of the next); the two products may come in
+    # either order, but must follow the engine's own processing order.
+    assert names[:3] == ["o", "n", "s"]
+    assert set(names[3:]) == {"w1x1", "w2x2"}
+    engine_order = [n.label for n in reversed(o.topological_order()) if n._children]
+    assert names == engine_order
+    assert [s.index for s in steps] == list(range(5))
+    by_name = {s.name: s for s in steps}
+    local = {  # d node/d child, by hand
+        "o": [("n", g["n"])],
+        "n": [("s", 1.0), ("b", 1.0)],
+        "s": [("w1x1", 1.0), ("w2x2", 1.0)],
+        "w1x1": [("w1", X1), ("x1", W1)],
+        "w2x2": [("w2", X2), ("x2", W2)],
+    }
+    for name, expected in local.items():
+        step = by_name[name]
+        assert step.node is v[name]
+        assert step.upstream == pytest.approx(g[name], rel=1e-12)
+        assert not step.skipped
+        assert [u.name for u in step.children] == [c for c, _ in expected]
+        for u, (child, d_local) in zip(step.children, expected):
+            assert u.child is v[child]
+            assert u.local_grad == pytest.approx(d_local, rel=1e-12)
+            assert u.product == pytest.approx(g[name] * d_local, rel=1e-12)
+            assert u.grad_after == pytest.approx(g[child], rel=1e-12)
+            assert (u.contribution, u.contributions) == (1, 1)
+
+
+def test_every_node_is_processed_after_all_its_users():
+    x = Value(1.3, label="x")
+    a = x * x
+    b = a + x
+    c = (a * b).tanh() + b.exp()
+    steps = backward_steps(c)
+    position = {id(s.node): s.index for s in steps}
+    assert steps[0].node is c
+    for s in steps:
+        for u in s.children:
+            if u.child._children:
+                assert position[id(u.child)] > s.index
+
+
+def _x_y():
+    return Value(1.5, label="x"), Value(-2.0, label="y")
+
+
+def _shared_sum():
+    x, _ = _x_y()
+    b = x + x  # a non-leaf node used twice
+    return b * b
+
+
+def _sqrt_at_zero():
+    z, y = Value(0.0, label="z"), Value(-2.0, label="y")
+    return (z**0.5) * 0.0 + y  # local derivative inf behind an upstream gradient of 0
+
+
+# Builders (fresh leaves for each test): reuse, a shared non-leaf node, n-ary ops, a dead ReLU.
+GRAPHS = {
+    "neuron": lambda: neuron()[0],
+    "x*x+x": lambda: (lambda x, y: x * x + x)(*_x_y()),
+    "b*b, b=x+x": _shared_sum,
+    "dot+sum": lambda: (
+        lambda x, y: Value.dot([x, y], [y, x], 0.5).sigmoid() + Value.sum([x, y, x * y])
+    )(*_x_y()),  # fmt: skip
+    "dead relu": lambda: (lambda x, y: (x * y).relu() * 3.0 + x)(*_x_y()),
+    "sqrt at 0": _sqrt_at_zero,
+}
+
+
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS.keys())
+def test_steps_agree_exactly_with_backward(build):
+    root = build()
+    steps = backward_steps(root)
+    final = {id(u.child): u.grad_after for s in steps for u in s.children}
+    root.backward()
+    nodes = root.topological_order()
+    assert len(final) == len(nodes) - 1  # every node but the root receives a gradient
+    for node in nodes:
+        if node is not root:
+            assert final[id(node)] == node.grad  # same order, same arithmetic: exact
+
+
+def test_a_zero_upstream_gradient_is_marked_skipped_and_passes_nothing():
+    z, y = Value(0.0, label="z"), Value(2.0, label="y")
+    r = z**0.5
+    root = r * 0.0 + y
+    step = next(s for s in backward_steps(root) if s.node is r)
+    assert step.upstream == 0.0 and step.skipped
+    (u,) = step.children
+    assert u.local_grad == math.inf  # d sqrt(z)/dz at z = 0
+    assert u.product == 0.0 and u.grad_after == 0.0  # not nan: backward() skips such nodes
+
+
+def test_reused_child_accumulates_contributions():
+    x = Value(3.0, label="x")
+    out = x * x + x  # d/dx = 2x + 1, reached through three uses
+    updates = [u for s in backward_steps(out) for u in s.children if u.child is x]
+    assert [(u.contribution, u.contributions) for u in updates] == [(1, 3), (2, 3), (3, 3)]
+    assert updates[-1].grad_after == pytest.approx(2 * 3.0 + 1)
+
+
+def test_steps_and_pictures_leave_grads_alone():
+    o, v = neuron()
+    v["x1"].grad, v["n"].grad = 7.0, -2.0
+    backward_steps(o)
+    explain(o)
+    backward_graphs(o)
+    assert (v["x1"].grad, v["n"].grad, o.grad) == (7.0, -2.0, 0.0)
+
+
+def test_generated_names_are_stable_and_never_clash():
+    x, y = Value(1.0, label="x"), Value(2.0, label="x")  # a label used twice
+    v1 = Value(3.0, label="v1")  # a label that looks like a generated name
+    out = (x * y + v1) * 2.0
+    names = {u.child: u.name for s in backward_steps(out) for u in s.children}
+    assert names[x] == "x" and names[y] == "x#2" and names[v1] == "v1"
+    assert backward_steps(out)[0].name == "out"
+    assert len(set(names.values())) == len(names)
+    generated = sorted(n for n in names.values() if re.fullmatch(r"v\d+", n) and n != "v1")
+    assert generated == ["v2", "v3", "v4"]  # x*y, +, the constant 2 (operand order)
+    again = {u.child: u.name for s in backward_steps(out) for u in s.children}
+    assert again == names
+
+
+def test_a_leaf_root_has_no_steps_and_bad_roots_are_refused():
+    assert backward_steps(Value(1.0)) == []
+    (line,) = explain(Value(1.0, label="a")).splitlines()
+    assert line.startswith("d a/d a = 1  (the seed")
+    with pytest.raises(TypeError, match="must be a Value, got float"):
+        backward_steps(1.0)
+    with pytest.raises(ValueError, match="leaf"):
+        backward_graphs(Value(1.0))
+
+
+@given(
+    st.lists(
+        st.floats(-3, 3, allow_nan=False, allow_subnormal=False).filter(lambda f: f != 0.0),
+        min_size=5,
+        max_size=5,
+    )
+)
+def test_neuron_steps_match_hand_derivatives_for_any_values(vals):
+    o, _ = neuron(*vals)
+    g = hand_grads(*vals)
+    final = {u.name: u.grad_after for s in backward_steps(o) for u in s.children}
+    for name, expected in g.items():
+        if name != "o":
+            assert final[name] == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+# ------------------------------------------------------------------------- explain
+def test_explain_one_line_per_chain_rule_application():
+    o, _ = neuron()
+    g = hand_grads()
+    out = io.StringIO()
+    text = explain(o, file=out)
+    assert out.getvalue() == text
+    lines = text.splitlines()
+    assert len(lines) == 1 + 9  # the seed + one per (node, child) pair: 1 + 2 + 2 + 2 + 2
+    assert lines[0].startswith("d o/d o = 1")
+    t = g["n"]
+    assert lines[1] == f"d o/d n = d o/d o * d o/d n = 1 * {fmt(t)} = {fmt(t)}"
+    assert f"d o/d b = d o/d n * d n/d b = {fmt(t)} * 1 = {fmt(t)}" in lines
+    assert f"d o/d x1 = d o/d w1x1 * d w1x1/d x1 = {fmt(t)} * {fmt(W1)} = {fmt(t * W1)}" in lines
+    assert f"d o/d w2 = d o/d w2x2 * d w2x2/d w2 = {fmt(t)} * {fmt(X2)} = {fmt(t * X2)}" in lines
+
+
+def test_explain_shows_accumulation_and_skips():
+    x = Value(3.0, label="x")
+    lines = explain(x * x + x).splitlines()
+    # d/dx (x*x + x) = 1 (from +) + x + x (the two uses in x*x) = 1 + 3 + 3
+    assert lines[-1] == (
+        "d out/d x += d out/d v1 * d v1/d x = 1 * 3 = 3  (use 3 of 3; d out/d x so far: 7)"
+    )
+    assert sum("d out/d x +=" in line for line in lines) == 3
+    z = Value(-1.0, label="z")
+    a = z * 2.0
+    a.label = "a"
+    r = a.relu()  # inactive: d out/d a = 0, so backward() skips a
+    r.label = "r"
+    lines = explain(r * 5.0).splitlines()
+    assert "d out/d a = d out/d r * d r/d a = 5 * 0 = 0" in lines
+    skipped = "d out/d z = d out/d a * d a/d z = 0 * 2 = 0  (d out/d a is 0: backward() passes"
+    assert any(line.startswith(skipped) for line in lines)
+
+
+# ---------------------------------------------------------------------- pictures
+def _records(dot) -> dict[str, str]:
+    """Record label text of each node of a Digraph, keyed by the first field (the name)."""
+    found = re.findall(r'label="\{ ([^|]+?) \| (.*?) \}"(.*?)\]', dot.source)
+    return {name: fields + attrs for name, fields, attrs in found}
+
+
+def test_one_graph_per_step_with_the_current_node_highlighted():
+    o, _ = neuron()
+    steps = backward_steps(o)
+    graphs = backward_graphs(o)
+    assert len(graphs) == len(steps) == 5
+    for step, dot in zip(steps, graphs):
+        records = _records(dot)
+        highlighted = [name for name, rest in records.items() if "fillcolor=orange" in rest]
+        assert highlighted == [step.name]
+        assert f"grad {fmt(step.upstream)} (upstream)" in records[step.name]
+        assert hasattr(dot, "_repr_mimebundle_") or hasattr(dot, "_repr_image_svg_xml")
+
+
+def test_grads_fill_in_step_by_step():
+    o, _ = neuron()
+    g = hand_grads()
+    graphs = backward_graphs(o)
+    first, last = _records(graphs[0]), _records(graphs[-1])
+    assert f"grad {fmt(g['n'])}" in first["n"]  # the root's step filled in d o/d n
+    for name in ("x1", "x2", "w1", "w2", "b", "s"):
+        assert "grad ?" in first[name]
+        assert f"grad {fmt(g[name])}" in last[name]
+    # Step 1 (n = s + b) sends upstream x local = product along both of its operand edges.
+    products = re.findall(r'label="local ([^\\]+)\\n([^"]+)" color=red', graphs[1].source)
+    t = fmt(g["n"])
+    assert products == [("1", f"{t} × 1 = {t}")] * 2
+    # Not flowed yet: the operand edges of s (2) and of the two products (2 + 2).
+    assert graphs[1].source.count("? × ") == 6
+
+
+def test_a_partial_grad_says_so_far():
+    x = Value(3.0, label="x")
+    sq = x * x
+    sq.label = "sq"
+    out = sq + x
+    graphs = backward_graphs(out)
+    assert "grad 1 (so far)" in _records(graphs[0])["x"]  # 1 of 3 uses: d out/d x = 1 so far
+    assert "grad 7" in _records(graphs[-1])["x"]  # 2x + 1 with x = 3, all uses in
+    assert "so far" not in _records(graphs[-1])["x"]
+
+
+def test_graph_options_are_checked():
+    o, v = neuron()
+    with pytest.raises(ValueError, match="rankdir"):
+        backward_graphs(o, rankdir="XY")
+    with pytest.raises(ValueError, match="format"):
+        backward_graphs(o, format="bmpx")
+    with pytest.raises(TypeError, match="params must be Values"):
+        backward_graphs(o, params=[1.0])
+    dot = backward_graphs(o, params=[v["w1"]], rankdir="TB")[0]
+    assert "fillcolor=lightblue" in _records(dot)["w1"]
+    assert "rankdir=TB" in dot.source
+
+
+@needs_dot
+@pytest.mark.parametrize("fmt_", ["png", "svg"])
+def test_frames_and_gif_are_written(tmp_path, fmt_):
+    from PIL import Image
+
+    o, _ = neuron()
+    result = backward_frames(o, tmp_path / "frames", format=fmt_, duration_ms=100)
+    assert result.rendered
+    assert [p.name for p in result.frames] == [f"frame_{k:03d}.{fmt_}" for k in range(5)]
+    for path in result.frames:
+        head = path.read_bytes()[:200]
+        assert head.startswith(b"\x89PNG") if fmt_ == "png" else b"<svg" in path.read_bytes()
+    with Image.open(result.gif) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 5
+        assert gif.info.get("loop") == 0
+
+
+@needs_dot
+def test_stale_frames_of_an_earlier_run_are_removed(tmp_path):
+    o, _ = neuron()
+    backward_frames(o, tmp_path, gif=False)
+    x = Value(2.0, label="x")
+    result = backward_frames(x * 3.0, tmp_path, gif=False)
+    assert result.gif is None
+    assert sorted(p.name for p in tmp_path.glob("frame_*")) == ["frame_000.png"]
+
+
+def test_without_dot_sources_are_written_and_the_gif_skipped(tmp_path, monkeypatch):
+    empty = tmp_path / "empty_path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # graphviz looks 'dot' up on PATH at each call
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "backward.gif").write_bytes(b"old")
+    o, _ = neuron()
+    with pytest.warns(DotNotFoundWarning, match="dot.*not found.*5 DOT sources"):
+        result = backward_frames(o, tmp_path / "out")
+    assert not result.rendered and result.gif is None
+    assert [p.name for p in result.frames] == [f"frame_{k:03d}.gv" for k in range(5)]
+    assert "digraph backward_step_0" in result.frames[0].read_text()
+    assert not (tmp_path / "out" / "backward.gif").exists()  # stale: would not match the frames
+
+
+def test_frame_arguments_are_checked(tmp_path):
+    o, _ = neuron()
+    with pytest.raises(ValueError, match="'png' or 'svg'"):
+        backward_frames(o, tmp_path, format="pdf")
+    with pytest.raises(ValueError, match="5 backward steps, more than max_frames=4"):
+        backward_frames(o, tmp_path, max_frames=4)
+    with pytest.raises(ValueError, match="duration_ms must be a positive int"):
+        backward_frames(o, tmp_path, duration_ms=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------ parser
+def test_parser_accepts_the_whitelist():
+    x, y = 0.7, 1.9
+    src = "exp(x) + log(y) - tanh(x) * sigmoid(y) / relu(x) ** 2 + -x + +y - 2.5e-1 * (x - 3)"
+    root = parse_expression(src, {"x": x, "y": y})
+    sig = 1 / (1 + math.exp(-y))
+    expected = math.exp(x) + math.log(y) - math.tanh(x) * sig / x**2 + -x + y - 0.25 * (x - 3)
+    assert root.data == pytest.approx(expected, rel=1e-12)
+
+
+def test_parser_makes_one_leaf_per_variable_and_keeps_constant_exponents():
+    root = parse_expression("x * x", {"x": 3.0})
+    a, b = root._children
+    assert a is b and a.label == "x"
+    sq = parse_expression("x ** 2", {"x": 3.0})
+    assert sq._op == "**2" and len(sq._children) == 1
+    assert parse_expression("2 ** 3", {}).data == 8.0
+    root = parse_expression("tanh(x*y + 2)", parse_assignments(["x=1.5", "y=-2"]))
+    root.backward()
+    t = 1 - math.tanh(1.5 * -2 + 2) ** 2
+    x, y = sorted((n for n in root.topological_order() if n.label), key=lambda n: n.label)
+    assert (x.grad, y.grad) == (pytest.approx(t * -2), pytest.approx(t * 1.5))
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("__import__('os')", "not allowed.*the call"),
+        ("__import__('os').system('true')", "not allowed"),
+        ("x.real", "attribute access"),
+        ("(1).__class__", "attribute access"),
+        ("x[0]", "indexing"),
+        ("lambda: 1", "lambda"),
+        ("'abc'", "constant"),
+        ("True + x", "constant True"),
+        ("x if x else 1", "conditional"),
+        ("x < 1", "comparison"),
+        ("x // 2", "operator"),
+        ("sin(x)", "the call 'sin\\(x\\)'"),
+        ("tanh(x, x)", "exactly one argument"),
+        ("tanh(x=1)", "exactly one argument"),
+        ("tanh + x", "is a function"),
+        ("x +", "cannot parse"),
+        ("log(x - 1)", "cannot evaluate.*log of a non-positive"),
+        ("x / (x - 1)", "cannot evaluate.*division by zero"),
+        ("x * " + "(" * 300 + "x" + ")" * 300, "cannot parse|nested"),
+    ],
+)
+def test_parser_refuses(source, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse_expression(source, {"x": 1.0})
+
+
+def test_parser_names_unknown_and_unused_variables():
+    with pytest.raises(ExpressionError, match=r"unknown name\(s\) z .*values given for: x.*tanh"):
+        parse_expression("x + z", {"x": 1.0})
+    with pytest.raises(ExpressionError, match="does not use"):
+        parse_expression("x", {"x": 1.0, "y": 2.0})
+    with pytest.raises(ExpressionError, match="must be finite"):
+        parse_expression("x", {"x": math.inf})
+
+
+def test_refusal_happens_before_any_evaluation():
+    # log(0) would fail on evaluation; the forbidden call is reported first.
+    with pytest.raises(ExpressionError, match="not allowed.*__import__"):
+        parse_expression("log(x - 1) + __import__('os')", {"x": 1.0})
+
+
+@pytest.mark.parametrize(
+    "items, message",
+    [(["x"], "NAME=NUMBER"), (["1x=2"], "not a valid variable name"),
+     (["x=a"], "not a number"), (["x=1", "x=2"], "given twice")],
+)  # fmt: skip
+def test_parse_assignments_refuses(items, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse_assignments(items)
+
+
+# -------------------------------------------------------------------------- demo
+def _quiet_demo(argv):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DotNotFoundWarning)  # .gv frames when dot is missing
+        return run_demo(demo, argv)
+
+
+def test_demo_default_neuron(tmp_path, capsys):
+    result = _quiet_demo(["--out", str(tmp_path)])
+    # Its values make n = atanh(1/sqrt 2), so d o/d n = 1 - 1/2 and d o/d x1 = w1 / 2.
+    assert result["grads"]["x1"] == pytest.approx(-3.0 * 0.5)
+    assert result["grads"]["w1"] == pytest.approx(2.0 * 0.5)
+    assert result["grads"]["w2"] == 0.0  # x2 = 0
+    assert result["backward_agrees"] is True
+    assert result["steps"] == len(result["frames"]) == 5
+    assert (tmp_path / "trace.txt").read_text() == result["trace"]
+    assert "d o/d x1 = d o/d w1x1 * d w1x1/d x1 = 0.5 * -3 = -1.5" in capsys.readouterr().out
+    if HAVE_DOT:
+        assert result["gif"] == tmp_path / "backward.gif" and result["gif"].exists()
+
+
+def test_demo_expression_through_the_cli(tmp_path, capsys):
+    argv = ["backprop", "tanh(x*y + 2)", "--values", "x=1.5", "y=-2", "--out", str(tmp_path)]
+    argv += ["--format", "svg", "--no-gif"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DotNotFoundWarning)
+        assert main(argv) == 0
+    t = 1 - math.tanh(1.5 * -2 + 2) ** 2
+    out = capsys.readouterr().out
+    assert f"d out/d x = d out/d v1 * d v1/d x = {fmt(t)} * -2 = {fmt(-2 * t)}" in out
+    assert not (tmp_path / "backward.gif").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [(["__import__('os')"], "not allowed"), (["x + q", "--values", "x=1"], "unknown name"),
+     (["--values", "x=1"], "needs an expression")],
+)  # fmt: skip
+def test_demo_reports_bad_input_clearly(tmp_path, argv, message):
+    with pytest.raises(SystemExit, match=message):
+        run_demo(demo, [*argv, "--out", str(tmp_path)])
