@@ -1,0 +1,142 @@
+"""Neural networks on Tensors: :class:`Linear` and :class:`MLP`.
+
+The vectorized twins of :mod:`micrograd_mlp.nn`: a ``Linear`` layer holds the weights of all
+the scalar ``Layer``'s neurons as one ``(nout, nin)`` matrix and computes every neuron for every
+sample of a batch in one matrix product. Same constructor arguments, same state-dict keys and,
+for the same seed, the same initial weights as the scalar classes (both draw them with
+``linear_init`` in the same order), so a network moves between the engines unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from micrograd_mlp.module import Module, check_activation, linear_init, make_rng
+from micrograd_mlp.tensor.engine import Tensor
+from micrograd_mlp.tensor.fused import linear
+
+__all__ = ["MLP", "Linear"]
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``, PyTorch's ``nn.Linear``.
+
+    Args:
+        nin: input features. nout: output features (positive ints).
+        seed: int, ``numpy.random.Generator`` or None; weights and bias ~ U(-1/sqrt(nin),
+            1/sqrt(nin)) (PyTorch's default initialisation), drawn by ``linear_init``.
+        dtype: ``np.float32`` (default) or ``np.float64``.
+
+    Attributes:
+        weight: Tensor ``(nout, nin)``. bias: Tensor ``(nout,)``. Both ``requires_grad``.
+
+    Calling it on ``(N, nin)`` (or ``(..., nin)``) returns ``(N, nout)``; on ``(nin,)``,
+    ``(nout,)``. Arrays and lists are converted to the layer's dtype.
+
+    Raises:
+        ValueError: non-positive sizes, or an input whose last dimension is not ``nin`` (both
+            shapes are named).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        seed: int | np.random.Generator | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        weight, bias = linear_init(nin, nout, make_rng(seed))
+        self.weight = Tensor(weight, requires_grad=True, dtype=dtype, label="weight")
+        self.bias = Tensor(bias, requires_grad=True, dtype=dtype, label="bias")
+        self.nin, self.nout = nin, nout
+
+    def __call__(self, x: Tensor | Any) -> Tensor:
+        x = _as_input(x, self.weight.dtype)
+        if x.ndim == 0 or x.shape[-1] != self.nin:
+            raise ValueError(
+                f"Linear({self.nin}, {self.nout}) expects inputs of shape (N, {self.nin}) or "
+                f"({self.nin},), got shape {x.shape}"
+            )
+        return linear(x, self.weight, self.bias)
+
+    def _own_parameters(self) -> Iterator[tuple[str, Tensor]]:
+        yield "weight", self.weight
+        yield "bias", self.bias
+
+    def _own_state(self) -> dict[str, np.ndarray]:
+        return {"weight": self.weight.data, "bias": self.bias.data}
+
+    def _load_own_state(self, name: str, array: np.ndarray) -> None:
+        # Copy into the existing array: optimizers keep referring to the same parameters.
+        getattr(self, name).data[...] = array
+
+    def __repr__(self) -> str:
+        return f"Linear({self.nin}, {self.nout}, dtype={np.dtype(self.weight.dtype).name})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron on Tensors: ``Linear`` layers, ``activation`` between them.
+
+    Args:
+        nin: number of inputs.
+        nouts: sizes of the layers, the last one being the output size (e.g. ``[256, 128, 10]``).
+        activation: ``relu``, ``leaky_relu``, ``tanh``, ``sigmoid`` or ``linear``, applied after
+            every layer but the last (the last layer is linear: logits or regression outputs).
+        seed: int, ``numpy.random.Generator`` or None. A seed gives the same weights as the
+            scalar ``micrograd_mlp.nn.MLP`` with the same arguments (rounded to float32 when
+            ``dtype`` is float32).
+        dtype: ``np.float32`` (default, fast) or ``np.float64``.
+
+    Calling it on ``(N, nin)`` returns ``(N, nouts[-1])``; on ``(nin,)``, ``(nouts[-1],)``.
+    (Unlike the scalar MLP, one output stays an array of shape ``(N, 1)``.) Inputs are
+    converted to ``dtype``. State dict keys: ``layers.{i}.weight`` and ``layers.{i}.bias``.
+
+    Raises:
+        ValueError: unknown activation, empty ``nouts``, non-positive sizes, wrong input width.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | np.random.Generator | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        check_activation(activation)
+        if len(nouts) == 0:
+            raise ValueError("MLP needs at least one layer size in nouts")
+        rng = make_rng(seed)
+        sizes = [nin, *nouts]
+        self.layers = [Linear(sizes[i], sizes[i + 1], rng, dtype) for i in range(len(nouts))]
+        self.nin, self.nouts, self.activation = nin, list(nouts), activation
+        self.dtype = self.layers[0].weight.dtype
+
+    def __call__(self, x: Tensor | Any) -> Tensor:
+        x = _as_input(x, self.dtype)
+        if x.ndim == 0 or x.shape[-1] != self.nin:
+            raise ValueError(
+                f"MLP expects inputs of shape (N, {self.nin}) or ({self.nin},), got shape {x.shape}"
+            )
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            x = linear(x, layer.weight, layer.bias)
+            if i < last and self.activation != "linear":
+                x = getattr(x, self.activation)()
+        return x
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"dtype={np.dtype(self.dtype).name})"
+        )
+
+
+def _as_input(x: Tensor | Any, dtype: np.dtype) -> Tensor:
+    """``x`` as a Tensor of the model's dtype (arrays converted; Tensors cast in the graph)."""
+    if isinstance(x, Tensor):
+        return x.astype(dtype)
+    return Tensor(x, dtype=dtype)
