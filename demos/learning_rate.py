@@ -1,0 +1,11 @@
+"""Too small, good and too large learning rates; SGD vs momentum vs Adam:
+``python demos/learning_rate.py [--out DIR]``. The work is done by
+``micrograd_mlp.demos.learning_rate``."""
+
+import sys
+
+from micrograd_mlp.cli import run_demo
+from micrograd_mlp.demos import learning_rate
+
+if __name__ == "__main__":
+    run_demo(learning_rate, sys.argv[1:])
