@@ -1,11 +1,12 @@
 """Per-step cost of the vectorized engine on an MNIST-shaped MLP, against its matmuls alone.
 
 Times one forward + backward pass (``MLP(784, [256, 128, 10])``, ReLU, fused cross-entropy,
-batch 128, float32) on random data, and compares it with
+batch 128, float32) on random data, alone and followed by an optimizer step (the shared
+``micrograd_mlp.optim`` SGD with momentum and Adam), and compares it with
 
 * the bare NumPy matrix products that step needs (3 forward, 3 weight gradients, 2 input
   gradients: the input batch needs none), i.e. the floor for any NumPy engine;
-* the same model, batch and initial weights in PyTorch (forward + backward), when installed.
+* the same model, batch, initial weights and optimizers in PyTorch, when installed.
 
 Prints medians over many repetitions. Run with ``OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2`` (the
 project's reference machines have 2 cores)::
@@ -20,6 +21,7 @@ import time
 
 import numpy as np
 
+from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.tensor import MLP, no_grad
 from micrograd_mlp.tensor.functional import cross_entropy
 
@@ -53,6 +55,16 @@ def main() -> None:
         model.zero_grad()
         cross_entropy(model(x), y).backward()
 
+    sgd = SGD(params, lr=0.05, momentum=0.9)
+    adam = Adam(params, lr=1e-3)
+
+    def step_with(optimizer):
+        def run() -> None:
+            step()
+            optimizer.step()
+
+        return run
+
     def forward_only() -> None:
         with no_grad():
             model(x)
@@ -72,6 +84,8 @@ def main() -> None:
         "engine forward+backward": median_seconds(step, args.repeats),
         "engine forward (no_grad)": median_seconds(forward_only, args.repeats),
         "NumPy matmuls of a step": median_seconds(matmuls, args.repeats),
+        "engine step + SGD(momentum)": median_seconds(step_with(sgd), args.repeats),
+        "engine step + Adam": median_seconds(step_with(adam), args.repeats),
     }
     try:
         import torch
@@ -88,12 +102,25 @@ def main() -> None:
             net.zero_grad(set_to_none=True)
             loss_fn(net(tx), ty).backward()
 
-        figures[f"PyTorch {torch.__version__} forward+backward"] = median_seconds(
-            torch_step, args.repeats
+        def torch_step_with(optimizer):
+            def run() -> None:
+                torch_step()
+                optimizer.step()
+
+            return run
+
+        torch_sgd = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        torch_adam = torch.optim.Adam(net.parameters(), lr=1e-3)
+        figures["PyTorch forward+backward"] = median_seconds(torch_step, args.repeats)
+        figures["PyTorch step + SGD(momentum)"] = median_seconds(
+            torch_step_with(torch_sgd), args.repeats
         )
+        figures["PyTorch step + Adam"] = median_seconds(torch_step_with(torch_adam), args.repeats)
 
     n_params = sum(p.size for p in params)
     print(f"MLP 784-256-128-10 ({n_params:,} parameters), batch {args.batch_size}, float32")
+    if torch is not None:
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
     base = figures["NumPy matmuls of a step"]
     for name, seconds in figures.items():
         per_epoch = seconds * STEPS_PER_EPOCH

@@ -370,7 +370,9 @@ def test_string_operand_is_refused():
 
 def test_broadcast_mismatch_names_both_shapes_and_the_op():
     a, b = Tensor(np.ones((3, 4))), Tensor(np.ones((2, 4)))
-    for op, fn in [("+", lambda: a + b), ("-", lambda: a - b), ("*", lambda: a * b)]:
+    cases = [("+", lambda: a + b), ("-", lambda: a - b), ("*", lambda: a * b)]
+    cases += [("/", lambda: a / b), ("**", lambda: a**b), ("+", lambda: a + np.ones((2, 4)))]
+    for op, fn in cases:
         with pytest.raises(ValueError) as err:
             fn()
         assert op in str(err.value) and "(3, 4)" in str(err.value) and "(2, 4)" in str(err.value)

@@ -202,6 +202,8 @@ class Tensor:
         a = self.data
         if isinstance(other, (Tensor, np.ndarray, list)):
             other = _lift(other, self, "**")
+            with np.errstate(all="ignore"):  # domain errors are reported below, by name
+                out = _binary(np.power, self, other, _vjp_pow, "**")
             b = other.data
             if np.any((a < 0) & (b != np.round(b))):
                 raise ValueError("**: a negative base to a fractional power is not real")
@@ -213,7 +215,7 @@ class Tensor:
             if np.any((a == 0) & (b < 0)):
                 raise ZeroDivisionError("**: zero to a negative power is a division by zero")
             # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a)
-            return _binary(np.power, self, other, _vjp_pow, "**")
+            return out
         p = _checked_number(other, "**")
         if not float(p).is_integer() and np.any(a < 0):
             raise ValueError(f"** {p!r}: a negative base to a fractional power is not real")
