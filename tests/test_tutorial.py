@@ -1,0 +1,111 @@
+"""docs/tutorial.md works: its ```python blocks run in order in one namespace (their asserts check
+the tutorial's claims), and every command and picture it mentions exists."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from micrograd_mlp.cli import demo_modules, run_demo
+from micrograd_mlp.data import find_mnist
+
+ROOT = Path(__file__).resolve().parents[1]
+TUTORIAL = ROOT / "docs" / "tutorial.md"
+# The tutorial finds MNIST in ../shared/data relative to the repository's root (where it runs).
+SHARED_DATA = ROOT.parent / "shared" / "data"
+BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+COMMAND = re.compile(r"micrograd-mlp ([a-z][a-z0-9-]*)")
+PICTURE = re.compile(r"`out/([a-z0-9-]+)/([\w.-]+\.(?:png|gif|svg))`")
+
+
+def code_blocks() -> list[tuple[int, str]]:
+    """(line number, source) of every ```python block, in order."""
+    text = TUTORIAL.read_text(encoding="utf-8")
+    return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in BLOCK.finditer(text)]
+
+
+def split_blocks() -> tuple[list, list]:
+    """The blocks before the first that loads MNIST, and that block with all after it."""
+    blocks = code_blocks()
+    first = next((i for i, (_, src) in enumerate(blocks) if "load_mnist(" in src), len(blocks))
+    return blocks[:first], blocks[first:]
+
+
+def run_blocks(blocks: list[tuple[int, str]], namespace: dict) -> None:
+    for line, source in blocks:
+        # The file name and line in tracebacks point at the block in the tutorial.
+        code = compile("\n" * (line - 1) + source, str(TUTORIAL), "exec")
+        exec(code, namespace)
+
+
+@pytest.fixture(scope="module")
+def namespace():
+    """The namespace after running every block that needs no downloaded data, from the root."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        patch.setenv("MPLBACKEND", "Agg")
+        ns: dict = {"__name__": "__tutorial__"}
+        run_blocks(split_blocks()[0], ns)
+        yield ns
+
+
+def test_tutorial_has_code_blocks_and_an_mnist_part():
+    general, mnist = split_blocks()
+    assert len(general) >= 10
+    assert mnist and "load_mnist(" in mnist[0][1]
+
+
+def test_tutorial_blocks_run_in_order(namespace):
+    # The blocks assert their own claims; here, a few of the results they leave behind.
+    assert namespace["final"][0.5] < namespace["final"][1.2]  # the learning-rate runs
+    assert namespace["gate_accuracy"]["xor"] <= 0.75
+    assert namespace["relu_accuracy"] == 1.0
+    assert namespace["x0"].grad <= 0.25**10
+
+
+def test_tutorial_mnist_blocks_run(namespace):
+    try:
+        find_mnist("mnist", "test", root=SHARED_DATA)
+    except FileNotFoundError:
+        pytest.skip(
+            "MNIST's test split not found (../shared/data or $MICROGRAD_MLP_DATA): the "
+            "tutorial's MNIST section was not run"
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        run_blocks(split_blocks()[1], namespace)
+    assert namespace["correct"] / len(namespace["y_test"]) > 0.8
+
+
+def test_every_command_the_tutorial_names_exists():
+    text = TUTORIAL.read_text(encoding="utf-8")
+    named = set(COMMAND.findall(text))
+    assert {"activations", "linear-collapse", "losses", "learning-rate", "batch-size"} <= named
+    assert named <= set(demo_modules())
+
+
+def test_every_picture_the_tutorial_names_is_drawn_by_its_demo(tmp_path):
+    """A demo that lists its files in ``PICTURES`` is trusted (tests/test_concept_demos.py
+    checks that it writes exactly those); any other demo is run to see the file appear."""
+    text = TUTORIAL.read_text(encoding="utf-8")
+    pictures = PICTURE.findall(text)
+    assert len(pictures) >= 8
+    modules = demo_modules()
+    to_run: dict[str, set[str]] = {}
+    for command, name in pictures:
+        assert command in modules, f"no demo {command!r} (named with {name})"
+        declared = getattr(modules[command], "PICTURES", None)
+        if declared is not None:
+            assert name in declared, f"micrograd-mlp {command} does not draw {name}"
+        else:
+            to_run.setdefault(command, set()).add(name)
+    if to_run and shutil.which("dot") is None:
+        pytest.skip(f"Graphviz's dot is needed to draw the pictures of {sorted(to_run)}")
+    for command, names in to_run.items():
+        assert modules[command].BUILTIN_DATA
+        run_demo(modules[command], ["--out", str(tmp_path / command)])
+        for name in names:
+            assert (tmp_path / command / name).is_file(), f"{command} did not write {name}"
