@@ -91,7 +91,7 @@ def train_one(
         model,
         X,
         y,
-        lambda outputs, targets: mse_loss(outputs, targets),
+        mse_loss,
         SGD(model.parameters(), lr=lr),
         epochs,
         batch_size=batch_size,

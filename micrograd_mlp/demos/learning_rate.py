@@ -26,14 +26,16 @@ Writes ``learning_rates.png`` and ``optimizers.png`` under ``--out``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from micrograd_mlp.data.toy import linear_regression_data
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import Neuron
-from micrograd_mlp.optim import SGD, Adam
+from micrograd_mlp.optim import SGD, Adam, Optimizer
 from micrograd_mlp.training import History, NonFiniteLossError, fit
 from micrograd_mlp.viz.plots import plot_loss_curve, save_figure
 
@@ -94,7 +96,7 @@ def train_and_classify(
     label: str,
     X: np.ndarray,
     y: np.ndarray,
-    make_optimizer,
+    make_optimizer: Callable[[list], Optimizer],
     epochs: int,
     seed: int | None,
     optimum: float,
@@ -131,7 +133,7 @@ def train_and_classify(
             neuron,
             X,
             y,
-            lambda outputs, targets: mse_loss(outputs, targets),
+            mse_loss,
             make_optimizer(neuron.parameters()),
             epochs,
             callback=watch,
@@ -169,7 +171,7 @@ def _describe(run: Run, optimum: float, status: bool = True) -> str:
     return f"{run.status}: {text}" if status else text
 
 
-def _plot(runs: list[Run], optimum: float, path, title: str):
+def _plot(runs: list[Run], optimum: float, path: Path, title: str) -> Path:
     fig = plot_loss_curve(
         {r.label: r.losses for r in runs}, None, log_scale=True, title=title, xlabel="step"
     )

@@ -98,7 +98,8 @@ def _max_collapse_error(model: MLP, points: np.ndarray) -> tuple[float, np.ndarr
     return float(np.max(np.abs(stack - single[:, 0]))), weight, bias
 
 
-def _predicted_class(outputs: list, _targets: np.ndarray | None = None) -> np.ndarray:
+def _predicted_class(outputs: list) -> np.ndarray:
+    """Class 1 where the logit is positive (probability sigmoid(z) > 1/2), else 0."""
     return np.array([int(o.data > 0.0) for o in outputs])
 
 
@@ -136,9 +137,6 @@ def run(args: argparse.Namespace) -> dict:
         f"points: {error:.2e} (tolerance {TOLERANCE:g})"
     )
 
-    def loss_fn(outputs: list, targets: np.ndarray):
-        return binary_cross_entropy_with_logits(outputs, targets)
-
     def metric(outputs: list, targets: np.ndarray) -> float:
         return accuracy(targets, _predicted_class(outputs))
 
@@ -147,7 +145,14 @@ def run(args: argparse.Namespace) -> dict:
     for name, model in models.items():
         optimizer = Adam(model.parameters(), lr=args.lr)
         histories[name] = fit(
-            model, X, y, loss_fn, optimizer, args.epochs, seed=args.seed, metric=metric
+            model,
+            X,
+            y,
+            binary_cross_entropy_with_logits,
+            optimizer,
+            args.epochs,
+            seed=args.seed,
+            metric=metric,
         )
         predicted = _predicted_class([model(x) for x in X.tolist()])
         result[f"{name}_accuracy"] = accuracy(y, predicted)

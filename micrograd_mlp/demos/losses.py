@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -101,7 +102,9 @@ def outlier_data(
     return x, y, index
 
 
-def fit_line(x: np.ndarray, y: np.ndarray, loss, epochs: int, seed: int | None) -> Neuron:
+def fit_line(
+    x: np.ndarray, y: np.ndarray, loss: Callable[..., Value], epochs: int, seed: int | None
+) -> Neuron:
     """A linear neuron ``w x + b`` fitted to ``(x, y)`` by ``loss`` (full batch, Adam).
 
     The learning rate decays linearly from 0.1 to 0: L1's gradient does not shrink near the
@@ -113,7 +116,7 @@ def fit_line(x: np.ndarray, y: np.ndarray, loss, epochs: int, seed: int | None) 
         neuron,
         x[:, None],
         y,
-        lambda outputs, targets: loss(outputs, targets),
+        loss,
         optimizer,
         epochs,
         lr_schedule=lambda step: 0.1 * (1.0 - step / epochs),
@@ -166,7 +169,7 @@ def _classification(args: argparse.Namespace) -> dict:
         model,
         X,
         y,
-        lambda outputs, targets: cross_entropy(outputs, targets),
+        cross_entropy,
         Adam(model.parameters(), lr=0.05),
         args.class_epochs,
         metric=lambda outputs, targets: accuracy(targets, predicted(outputs)),
