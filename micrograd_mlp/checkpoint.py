@@ -1,0 +1,196 @@
+"""Training checkpoints: one ``.npz`` file, written atomically, that resumes a run exactly.
+
+A checkpoint holds everything a training run's future depends on:
+
+* ``model.<key>``     -- the model's ``state_dict()`` (float64 arrays, PyTorch's key names);
+* ``optimizer.<key>`` -- the optimizer's ``state_dict()`` (hyperparameters, ``step`` counts and
+  moment buffers);
+* ``epoch``           -- the number of finished epochs;
+* ``history.<key>``   -- the per-epoch figures so far (1-D float64 arrays);
+* ``loader``          -- the training loader's shuffling state (seed, batch size, ...), as JSON;
+* ``config``          -- the run's settings (architecture, optimizer, data...), as JSON.
+
+The mini-batch order of epoch ``k`` depends only on the loader's seed and ``k``
+(:meth:`micrograd_mlp.data.DataLoader.set_epoch`), and nothing else in training is random, so
+model + optimizer + epoch + loader seed is the whole state: a resumed run repeats an
+uninterrupted one bit for bit.
+
+Everything is stored as plain arrays (strings as unicode arrays), so the file is read with
+``allow_pickle=False``: loading a checkpoint never runs code from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from micrograd_mlp.data._atomic import atomic_write
+
+__all__ = ["Checkpoint", "CheckpointError", "check_checkpoint_path", "load_checkpoint"]
+
+#: Written into every file; a file with another (or no) format tag is refused.
+FORMAT = "micrograd-mlp checkpoint 1"
+_SECTIONS = ("model", "optimizer", "history")
+_JSON_ENTRIES = ("loader", "config")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file cannot be read, or does not fit the run resuming from it.
+
+    The message names the file and the problem.
+    """
+
+
+def check_checkpoint_path(path: str | os.PathLike[str]) -> Path:
+    """Check that a checkpoint can be written at ``path``; return it as a ``Path``.
+
+    Called before training starts, so a typo in the directory fails at once rather than after
+    the first epoch.
+
+    Raises:
+        FileNotFoundError: the directory of ``path`` does not exist (it is named).
+        NotADirectoryError: the "directory" is a file.
+        IsADirectoryError: ``path`` itself is a directory.
+    """
+    path = Path(path)
+    parent = path.parent
+    if not parent.exists():
+        raise FileNotFoundError(
+            f"checkpoint directory '{parent}' does not exist (checkpoint path '{path}'); "
+            "create it first or choose another path"
+        )
+    if not parent.is_dir():
+        raise NotADirectoryError(f"checkpoint path '{path}': '{parent}' is not a directory")
+    if path.is_dir():
+        raise IsADirectoryError(f"checkpoint path '{path}' is a directory; give a file name")
+    return path
+
+
+@dataclass
+class Checkpoint:
+    """The contents of a checkpoint file (see the module docstring).
+
+    Attributes:
+        model_state: the model's state dict (float64 arrays).
+        optimizer_state: the optimizer's state dict.
+        epoch: the number of finished epochs (>= 0).
+        history: per-epoch lists of floats, e.g. ``history["test_accuracy"]``.
+        loader: the training loader's state (``seed``, ``batch_size``, ``shuffle``, ...).
+        config: the run's settings, as saved.
+        path: the file it was read from (None before it is saved).
+    """
+
+    model_state: dict[str, np.ndarray]
+    optimizer_state: dict[str, np.ndarray]
+    epoch: int
+    history: dict[str, list[float]] = field(default_factory=dict)
+    loader: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the checkpoint to ``path`` atomically: the file is the old one or the new one,
+        never half written, even if the process dies mid-write.
+
+        Raises:
+            FileNotFoundError, NotADirectoryError, IsADirectoryError: see
+                :func:`check_checkpoint_path`.
+            TypeError: ``loader`` or ``config`` holds something JSON cannot represent.
+        """
+        path = check_checkpoint_path(path)
+        arrays: dict[str, np.ndarray] = {
+            "format": np.array(FORMAT),
+            "epoch": np.array(self.epoch, dtype=np.int64),
+        }
+        for name in _JSON_ENTRIES:
+            arrays[name] = np.array(json.dumps(getattr(self, name), sort_keys=True))
+        for key, value in self.model_state.items():
+            arrays[f"model.{key}"] = np.asarray(value)
+        for key, value in self.optimizer_state.items():
+            arrays[f"optimizer.{key}"] = np.asarray(value)
+        for key, values in self.history.items():
+            arrays[f"history.{key}"] = np.asarray(values, dtype=np.float64)
+        with atomic_write(path) as f:
+            np.savez(f, **arrays)
+        self.path = path
+        return path
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+    """Read a checkpoint written by :meth:`Checkpoint.save`.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        CheckpointError: the file is not a readable checkpoint (truncated, corrupt, another kind
+            of file, entries missing or malformed); the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint file at '{path}'")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            # Read every entry now: a damaged member shows up here (zip CRC check), inside
+            # the try, rather than later.
+            arrays = {name: npz[name] for name in npz.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
+        raise CheckpointError(
+            f"checkpoint '{path}' is corrupt or not a checkpoint ({type(error).__name__}: "
+            f"{error}); delete it or train without --resume"
+        ) from None
+    return _parse(arrays, path)
+
+
+def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
+    def fail(problem: str) -> CheckpointError:
+        return CheckpointError(f"checkpoint '{path}' is not usable: {problem}")
+
+    tag = arrays.get("format")
+    if tag is None or tag.dtype.kind != "U" or str(tag) != FORMAT:
+        raise fail(f"no '{FORMAT}' format tag (is it a micrograd-mlp checkpoint?)")
+    missing = [name for name in ("epoch", *_JSON_ENTRIES) if name not in arrays]
+    if missing:
+        raise fail(f"missing entries {missing}")
+    epoch = arrays["epoch"]
+    if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
+        raise fail(f"'epoch' must be a non-negative integer, got {epoch!r}")
+    parsed: dict[str, Any] = {}
+    for name in _JSON_ENTRIES:
+        try:
+            value = json.loads(str(arrays[name]))
+        except json.JSONDecodeError as error:
+            raise fail(f"'{name}' is not valid JSON ({error})") from None
+        if not isinstance(value, dict):
+            raise fail(f"'{name}' must be a JSON object, got {type(value).__name__}")
+        parsed[name] = value
+    sections: dict[str, dict[str, np.ndarray]] = {name: {} for name in _SECTIONS}
+    for key, value in arrays.items():
+        section, _, rest = key.partition(".")
+        if section in sections and rest:
+            sections[section][rest] = value
+        elif key not in ("format", "epoch", *_JSON_ENTRIES):
+            raise fail(f"unexpected entry '{key}'")
+    if not sections["model"]:
+        raise fail("it holds no model parameters")
+    history = {}
+    for key, values in sections["history"].items():
+        if values.ndim != 1 or values.dtype.kind != "f":
+            raise fail(
+                f"history '{key}' must be a 1-D float array, got {values.dtype} {values.shape}"
+            )
+        history[key] = values.tolist()
+    return Checkpoint(
+        model_state=sections["model"],
+        optimizer_state=sections["optimizer"],
+        epoch=int(epoch),
+        history=history,
+        loader=parsed["loader"],
+        config=parsed["config"],
+        path=path,
+    )
