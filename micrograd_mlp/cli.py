@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     all_demos = commands.add_parser("demos", help="run every demo that needs no downloaded data")
     _add_common_arguments(all_demos, "")
     for command, module in demo_modules().items():
-        sub = commands.add_parser(command, help=module.HELP, description=module.__doc__)
+        # argparse %-formats help strings: a literal "%" in a demo's HELP must be doubled.
+        sub = commands.add_parser(
+            command, help=module.HELP.replace("%", "%%"), description=module.__doc__
+        )
         _add_common_arguments(sub, command)
         module.add_arguments(sub)
     return parser

@@ -132,3 +132,15 @@ def test_console_script_and_wrappers_show_help() -> None:
         )
         assert done.returncode == 0, done.stderr
         assert option in done.stdout
+
+
+def test_top_level_help_lists_every_demo(capsys):
+    from micrograd_mlp.cli import build_parser, demo_modules
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    text = capsys.readouterr().out
+    for command, module in demo_modules().items():
+        assert command in text
+        assert module.HELP.split()[0] in text
+    assert "{'option_strings'" not in text  # a raw "%" in a HELP would be %-formatted
