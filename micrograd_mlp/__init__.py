@@ -1,13 +1,37 @@
 """micrograd-mlp: backpropagation to learn from and to train with.
 
-``Value`` is the scalar autograd engine, ``nn`` builds networks on it, ``functional`` has the
-activations and losses, ``optim`` the optimizers (shared with the vectorized engine in
-``micrograd_mlp.tensor``).
+The scalar world: ``Value`` (the autograd engine), ``nn`` (``Neuron``, ``Layer``, ``MLP``),
+``functional`` (activations and losses), ``optim`` (``SGD``, ``Adam``), ``fit`` (the training
+loop), ``draw_dot`` (the computation graph as a picture) and ``explain`` (backward, in words).
+The vectorized world: ``micrograd_mlp.tensor`` (``Tensor``, ``Linear``, ``MLP``) for MNIST-scale
+training, sharing ``Module``, the optimizers and the data tools (``micrograd_mlp.data``).
 """
 
+from micrograd_mlp import data, functional, nn, optim, tensor
 from micrograd_mlp.engine import Value
 from micrograd_mlp.module import Module
 from micrograd_mlp.nn import MLP, Layer, Neuron
+from micrograd_mlp.optim import SGD, Adam
+from micrograd_mlp.training import NonFiniteLossError, fit
+from micrograd_mlp.viz.backprop import explain
+from micrograd_mlp.viz.graph import draw_dot
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "Value"]
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "Layer",
+    "Module",
+    "Neuron",
+    "NonFiniteLossError",
+    "Value",
+    "data",
+    "draw_dot",
+    "explain",
+    "fit",
+    "functional",
+    "nn",
+    "optim",
+    "tensor",
+]
 __version__ = "0.1.0"
