@@ -60,6 +60,7 @@ def fit(small_data, epochs, optimizer="adam", **kwargs):
         epochs,
         test_loader=test_loader,
         progress=False,
+        verbose=False,
         lr_schedule=lambda epoch: LR[optimizer] * (0.5 if epoch >= 2 else 1.0),  # a step decay
         config={"optimizer": optimizer, "epochs": epochs},
         **kwargs,
@@ -106,6 +107,7 @@ def test_resume_refuses_a_different_run(small_data, tmp_path):
             resume=True,
             config={"optimizer": "sgd", "epochs": 2},
             progress=False,
+            verbose=False,
         )
     assert str(path) in str(info.value)
     assert_same_arrays(before, model.state_dict())
@@ -116,7 +118,7 @@ def test_checkpoint_in_missing_directory_fails_before_training(small_data, tmp_p
     before = model.state_dict()
     missing = tmp_path / "no" / "such" / "dir"
     with pytest.raises(FileNotFoundError, match="checkpoint directory") as info:
-        train(model, opt, loader, 1, checkpoint=missing / "c.npz", progress=False)
+        train(model, opt, loader, 1, checkpoint=missing / "c.npz", progress=False, verbose=False)
     assert str(missing) in str(info.value)
     assert_same_arrays(before, model.state_dict())  # not one step was taken
     assert opt.state_dict().keys() == {"lr", "betas", "eps", "weight_decay"}
@@ -177,6 +179,7 @@ def test_corrupt_checkpoint_is_refused_naming_the_file(small_data, tmp_path, dam
             resume=True,
             config={"optimizer": "adam", "epochs": 2},
             progress=False,
+            verbose=False,
         )
     assert "corrupt" in str(info.value) or "not usable" in str(info.value)
     assert_same_arrays(before, model.state_dict())
@@ -224,7 +227,13 @@ def test_real_training_run_on_fashion_mnist(data_dir):
     opt = Adam(model.parameters(), lr=1e-3)
     loader = DataLoader(X[:10_000], y[:10_000], batch_size=128, shuffle=True, seed=0)
     history = train(
-        model, opt, loader, 2, test_loader=DataLoader(Xt, yt, batch_size=1000), progress=False
+        model,
+        opt,
+        loader,
+        2,
+        test_loader=DataLoader(Xt, yt, batch_size=1000),
+        progress=False,
+        verbose=False,
     )
     assert history["train_loss"][1] < history["train_loss"][0]
     assert evaluate(model, DataLoader(Xt, yt, batch_size=1000)).accuracy >= 0.77

@@ -243,7 +243,7 @@ def _loader_state(loader: DataLoader) -> dict[str, Any]:
         "batch_size": loader.batch_size,
         "shuffle": loader.shuffle,
         "drop_last": loader.drop_last,
-        "seed": loader.seed,
+        "seed": None if loader.seed is None else int(loader.seed),
     }
 
 
@@ -269,6 +269,7 @@ def train(
     lr_schedule: Callable[[int], float] | None = None,
     check_finite: bool = True,
     progress: bool = True,
+    verbose: bool = True,
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` epochs; evaluate and checkpoint after each one.
 
@@ -293,7 +294,8 @@ def train(
         lr_schedule: ``lr_schedule(epoch) -> float`` with a 0-based epoch, the learning rate of
             that epoch (it must depend on the epoch only, for exact resumes).
         check_finite: see :func:`train_epoch`.
-        progress: show the bars and print one summary line per epoch.
+        progress: show a progress bar per epoch.
+        verbose: print one summary line per epoch (losses, accuracies, samples/s).
 
     Returns:
         The history: a dict from each of :data:`HISTORY_KEYS` to a list with one value per
@@ -318,7 +320,8 @@ def train(
     path = None if checkpoint is None else check_checkpoint_path(checkpoint)
     if resume and path is None:
         raise ValueError("resume=True needs the checkpoint path to resume from")
-    if path is not None and train_loader.shuffle and not isinstance(train_loader.seed, int):
+    seeded = isinstance(train_loader.seed, (int, np.integer))
+    if path is not None and train_loader.shuffle and not seeded:
         raise ValueError(
             "a checkpointed run needs a DataLoader with an int seed (its batches can then be "
             "replayed on resume); a numpy Generator's draws cannot"
@@ -342,7 +345,7 @@ def train(
         history = {k: list(saved.history[k]) for k in keys}
         history["epoch"] = [int(e) for e in history["epoch"]]
         start = saved.epoch
-        if progress:
+        if verbose:
             print(f"resumed from {path} after epoch {start}", flush=True)
             if start >= epochs:
                 print(f"the checkpoint has {start} epochs already: nothing to train")
@@ -385,6 +388,6 @@ def train(
                 loader=loader_state,
                 config=config,
             ).save(path)
-        if progress:
+        if verbose:
             print(line, flush=True)
     return history
