@@ -18,10 +18,35 @@ __all__ = ["Layer", "MLP", "Module", "Neuron"]
 
 
 def _as_values(x: Sequence[Value | float], nin: int, who: str) -> list[Value]:
-    """Check the input length and turn numbers into (constant) Values, once per call."""
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    """Check the input length and turn numbers into (constant) Values, once per call.
+
+    Raises TypeError for a non-sequence or a non-numeric element (its position is named) and
+    ValueError for a wrong length or a NumPy array that is not one sample (1-D).
+    """
+    try:
+        n = len(x)
+    except TypeError:
+        raise TypeError(
+            f"{who} expects a sequence of {nin} inputs (numbers or Values), got "
+            f"{type(x).__name__} {x!r}"
+        ) from None
+    if getattr(x, "ndim", 1) != 1:
+        raise ValueError(
+            f"{who} takes one sample, a sequence of {nin} inputs; got an array of shape "
+            f"{x.shape} (call it on each row, or use micrograd_mlp.tensor for batches)"
+        )
+    if n != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {n}")
+    try:
+        return [v if isinstance(v, Value) else Value(v) for v in x]
+    except (TypeError, ValueError):
+        for i, v in enumerate(x):  # find the culprit and name its position
+            if not isinstance(v, Value):
+                try:
+                    Value(v)
+                except (TypeError, ValueError) as error:
+                    raise type(error)(f"{who} input {i}: {error}") from None
+        raise  # pragma: no cover - only reached if the failure does not repeat
 
 
 class Neuron(Module):
