@@ -120,9 +120,16 @@ class Module:
 
         Raises:
             KeyError: keys are missing or unexpected (all are listed; shapes are checked too).
-            ValueError: an entry has the wrong shape or is not finite numeric data (all listed).
+            ValueError: an entry has the wrong shape or is not finite real numeric data (all
+                listed; complex numbers and strings are refused, not cast).
+            TypeError: ``state_dict`` is not a mapping.
             Nothing is loaded when anything is wrong.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                "load_state_dict expects a mapping of names to arrays (as state_dict() returns), "
+                f"got {type(state_dict).__name__}"
+            )
         expected = self.state_dict()
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in expected]
@@ -130,10 +137,17 @@ class Module:
         for key, current in expected.items():
             if key not in state_dict:
                 continue
+            raw = None
             try:
-                array = np.asarray(state_dict[key], dtype=np.float64)
+                raw = np.asarray(state_dict[key])
+                # Refuse what a float cast would silently mangle: complex numbers (the
+                # imaginary part dropped), strings of digits (parsed), dates.
+                if raw.dtype.kind not in "biufO":
+                    raise TypeError(raw.dtype)
+                array = np.asarray(raw, dtype=np.float64)
             except (TypeError, ValueError):
-                problems.append(f"{key}: not numeric data ({type(state_dict[key]).__name__})")
+                what = type(state_dict[key]).__name__
+                problems.append(f"{key}: not real numeric data ({what}{_dtype_note(raw)})")
                 continue
             if array.shape != current.shape:
                 problems.append(f"{key}: shape {array.shape}, expected {current.shape}")
@@ -144,7 +158,8 @@ class Module:
         if missing:
             problems.insert(0, f"missing keys: {', '.join(missing)}")
         if unexpected:
-            problems.insert(len(missing) > 0, f"unexpected keys: {', '.join(unexpected)}")
+            names = ", ".join(map(str, unexpected))
+            problems.insert(len(missing) > 0, f"unexpected keys: {names}")
         if problems:
             error = KeyError if (missing or unexpected) else ValueError
             raise error("load_state_dict: nothing loaded; " + "; ".join(problems))
@@ -154,3 +169,8 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _dtype_note(raw: Any) -> str:
+    """`` of complex128`` for an array whose dtype explains a refusal, else ""."""
+    return f" of {raw.dtype}" if isinstance(raw, np.ndarray) and raw.dtype.kind != "O" else ""
