@@ -304,6 +304,9 @@ def _checked_float(x: object, op: str = "Value") -> float:
             f"{op}: expected a real number, got a NumPy array of shape {x.shape}; "
             "use micrograd_mlp.tensor.Tensor for arrays"
         )
+    if op == "Value":  # the constructor: it takes a number (an op also takes a Value)
+        hint = "; use v.data for a new Value from a Value's number" if isinstance(x, Value) else ""
+        raise TypeError(f"Value: expected a real number, got {type(x).__name__} {x!r}{hint}")
     raise TypeError(f"{op}: expected a real number or Value, got {type(x).__name__} {x!r}")
 
 
