@@ -97,7 +97,9 @@ def test_resume_refuses_a_different_run(small_data, tmp_path):
     fit(small_data, 1, "adam", checkpoint=path)
     model, opt, loader, test_loader = make_run(small_data, "sgd")
     before = model.state_dict()
-    with pytest.raises(CheckpointError, match=r"optimizer: 'adam' then, 'sgd' now") as info:
+    with pytest.raises(
+        CheckpointError, match=r"optimizer: 'adam' in the checkpoint, 'sgd' now"
+    ) as info:
         train(
             model,
             opt,
@@ -129,8 +131,10 @@ def test_demo_checks_the_checkpoint_directory_before_loading_data(tmp_path):
     argv = ["--out", str(tmp_path / "out"), "--checkpoint", str(missing / "c.npz")]
     # An empty --data-dir: had the demo looked for data first, the error would be about data.
     argv += ["--data-dir", str(tmp_path)]
-    with pytest.raises(FileNotFoundError, match="checkpoint directory"):
+    with pytest.raises(SystemExit, match="train: error: checkpoint directory") as info:
         run_demo(mnist_demo, argv)
+    assert isinstance(info.value.__cause__, FileNotFoundError)
+    assert not (tmp_path / "out" / "history.png").exists()
 
 
 def test_interrupted_checkpoint_write_keeps_the_previous_one(small_data, tmp_path, monkeypatch):

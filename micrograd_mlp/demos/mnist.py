@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from micrograd_mlp.checkpoint import check_checkpoint_path
-from micrograd_mlp.data import DataLoader, load_mnist, train_test_split
+from micrograd_mlp.checkpoint import CheckpointError, check_checkpoint_path
+from micrograd_mlp.data import DataLoader, DownloadError, IDXError, load_mnist, train_test_split
 from micrograd_mlp.data.mnist import SOURCES
 from micrograd_mlp.metrics import confusion_matrix
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.tensor.nn import MLP
-from micrograd_mlp.tensor.train import evaluate, train
+from micrograd_mlp.tensor.train import NonFiniteLossError, evaluate, train
 
 COMMAND = "train"
 HELP = "train an MLP on Fashion-MNIST or MNIST (vectorized engine; needs the data files)"
@@ -51,6 +51,8 @@ MNIST_TRAIN_SIZE = 8000
 #: The split of MNIST's test images does not depend on --seed, so that runs with different
 #: seeds are measured on the same 2,000 test images.
 MNIST_SPLIT_SEED = 0
+#: Errors a user can cause, reported by the command as one line instead of a traceback.
+USER_ERRORS = (OSError, CheckpointError, NonFiniteLossError, IDXError, DownloadError)
 #: Test images shown in predictions.png.
 GRID_IMAGES = 36
 
@@ -210,13 +212,19 @@ def run(args: argparse.Namespace) -> dict:
         Path), "config" (the settings saved in the checkpoint), "note" (the data split)}``.
 
     Raises:
-        SystemExit: a bad option value.
-        FileNotFoundError: the data are missing, the checkpoint's directory does not exist (both
-            before any training), or ``--resume`` without a checkpoint file.
-        micrograd_mlp.checkpoint.CheckpointError: ``--resume`` from a corrupt checkpoint or one
-            written with other options.
-        micrograd_mlp.training.NonFiniteLossError: the loss became NaN or infinite.
+        SystemExit: with a one-line message (no traceback) for a bad option value and for the
+            errors of :data:`USER_ERRORS`: missing data files, a checkpoint directory that does
+            not exist (both before any training), ``--resume`` without a checkpoint file or
+            from a corrupt one or one written with other options, a loss that became NaN or
+            infinite (the epoch and step are named). The original exception is chained.
     """
+    try:
+        return _train(args)
+    except USER_ERRORS as error:
+        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {error}") from error
+
+
+def _train(args: argparse.Namespace) -> dict:
     if args.batch_size is None:
         args.batch_size = DEFAULT_BATCH_SIZE[args.dataset]
     _check_options(args)

@@ -250,7 +250,7 @@ def _loader_state(loader: DataLoader) -> dict[str, Any]:
 def _differences(saved: Mapping[str, Any], now: Mapping[str, Any], skip=()) -> list[str]:
     keys = [k for k in dict.fromkeys([*saved, *now]) if k not in skip]
     return [
-        f"{k}: {saved.get(k)!r} then, {now.get(k)!r} now"
+        f"{k}: {saved.get(k)!r} in the checkpoint, {now.get(k)!r} now"
         for k in keys
         if saved.get(k) != now.get(k)
     ]
