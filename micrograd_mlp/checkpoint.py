@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.data._atomic import atomic_write
+from micrograd_mlp.files import atomic_write
 
 __all__ = ["Checkpoint", "CheckpointError", "check_checkpoint_path", "load_checkpoint"]
 

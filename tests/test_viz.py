@@ -13,6 +13,7 @@ import graphviz
 import pytest
 
 from micrograd_mlp.engine import Value
+from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.nn import MLP, Neuron
 from micrograd_mlp.viz import (
     NODE_COLORS,
@@ -21,7 +22,6 @@ from micrograd_mlp.viz import (
     draw_dot,
     save_graph,
 )
-from micrograd_mlp.viz._files import atomic_write_bytes
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="the Graphviz 'dot' executable is not installed"
@@ -285,7 +285,7 @@ def test_atomic_write_leaves_the_old_file_when_the_rename_fails(tmp_path, monkey
     def fail(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("micrograd_mlp.viz._files.os.replace", fail)
+    monkeypatch.setattr("micrograd_mlp.files.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"old"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from micrograd_mlp.data._atomic import atomic_write
+from micrograd_mlp.files import atomic_write
 
 __all__ = ["DownloadError", "download_file", "md5sum"]
 

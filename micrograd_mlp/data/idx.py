@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import ArrayLike
 
-from micrograd_mlp.data._atomic import atomic_write
+from micrograd_mlp.files import atomic_write
 
 __all__ = ["IDXError", "read_idx", "write_idx"]
 

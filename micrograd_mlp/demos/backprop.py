@@ -22,7 +22,7 @@ from micrograd_mlp.expression import (
     parse_assignments,
     parse_expression,
 )
-from micrograd_mlp.viz._files import atomic_write_bytes
+from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.viz.backprop import backward_frames, backward_steps, explain
 
 COMMAND = "backprop"

@@ -34,7 +34,7 @@ from typing import TextIO
 import graphviz
 
 from micrograd_mlp.engine import Value
-from micrograd_mlp.viz._files import atomic_write_bytes
+from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.viz.graph import (
     NODE_COLORS,
     DotNotFoundError,

@@ -22,7 +22,7 @@ from typing import Literal
 import graphviz
 
 from micrograd_mlp.engine import Value
-from micrograd_mlp.viz._files import atomic_write_bytes
+from micrograd_mlp.files import atomic_write_bytes
 
 __all__ = [
     "NODE_COLORS",

@@ -21,7 +21,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from micrograd_mlp.viz._files import atomic_write_bytes
+from micrograd_mlp.files import atomic_write_bytes
 
 __all__ = [
     "plot_decision_boundary",

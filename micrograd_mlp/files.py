@@ -1,4 +1,6 @@
-"""Atomic file writes: a reader sees the old file or the complete new one, never a partial one."""
+"""Atomic file writes, used for everything the package saves (checkpoints, IDX files, downloads,
+pictures): a reader sees the old file or the complete new one, never a partial one, and an
+interrupted write leaves the previous file intact."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+__all__ = ["atomic_write", "atomic_write_bytes"]
 
 
 def _umask() -> int:
@@ -25,6 +29,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     file system), is flushed and fsync'ed before the rename, and gets the permissions a new file
     would get from ``open()`` (mkstemp's are 0600). On any exception it is deleted and ``path``
     is left as it was.
+
+    Raises:
+        FileNotFoundError: the directory of ``path`` does not exist (it is not created).
+        OSError: the directory cannot be written.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -39,3 +47,20 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`), creating missing parent
+    directories first (pictures go into output folders the demos create on demand).
+
+    Returns:
+        The written path as a ``pathlib.Path``.
+
+    Raises:
+        OSError: the directory cannot be created or written (no temporary file is left).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as f:
+        f.write(data)
+    return target
