@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,66 @@ def data_dir() -> Path:
     if found is None:
         pytest.skip("real data not found: set MICROGRAD_MLP_DATA or put it in ../shared/data")
     return found
+
+
+# ---------------------------------------------------------------- examples run, per property
+# Hypothesis calls a property's inner test once per example. Counting those calls (through the
+# documented, reassignable ``test.hypothesis.inner_test``) gives the number of examples each
+# property ran in this session; the terminal summary prints them per file, and per test with -v.
+_EXAMPLES = pytest.StashKey[dict]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_EXAMPLES] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+    if handle is None:
+        yield
+        return
+    inner = handle.inner_test
+    calls = 0
+
+    @functools.wraps(inner)  # same name, source and digest: derandomized seeds are unchanged
+    def counted(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return inner(*args, **kwargs)
+
+    handle.inner_test = counted
+    try:
+        yield
+    finally:
+        handle.inner_test = inner
+        item.config.stash[_EXAMPLES][item.nodeid] = calls
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    counts = config.stash.get(_EXAMPLES, {})
+    if not counts:
+        return
+    profile = settings.get_current_profile_name()
+    terminalreporter.section(f"hypothesis examples run (profile {profile!r})")
+    terminalreporter.write_line(
+        "(calls of each property's test: max_examples valid examples plus the few that "
+        "hypothesis discarded as invalid)"
+    )
+    per_file = Counter()
+    properties = Counter()
+    for nodeid, n in counts.items():
+        per_file[nodeid.split("::")[0]] += n
+        properties[nodeid.split("::")[0]] += 1
+    if config.getoption("verbose") > 0:
+        for nodeid, n in counts.items():
+            terminalreporter.write_line(f"{n:8d}  {nodeid}")
+    for path, n in sorted(per_file.items()):
+        terminalreporter.write_line(f"{n:8d}  {path} ({_plural(properties[path])})")
+    terminalreporter.write_line(
+        f"{sum(counts.values()):8d}  examples in total, {_plural(len(counts))}"
+    )
+
+
+def _plural(n: int) -> str:
+    return f"{n} propert{'y' if n == 1 else 'ies'}"
