@@ -9,6 +9,7 @@ training, sharing ``Module``, the optimizers and the data tools (``micrograd_mlp
 
 from micrograd_mlp import data, functional, nn, optim, tensor
 from micrograd_mlp.engine import Value
+from micrograd_mlp.gradcheck import GradcheckError, gradcheck
 from micrograd_mlp.module import Module
 from micrograd_mlp.nn import MLP, Layer, Neuron
 from micrograd_mlp.optim import SGD, Adam
@@ -20,6 +21,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "GradcheckError",
     "Layer",
     "Module",
     "Neuron",
@@ -30,6 +32,7 @@ __all__ = [
     "explain",
     "fit",
     "functional",
+    "gradcheck",
     "nn",
     "optim",
     "tensor",
