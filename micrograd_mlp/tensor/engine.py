@@ -161,7 +161,9 @@ class Tensor:
         return _leaf(self.data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        body = np.array2string(
+            self.data, precision=4, threshold=20, separator=", ", prefix="Tensor("
+        )
         extras = "" if self.dtype == np.float32 else f", dtype={self.dtype}"
         if self.requires_grad:
             extras += ", requires_grad=True"
@@ -596,7 +598,7 @@ def _matmul_message(a: tuple, b: tuple) -> str:
     if not a or not b:
         return f"@ (matmul): operands must have at least one dimension, got shapes {a} and {b}"
     inner_b = b[0] if len(b) == 1 else b[-2]
-    where_b = "its only" if len(b) == 1 else "its second-to-last"
+    where_b = "only" if len(b) == 1 else "second-to-last"
     return (
         f"@ (matmul): shapes {a} and {b} do not align: the first operand's last dimension "
         f"({a[-1]}) must equal the second's {where_b} dimension ({inner_b})"
