@@ -278,7 +278,8 @@ def _train(args: argparse.Namespace) -> dict:
             progress=not args.quiet,
         )
         final = evaluate(model, test_loader)
-    print(f"test accuracy after {history['epoch'][-1]} epochs: {final.accuracy:.4f}")
+    done = history["epoch"][-1]
+    print(f"test accuracy after {done} epoch{'s' * (done != 1)}: {final.accuracy:.4f}")
 
     # Matplotlib is imported only now, after training (it takes a second).
     from micrograd_mlp.viz import plot_confusion_matrix, plot_image_grid, plot_training_history
