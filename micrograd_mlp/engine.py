@@ -27,6 +27,8 @@ import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
 
+from micrograd_mlp.graph import topological_order
+
 __all__ = ["Value"]
 
 
@@ -243,22 +245,9 @@ class Value:
     def topological_order(self) -> list[Value]:
         """Every node this Value depends on, children before parents, ending with ``self``.
 
-        An iterative depth-first search, deterministic because children are ordered.
+        Iterative and deterministic: see :func:`micrograd_mlp.graph.topological_order`.
         """
-        order: list[Value] = []
-        visited: set[Value] = set()
-        stack: list[tuple[Value, bool]] = [(self, False)]
-        while stack:
-            node, children_done = stack.pop()
-            if children_done:
-                order.append(node)
-            elif node not in visited:
-                visited.add(node)
-                stack.append((node, True))
-                for child in node._children:
-                    if child not in visited:
-                        stack.append((child, False))
-        return order
+        return topological_order(self)
 
 
 _new = object.__new__

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_mlp.graph import topological_order
+
 __all__ = ["Tensor", "is_grad_enabled", "no_grad"]
 
 #: The dtypes a Tensor can hold. float32 is the default, float64 is for gradient checks.
@@ -472,24 +474,11 @@ class Tensor:
                     _accumulate(child, g, taken)
 
     def topological_order(self) -> list[Tensor]:
-        """Every Tensor this one depends on, children before parents, ending with ``self``.
+        """Every node this Tensor depends on, children before parents, ending with ``self``.
 
-        An iterative depth-first search, deterministic because children are ordered.
+        Iterative and deterministic: see :func:`micrograd_mlp.graph.topological_order`.
         """
-        order: list[Tensor] = []
-        visited: set[Tensor] = set()
-        stack: list[tuple[Tensor, bool]] = [(self, False)]
-        while stack:
-            node, children_done = stack.pop()
-            if children_done:
-                order.append(node)
-            elif node not in visited:
-                visited.add(node)
-                stack.append((node, True))
-                for child in node._children:
-                    if child not in visited:
-                        stack.append((child, False))
-        return order
+        return topological_order(self)
 
 
 # ---------------------------------------------------------------------- helpers
