@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from micrograd_mlp.checkpoint import CheckpointError, check_checkpoint_path
 from micrograd_mlp.data import DataLoader, DownloadError, IDXError, load_mnist, train_test_split
@@ -117,7 +117,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=int,
         default=None,
-        help="BLAS threads (needs threadpoolctl; or set OMP_NUM_THREADS before starting)",
+        help="BLAS threads (default: as NumPy starts, usually one per core)",
     )
     parser.add_argument(
         "--no-check-finite",
@@ -164,23 +164,8 @@ def load_data(
 
 @contextlib.contextmanager
 def blas_threads(n: int | None) -> Iterator[None]:
-    """Limit NumPy's BLAS to ``n`` threads inside the block (with threadpoolctl, if installed).
-
-    Without threadpoolctl the limit can only be set before NumPy is imported
-    (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``): a note says so and nothing changes.
-    """
+    """Limit NumPy's BLAS to ``n`` threads inside the block (``None``: leave it as it is)."""
     if n is None:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        current = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-        if current != str(n):  # (demos/mnist.py sets them before NumPy is imported)
-            print(
-                f"note: --threads needs the threadpoolctl package; without it, start with "
-                f"OMP_NUM_THREADS={n} OPENBLAS_NUM_THREADS={n} (now: {current or 'not set'})"
-            )
         yield
         return
     with threadpool_limits(limits=n, user_api="blas"):
