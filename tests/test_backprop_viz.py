@@ -21,12 +21,8 @@ from micrograd_mlp.cli import main, run_demo
 from micrograd_mlp.demos import backprop as demo
 from micrograd_mlp.engine import Value
 from micrograd_mlp.expression import ExpressionError, parse_assignments, parse_expression
-from micrograd_mlp.viz.backprop import (
-    backward_frames,
-    backward_graphs,
-    backward_steps,
-    explain,
-)
+from micrograd_mlp.viz.backprop import backward_steps, explain
+from micrograd_mlp.viz.backprop_frames import backward_frames, backward_graphs
 from micrograd_mlp.viz.graph import DotNotFoundWarning
 
 HAVE_DOT = shutil.which("dot") is not None

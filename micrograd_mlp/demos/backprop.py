@@ -23,7 +23,8 @@ from micrograd_mlp.expression import (
     parse_expression,
 )
 from micrograd_mlp.files import atomic_write_bytes
-from micrograd_mlp.viz.backprop import backward_frames, backward_steps, explain
+from micrograd_mlp.viz.backprop import backward_steps, explain
+from micrograd_mlp.viz.backprop_frames import backward_frames
 
 COMMAND = "backprop"
 HELP = "step-by-step pictures and a text trace of backward() on a neuron or your formula"

@@ -1,4 +1,4 @@
-"""Watch ``backward()`` work: the backward pass as data, as text, and as a sequence of pictures.
+"""Watch ``backward()`` work: the backward pass as data and as text.
 
 ``Value.backward`` applies the chain rule node by node in reverse topological order: a node's
 gradient d out/d node (its *upstream* gradient) is complete once every node that uses it has
@@ -9,8 +9,8 @@ the derivative d node/d child stored by the forward pass (``Value._local_grads``
 
 * :func:`backward_steps` replays those steps on the engine's own graph and records every number;
 * :func:`explain` prints one line per chain-rule application;
-* :func:`backward_graphs` draws one Graphviz picture per step (they display inline in Jupyter);
-* :func:`backward_frames` writes those pictures as PNG/SVG files plus an animated GIF.
+* the pictures of those steps (one Graphviz picture per step, PNG/SVG files, an animated GIF)
+  are in :mod:`micrograd_mlp.viz.backprop_frames`.
 
 None of these read or write any ``.grad``: the replay keeps its own gradients, starting from
 zero, so the numbers are what ``root.backward()`` puts in ``.grad`` when every grad starts at 0
@@ -21,49 +21,14 @@ arithmetic, so the two agree exactly.
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import warnings
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
-import graphviz
-
 from micrograd_mlp.engine import Value
-from micrograd_mlp.files import atomic_write_bytes
-from micrograd_mlp.viz.graph import (
-    NODE_COLORS,
-    DotNotFoundError,
-    DotNotFoundWarning,
-    _escape,
-    _number,
-    _operand_order,
-    save_graph,
-)
+from micrograd_mlp.viz.graph import format_number, operand_order
 
-__all__ = [
-    "STEP_COLORS",
-    "BackwardFrames",
-    "BackwardStep",
-    "ChildUpdate",
-    "backward_frames",
-    "backward_graphs",
-    "backward_steps",
-    "explain",
-]
-
-#: Colours of the step pictures (Graphviz colour names): the node being processed is filled
-#: ``current`` with a ``highlight`` border; the edges carrying its gradient to its children, and
-#: those children's borders, are ``highlight``; edges whose gradient has not flowed yet are
-#: ``pending``. Other nodes keep their role colour from ``graph.NODE_COLORS``.
-STEP_COLORS = {"current": "orange", "highlight": "red", "pending": "grey60"}
-
-_RANKDIRS = ("LR", "RL", "TB", "BT")
-_FRAME_FILE = re.compile(r"frame_\d{3,}\.(png|svg|gv)")
+__all__ = ["BackwardStep", "ChildUpdate", "backward_steps", "explain"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,21 +77,19 @@ class BackwardStep:
     children: tuple[ChildUpdate, ...]
     skipped: bool
 
-
-@dataclass(frozen=True)
-class BackwardFrames:
-    """What :func:`backward_frames` wrote.
-
-    Attributes:
-        frames: one file per step, in order (``frame_000.png``, ...; ``.gv`` sources when the
-            Graphviz ``dot`` program is missing).
-        gif: the animated ``backward.gif``, or None (not asked for, or ``dot`` missing).
-        rendered: False when ``dot`` was missing and only DOT sources were written.
-    """
-
-    frames: list[Path]
-    gif: Path | None
-    rendered: bool
+    @property
+    def formula(self) -> str:
+        """How the node was computed, from the operand names, e.g. ``w1 * x1``, ``tanh(n)``,
+        ``x**2`` (a function of more than six operands lists the first five, ``...``, the last).
+        """
+        op, operands = self.node._op, [_term(u.name) for u in self.children]
+        if op in ("+", "-", "*", "/", "**") and len(operands) == 2:
+            return f" {op} ".join(operands)
+        if op.startswith("**") and len(operands) == 1:
+            return f"{operands[0]}{op}"
+        if len(operands) > 6:
+            operands = [*operands[:5], "...", operands[-1]]
+        return f"{op}({', '.join(operands)})"
 
 
 def backward_steps(root: Value) -> list[BackwardStep]:
@@ -210,7 +173,7 @@ def explain(root: Value, file: TextIO | None = None, *, number_format: str = ".4
     out = _term(steps[0].name if steps else _names(root)[id(root)])
 
     def num(x: float) -> str:
-        return _number(x, number_format)
+        return format_number(x, number_format)
 
     lines = [f"d {out}/d {out} = 1  (the seed: the output's gradient with respect to itself)"]
     for step in steps:
@@ -236,167 +199,10 @@ def explain(root: Value, file: TextIO | None = None, *, number_format: str = ".4
     return text
 
 
-def backward_graphs(
-    root: Value,
-    *,
-    params: Iterable[Value] | None = None,
-    format: str = "svg",
-    rankdir: str = "LR",
-    number_format: str = ".4g",
-) -> list[graphviz.Digraph]:
-    """One picture per backward step (see :func:`backward_steps`), as ``graphviz.Digraph``s.
-
-    Each picture shows the whole graph (Values as records ``name | data | grad``, operations as
-    small grey nodes). In picture ``k``:
-
-    * the node being processed is orange with a red border, its grad field marked "upstream";
-    * each edge from one of its children is red and labelled ``upstream × local = product``;
-    * edges of nodes processed earlier keep their products (black); the others show
-      ``? × local = ?`` (the local derivatives are known from the forward pass);
-    * grads not reached yet are ``?``; a grad still waiting for more uses says "so far".
-
-    In Jupyter, a Digraph displays inline (``backward_graphs(out)[0]`` in a cell).
-
-    Args:
-        root: the output (a ``Value`` with at least one operation behind it).
-        params: Values to colour as parameters (e.g. ``model.parameters()``); other leaves are
-            inputs/constants.
-        format: the Digraphs' output format for ``.render()``/``.pipe()`` (e.g. ``"svg"``).
-        rankdir: layout direction: ``"LR"``, ``"RL"``, ``"TB"`` or ``"BT"``.
-        number_format: format spec for the numbers (default ``".4g"``).
-
-    Returns:
-        A list of Digraphs, one per step, in processing order.
-
-    Raises:
-        TypeError: ``root`` or an element of ``params`` is not a ``Value``.
-        ValueError: ``root`` is a leaf (no step to draw), or an unknown ``format``/``rankdir``.
-    """
-    steps = backward_steps(root)
-    if not steps:
-        raise ValueError("backward_graphs: root is a leaf Value: there is no backward step to draw")
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"backward_graphs: unknown format {format!r}; e.g. 'svg', 'png'")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(
-            f"backward_graphs: unknown rankdir {rankdir!r}; expected one of {_RANKDIRS}"
-        )
-    param_ids = set()
-    for p in params.parameters() if hasattr(params, "parameters") else params or ():
-        if not isinstance(p, Value):
-            raise TypeError(f"backward_graphs: params must be Values, got a {type(p).__name__}")
-        param_ids.add(id(p))
-    style = _Style(root, param_ids, format, rankdir, number_format)
-    return [style.frame(steps, k) for k in range(len(steps))]
-
-
-def backward_frames(
-    root: Value,
-    out_dir: str | os.PathLike[str],
-    format: str = "png",
-    gif: bool = True,
-    *,
-    params: Iterable[Value] | None = None,
-    rankdir: str = "LR",
-    number_format: str = ".4g",
-    duration_ms: int = 1200,
-    max_frames: int = 200,
-) -> BackwardFrames:
-    """Write the pictures of :func:`backward_graphs` as ``frame_000.<format>``, ... and an
-    animated ``backward.gif`` (Pillow) into ``out_dir``.
-
-    Files are written atomically; ``out_dir`` is created. Frame files of an earlier run in the
-    same directory that this run did not rewrite (``frame_NNN.png|svg|gv``) are deleted, so the
-    directory always holds one consistent sequence. The GIF pads all frames to the largest
-    frame's size (white), shows each for ``duration_ms`` and the last one three times as long,
-    and loops forever.
-
-    Without the Graphviz ``dot`` program, the DOT sources are written instead
-    (``frame_000.gv``, ...), no GIF is made (a stale ``backward.gif`` is removed), and a
-    :class:`~micrograd_mlp.viz.graph.DotNotFoundWarning` says how to render them later.
-
-    Args:
-        root: the output (a ``Value`` with at least one operation behind it).
-        out_dir: directory for the files.
-        format: ``"png"`` or ``"svg"`` for the frame files (the GIF is always made from PNGs).
-        gif: also write ``backward.gif``.
-        params, rankdir, number_format: as in :func:`backward_graphs`.
-        duration_ms: how long each GIF frame shows, in milliseconds (a positive int).
-        max_frames: refuse graphs with more steps than this (one picture per non-leaf node:
-            an MLP has thousands; draw a small expression instead).
-
-    Returns:
-        A :class:`BackwardFrames` with the frame paths, the GIF path (or None) and whether the
-        frames were rendered.
-
-    Raises:
-        TypeError, ValueError: as in :func:`backward_graphs`; ``format`` not png/svg;
-            ``duration_ms`` or ``max_frames`` not a positive int; more steps than ``max_frames``.
-        RuntimeError: ``dot`` ran and failed (its message is included).
-        OSError: ``out_dir`` cannot be written.
-    """
-    if format not in ("png", "svg"):
-        raise ValueError(f"backward_frames: format must be 'png' or 'svg', got {format!r}")
-    for name, number in (("duration_ms", duration_ms), ("max_frames", max_frames)):
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ValueError(f"backward_frames: {name} must be a positive int, got {number!r}")
-    if isinstance(root, Value):
-        count = sum(1 for node in root.topological_order() if node._children)
-        if count > max_frames:
-            raise ValueError(
-                f"backward_frames: the graph has {count} backward steps, more than "
-                f"max_frames={max_frames}; draw a smaller expression or raise max_frames"
-            )
-    graphs = backward_graphs(
-        root, params=params, format=format, rankdir=rankdir, number_format=number_format
-    )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    width = max(3, len(str(len(graphs) - 1)))
-    frames: list[Path] = []
-    rendered = True
-    for k, dot in enumerate(graphs):
-        target = out / f"frame_{k:0{width}d}.{format}"
-        if rendered:
-            try:
-                frames.append(save_graph(dot, target, format, on_missing_dot="raise"))
-                continue
-            except DotNotFoundError:  # save_graph wrote this frame's .gv already
-                rendered = False
-                frames.append(target.with_suffix(".gv"))
-                continue
-        frames.append(atomic_write_bytes(target.with_suffix(".gv"), dot.source.encode("utf-8")))
-    _remove_stale_frames(out, frames)
-
-    gif_path = out / "backward.gif"
-    if not rendered:
-        stale = gif and gif_path.exists()
-        if stale:
-            gif_path.unlink()
-        warnings.warn(
-            f"graphviz 'dot' executable not found: wrote {len(frames)} DOT sources "
-            f"({frames[0].name} ...) to {out} instead of {format.upper()} frames"
-            + (", and no backward.gif" if gif else "")
-            + (" (removed the old one)" if stale else "")
-            + f". Install Graphviz (e.g. 'apt-get install graphviz'), then run "
-            f"'dot -T{format} -O {out}/frame_*.gv'",
-            DotNotFoundWarning,
-            stacklevel=2,
-        )
-        return BackwardFrames(frames, None, False)
-    if not gif:
-        return BackwardFrames(frames, None, True)
-    if format == "png":
-        pngs = [path.read_bytes() for path in frames]
-    else:
-        pngs = [dot.pipe(format="png", quiet=True) for dot in graphs]
-    return BackwardFrames(frames, _write_gif(gif_path, pngs, duration_ms), True)
-
-
 # ----------------------------------------------------------------------------- helpers
 def _names(root: Value) -> dict[int, str]:
     """``id(node) -> name`` for every node behind ``root`` (rules in :func:`backward_steps`)."""
-    order = _operand_order(root)
+    order = operand_order(root)
     taken = {v.label for v in order if v.label}
     names: dict[int, str] = {}
     seen: Counter[str] = Counter()
@@ -421,168 +227,6 @@ def _names(root: Value) -> dict[int, str]:
     return names
 
 
-def _formula(step: BackwardStep) -> str:
-    """How the step's node was computed, e.g. ``w1 * x1``, ``tanh(n)``, ``x**2``."""
-    op, operands = step.node._op, [_term(u.name) for u in step.children]
-    if op in ("+", "-", "*", "/", "**") and len(operands) == 2:
-        return f" {op} ".join(operands)
-    if op.startswith("**") and len(operands) == 1:
-        return f"{operands[0]}{op}"
-    if len(operands) > 6:
-        operands = [*operands[:5], "...", operands[-1]]
-    return f"{op}({', '.join(operands)})"
-
-
 def _term(name: str) -> str:
     """``name`` as it reads in ``d out/d name``: parenthesised if it contains an operator."""
     return f"({name})" if any(c in name for c in " +-*/()") else name
-
-
-class _Style:
-    """Draws the picture of step ``k``: the graph with the gradients known after that step."""
-
-    def __init__(
-        self, root: Value, param_ids: set[int], format: str, rankdir: str, number_format: str
-    ) -> None:
-        self.root = root
-        self.order = _operand_order(root)
-        self.ids = {id(v): f"n{i}" for i, v in enumerate(self.order)}
-        self.param_ids = param_ids
-        self.format = format
-        self.rankdir = rankdir
-        self.number_format = number_format
-
-    def num(self, x: float) -> str:
-        return _number(x, self.number_format)
-
-    def frame(self, steps: list[BackwardStep], k: int) -> graphviz.Digraph:
-        current = steps[k]
-        grads = {id(self.root): 1.0}
-        received: Counter[int] = Counter()
-        total: dict[int, int] = {}
-        products: dict[tuple[int, int], str] = {}  # (id(node), operand position) -> edge text
-        for step in steps[: k + 1]:
-            for pos, u in enumerate(step.children):
-                grads[id(u.child)] = u.grad_after
-                received[id(u.child)] = u.contribution
-                products[id(step.node), pos] = (
-                    f"{self.num(step.upstream)} × {self.num(u.local_grad)} = {self.num(u.product)}"
-                )
-        for step in steps:
-            for u in step.children:
-                total[id(u.child)] = u.contributions
-        out_name = steps[0].name
-        title = (
-            f"backward step {k + 1} of {len(steps)}: {current.name} = {_formula(current)}, "
-            f"upstream d {out_name}/d {current.name} = {self.num(current.upstream)}"
-        )
-        if current.skipped:
-            title += " (0: nothing passed on)"
-        dot = graphviz.Digraph(
-            f"backward_step_{k}",
-            format=self.format,
-            graph_attr={
-                "rankdir": self.rankdir,
-                "label": title,
-                "labelloc": "t",
-                "fontname": "Helvetica",
-            },
-            node_attr={"fontname": "Helvetica", "fontsize": "11"},
-            edge_attr={"fontname": "Helvetica", "fontsize": "9"},
-        )
-        children_now = {id(u.child) for u in current.children}
-        names = {id(s.node): s.name for s in steps}
-        names.update({id(u.child): u.name for s in steps for u in s.children})
-        for v in self.order:
-            key = id(v)
-            if key not in grads:
-                grad = "?"
-            elif received[key] < total.get(key, 0):
-                grad = f"{self.num(grads[key])} (so far)"
-            else:
-                grad = self.num(grads[key])
-            if v is current.node:
-                grad += " (upstream)"
-            fields = [_escape(names[key]), f"data {self.num(v.data)}", f"grad {_escape(grad)}"]
-            attrs = {"fillcolor": NODE_COLORS[self._role(v)]}
-            if v is current.node:
-                attrs = {"fillcolor": STEP_COLORS["current"], "color": STEP_COLORS["highlight"]}
-                attrs["penwidth"] = "3"
-            elif key in children_now:
-                attrs.update(color=STEP_COLORS["highlight"], penwidth="2")
-            dot.node(
-                self.ids[key],
-                "{ " + " | ".join(fields) + " }",
-                shape="record",
-                style="filled",
-                **attrs,
-            )
-            if v._children:
-                self._operation(dot, v, current, products)
-        return dot
-
-    def _operation(
-        self, dot: graphviz.Digraph, v: Value, current: BackwardStep, products: dict
-    ) -> None:
-        """The op node of ``v``, an edge from each operand (labelled) and one to ``v``."""
-        op = f"{self.ids[id(v)]}_op"
-        active = v is current.node
-        highlight = {"color": STEP_COLORS["highlight"], "penwidth": "2"} if active else {}
-        dot.node(
-            op,
-            v._op.replace("\\", "\\\\"),
-            shape="ellipse",
-            style="filled",
-            fillcolor=NODE_COLORS["op"],
-            fontsize="10",
-            height="0.3",
-            **highlight,
-        )
-        for pos, (child, local) in enumerate(zip(v._children, v._local_grads)):
-            text = products.get((id(v), pos))
-            attrs = dict(highlight, fontcolor=STEP_COLORS["highlight"]) if active else {}
-            if text is None:
-                text = f"? × {self.num(local)} = ?"
-                attrs = {"color": STEP_COLORS["pending"], "fontcolor": STEP_COLORS["pending"]}
-            dot.edge(self.ids[id(child)], op, label=f"local {self.num(local)}\\n{text}", **attrs)
-        dot.edge(op, self.ids[id(v)], **highlight)
-
-    def _role(self, v: Value) -> str:
-        if v is self.root:
-            return "output"
-        if id(v) in self.param_ids:
-            return "parameter"
-        return "intermediate" if v._children else "input"
-
-
-def _remove_stale_frames(out: Path, keep: list[Path]) -> None:
-    """Delete ``frame_NNN.(png|svg|gv)`` files in ``out`` that this run did not write."""
-    kept = {path.name for path in keep}
-    for path in out.iterdir():
-        if _FRAME_FILE.fullmatch(path.name) and path.name not in kept:
-            path.unlink()
-
-
-def _write_gif(path: Path, pngs: list[bytes], duration_ms: int) -> Path:
-    """An animated GIF of the PNG images, padded to a common size, written atomically."""
-    from PIL import Image  # here, so importing this module stays cheap (a re-export in viz)
-
-    images = [Image.open(io.BytesIO(data)).convert("RGB") for data in pngs]
-    width = max(im.width for im in images)
-    height = max(im.height for im in images)
-    frames = []
-    for im in images:
-        canvas = Image.new("RGB", (width, height), "white")
-        canvas.paste(im, ((width - im.width) // 2, 0))
-        frames.append(canvas)
-    durations = [duration_ms] * (len(frames) - 1) + [3 * duration_ms]
-    buffer = io.BytesIO()
-    frames[0].save(
-        buffer,
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=durations,
-        loop=0,
-    )
-    return atomic_write_bytes(path, buffer.getvalue())

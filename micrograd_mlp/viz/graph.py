@@ -29,6 +29,9 @@ __all__ = [
     "DotNotFoundError",
     "DotNotFoundWarning",
     "draw_dot",
+    "escape_label",
+    "format_number",
+    "operand_order",
     "save_graph",
 ]
 
@@ -107,7 +110,7 @@ def draw_dot(
         raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
     param_ids = _param_ids(params)
 
-    order = _operand_order(root)
+    order = operand_order(root)
     total = len(order)
     kept = _nearest(root, max_nodes) if max_nodes is not None and len(order) > max_nodes else None
     if kept is not None:
@@ -129,10 +132,10 @@ def draw_dot(
             role = "parameter"
         else:
             role = "intermediate" if v._children else "input"
-        fields = [_escape(v.label)] if v.label else []
-        fields.append(f"data {_number(v.data, number_format)}")
+        fields = [escape_label(v.label)] if v.label else []
+        fields.append(f"data {format_number(v.data, number_format)}")
         if show_grad:
-            fields.append(f"grad {_number(v.grad, number_format)}")
+            fields.append(f"grad {format_number(v.grad, number_format)}")
         dot.node(
             name,
             "{ " + " | ".join(fields) + " }",
@@ -239,12 +242,16 @@ def _param_ids(params: Iterable[Value] | None) -> set[int]:
     return ids
 
 
-def _operand_order(root: Value) -> list[Value]:
-    """Every Value behind ``root``, operands before results, ``root`` last (iterative DFS).
+def operand_order(root: Value) -> list[Value]:
+    """Every Value behind ``root`` (each once), operands before results, ``root`` last.
 
-    Unlike ``Value.topological_order`` (which reaches the last operand first), this visits the
-    operands of each node left to right, so ``x1`` is listed (and drawn) before ``w1`` in
-    ``x1 * w1``: Graphviz keeps that order within a rank, and the picture reads top-down.
+    Shared by :func:`draw_dot` and the backward-pass trace and pictures
+    (:mod:`~micrograd_mlp.viz.backprop`, :mod:`~micrograd_mlp.viz.backprop_frames`), so they list
+    and draw nodes in the same order. An iterative depth-first search, so deep graphs do not hit
+    Python's recursion limit. Unlike ``Value.topological_order`` (which reaches the last operand
+    first), this visits the operands of each node left to right, so ``x1`` is listed (and drawn)
+    before ``w1`` in ``x1 * w1``: Graphviz keeps that order within a rank, and the picture reads
+    top-down.
     """
     order: list[Value] = []
     seen = {id(root)}
@@ -276,11 +283,17 @@ def _nearest(root: Value, limit: int) -> set[int]:
     return kept
 
 
-def _number(x: float, spec: str) -> str:
-    """``x`` formatted for a label; ``-0.0`` (e.g. the grad of an unused input) shown as ``0``."""
+def format_number(x: float, spec: str) -> str:
+    """``x`` (a float) formatted with the format spec ``spec`` (e.g. ``".4g"``) for a label or
+    trace; ``-0.0`` (e.g. the grad of an unused input) is shown as ``0``.
+
+    Raises:
+        ValueError: ``spec`` is not a valid format spec for a float.
+    """
     return format(0.0 if x == 0.0 else x, spec)
 
 
-def _escape(text: str) -> str:
-    """``text`` with record-label specials (``{ } | < >`` and backslash) made literal."""
+def escape_label(text: str) -> str:
+    """``text`` (a str) with Graphviz record-label specials (``{ } | < >`` and backslash) made
+    literal by a backslash, so a user's label cannot split or restructure a record node."""
     return text.translate(_RECORD_SPECIALS)
