@@ -8,12 +8,19 @@ between the scalar engine, the vectorized engine and PyTorch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "Module", "check_activation", "linear_init", "make_rng"]
+__all__ = [
+    "ACTIVATIONS",
+    "Module",
+    "check_activation",
+    "linear_init",
+    "make_rng",
+    "mlp_layers",
+]
 
 #: Activation names accepted by ``Neuron``, ``Layer``, ``MLP`` and ``Linear``-based MLPs. Each
 #: (except ``linear``, the identity) is a method of the same name on ``Value`` and ``Tensor``.
@@ -25,6 +32,27 @@ def check_activation(name: str) -> str:
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
     return name
+
+
+def mlp_layers(nin: int, nouts: Sequence[int], activation: str) -> list[tuple[int, int, str]]:
+    """The plan of an MLP: ``(nin, nout, activation)`` of each layer, the input layer first.
+
+    Every hidden layer gets ``activation``; the last layer is ``"linear"`` (it gives logits or
+    regression outputs). The scalar ``micrograd_mlp.nn.MLP`` and the vectorized
+    ``micrograd_mlp.tensor.MLP`` both build their layers from this, so they stay the same network.
+    The sizes themselves are checked when each layer is initialised (:func:`linear_init`).
+
+    Raises:
+        ValueError: unknown ``activation``, or ``nouts`` is empty.
+    """
+    check_activation(activation)
+    if len(nouts) == 0:
+        raise ValueError("MLP needs at least one layer size in nouts")
+    sizes = [nin, *nouts]
+    last = len(nouts) - 1
+    return [
+        (sizes[i], sizes[i + 1], activation if i < last else "linear") for i in range(len(nouts))
+    ]
 
 
 def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:

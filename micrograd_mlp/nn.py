@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from micrograd_mlp.engine import Value, _dot
-from micrograd_mlp.module import Module, check_activation, linear_init, make_rng
+from micrograd_mlp.module import Module, check_activation, linear_init, make_rng, mlp_layers
 
 __all__ = ["Layer", "MLP", "Module", "Neuron"]
 
@@ -181,15 +181,9 @@ class MLP(Module):
         activation: str = "relu",
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        check_activation(activation)
-        if len(nouts) == 0:
-            raise ValueError("MLP needs at least one layer size in nouts")
+        plan = mlp_layers(nin, nouts, activation)
         rng = make_rng(seed)
-        sizes = [nin, *nouts]
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", rng)
-            for i in range(len(nouts))
-        ]
+        self.layers = [Layer(n_in, n_out, act, rng) for n_in, n_out, act in plan]
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.module import Module, check_activation, linear_init, make_rng
+from micrograd_mlp.module import Module, linear_init, make_rng, mlp_layers
 from micrograd_mlp.tensor.engine import Tensor
 from micrograd_mlp.tensor.fused import linear
 
@@ -106,12 +106,9 @@ class MLP(Module):
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        check_activation(activation)
-        if len(nouts) == 0:
-            raise ValueError("MLP needs at least one layer size in nouts")
+        plan = mlp_layers(nin, nouts, activation)  # the activation is applied in __call__
         rng = make_rng(seed)
-        sizes = [nin, *nouts]
-        self.layers = [Linear(sizes[i], sizes[i + 1], rng, dtype) for i in range(len(nouts))]
+        self.layers = [Linear(n_in, n_out, rng, dtype) for n_in, n_out, _ in plan]
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
         self.dtype = self.layers[0].weight.dtype
 
