@@ -29,6 +29,7 @@ from numbers import Real
 import numpy as np
 
 from micrograd_mlp.engine import Value
+from micrograd_mlp.loss_common import HALF_LOG_2PI, check_eps
 from micrograd_mlp.reduction import check_reduction
 
 __all__ = [
@@ -55,7 +56,6 @@ LossOutput = Value | list[Value]
 # PyTorch's binary_cross_entropy clamps each log term at -100 so that p = 0 or p = 1 gives a
 # finite loss (100 per element at worst) instead of infinity.
 _LOG_FLOOR = -100.0
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 # ------------------------------------------------------------------------ input handling
@@ -324,8 +324,7 @@ def gaussian_nll_loss(
     """
     check_reduction(reduction)
     fn = "gaussian_nll_loss"
-    if not isinstance(eps, Real) or not eps >= 0.0:
-        raise ValueError(f"{fn}: eps must be a number >= 0, got {eps!r}")
+    check_eps(fn, eps)
     xs, ts, single = _pair(fn, input, target)
     vs, _ = _values(var, fn, "var")
     if len(vs) not in (1, len(xs)):
@@ -345,7 +344,7 @@ def gaussian_nll_loss(
         vs = vs * len(xs)
     losses = [0.5 * (v.log() + (x - t) ** 2 / v) for x, t, v in zip(xs, ts, vs)]
     if full:
-        losses = [loss + _HALF_LOG_2PI for loss in losses]
+        losses = [loss + HALF_LOG_2PI for loss in losses]
     return _reduce(losses, reduction, single)
 
 

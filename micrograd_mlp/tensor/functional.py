@@ -16,12 +16,12 @@ Conventions:
 
 from __future__ import annotations
 
-import math
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
+from micrograd_mlp.loss_common import HALF_LOG_2PI, check_eps
 from micrograd_mlp.reduction import check_reduction
 from micrograd_mlp.tensor.engine import Tensor, _lift
 from micrograd_mlp.tensor.fused import (
@@ -48,8 +48,6 @@ __all__ = [
     "softmax",
     "tanh",
 ]
-
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def _tensor(x: Any) -> Tensor:
@@ -145,8 +143,7 @@ def gaussian_nll_loss(
     """
     check_reduction(reduction)
     fn = "gaussian_nll_loss"
-    if not isinstance(eps, Real) or not eps >= 0.0:
-        raise ValueError(f"{fn}: eps must be a number >= 0, got {eps!r}")
+    check_eps(fn, eps)
     x, t = _pair(fn, input, target)
     v = _lift(var, x, fn)
     if v.ndim and v.shape != x.shape:
@@ -169,7 +166,7 @@ def gaussian_nll_loss(
         v = (v - v.data) + np.maximum(v.data, eps)
     losses = 0.5 * (v.log() + (x - t) ** 2 / v)
     if full:
-        losses = losses + _HALF_LOG_2PI
+        losses = losses + HALF_LOG_2PI
     return _reduce(losses, reduction)
 
 
