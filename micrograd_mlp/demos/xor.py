@@ -74,18 +74,9 @@ def train_perceptron(gate: str, epochs: int, lr: float, seed: int) -> tuple[Neur
     Returns:
         The neuron, its training :class:`History` and its final accuracy on the 4 rows.
     """
-    X, y = logic_gate(gate)
     neuron = Neuron(2, activation="linear", seed=seed)
-    history = fit(
-        neuron,
-        X,
-        y,
-        binary_cross_entropy_with_logits,
-        SGD(neuron.parameters(), lr=lr),
-        epochs,
-        metric=sign_accuracy,
-    )
-    return neuron, history, sign_accuracy([neuron(x) for x in X.tolist()], y)
+    history, acc = _fit_gate(neuron, gate, SGD(neuron.parameters(), lr=lr), epochs)
+    return neuron, history, acc
 
 
 def train_mlp(hidden: int, epochs: int, lr: float, seed: int) -> tuple[MLP, History, float]:
@@ -94,18 +85,24 @@ def train_mlp(hidden: int, epochs: int, lr: float, seed: int) -> tuple[MLP, Hist
     Returns:
         The MLP, its training :class:`History` and its final accuracy on the 4 rows.
     """
-    X, y = logic_gate("xor")
     model = MLP(2, [hidden, 1], activation="tanh", seed=seed)
+    history, acc = _fit_gate(model, "xor", Adam(model.parameters(), lr=lr), epochs)
+    return model, history, acc
+
+
+def _fit_gate(
+    model: Neuron | MLP, gate: str, optimizer: SGD | Adam, epochs: int
+) -> tuple[History, float]:
+    """Full-batch training of a one-logit ``model`` on a gate's truth table (logits + BCE).
+
+    Returns:
+        The training :class:`History` and the final accuracy on the 4 rows.
+    """
+    X, y = logic_gate(gate)
     history = fit(
-        model,
-        X,
-        y,
-        binary_cross_entropy_with_logits,
-        Adam(model.parameters(), lr=lr),
-        epochs,
-        metric=sign_accuracy,
+        model, X, y, binary_cross_entropy_with_logits, optimizer, epochs, metric=sign_accuracy
     )
-    return model, history, sign_accuracy([model(x) for x in X.tolist()], y)
+    return history, sign_accuracy([model(x) for x in X.tolist()], y)
 
 
 def write_graph(model: MLP, path: Path) -> Path:
