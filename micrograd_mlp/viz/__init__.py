@@ -1,4 +1,5 @@
-"""Pictures: computation graphs (Graphviz) and training plots (matplotlib).
+"""Pictures: computation graphs (Graphviz), the backward pass step by step, training plots
+(matplotlib).
 
 ``draw_dot``/``save_graph`` come from :mod:`~micrograd_mlp.viz.graph`; the plotting functions
 from :mod:`~micrograd_mlp.viz.plots` and :mod:`~micrograd_mlp.viz.image_plots` are loaded on
@@ -10,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from micrograd_mlp.viz.backprop import backward_steps, explain
+from micrograd_mlp.viz.backprop_frames import backward_frames, backward_graphs
 from micrograd_mlp.viz.graph import (
     NODE_COLORS,
     DotNotFoundError,
@@ -42,7 +45,11 @@ __all__ = [
     "NODE_COLORS",
     "DotNotFoundError",
     "DotNotFoundWarning",
+    "backward_frames",
+    "backward_graphs",
+    "backward_steps",
     "draw_dot",
+    "explain",
     "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_image_grid",
