@@ -434,7 +434,7 @@ def hinge_loss(
     """
     check_reduction(reduction)
     fn = "hinge_loss"
-    if not isinstance(margin, Real):
+    if not isinstance(margin, Real) or isinstance(margin, bool):
         raise TypeError(f"{fn}: margin must be a number, got {type(margin).__name__} {margin!r}")
     xs, ys, single = _pair(fn, input, target)
     for i, y in enumerate(ys):

@@ -474,3 +474,16 @@ def test_vectorized_training_stops_at_the_non_finite_step():
     assert all(np.isfinite(p.data).all() for p in model.parameters())
     train_epoch(model, optimizer, loader, progress=False, check_finite=False)  # opting out
     assert not all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+@pytest.mark.parametrize("margin", [True, "1", None])
+def test_hinge_loss_margin_must_be_a_number_in_both_engines(margin):
+    import micrograd_mlp.functional as scalar_f
+    import micrograd_mlp.tensor.functional as tensor_f
+    from micrograd_mlp import Value
+    from micrograd_mlp.tensor import Tensor
+
+    with pytest.raises(TypeError, match="margin must be a number"):
+        scalar_f.hinge_loss([Value(0.5)], [1], margin=margin)
+    with pytest.raises(TypeError, match="margin must be a number"):
+        tensor_f.hinge_loss(Tensor([0.5]), [1.0], margin=margin)
