@@ -1,18 +1,152 @@
-"""The ``micrograd-mlp`` command: one sub-command per demo module in ``micrograd_mlp.demos``."""
+"""The ``micrograd-mlp`` command: one sub-command per demo module in ``micrograd_mlp.demos``.
+
+User errors, one mechanism for every command: a bad option value is refused by its argparse
+``type=`` function (:func:`int_option`, :func:`float_option`, :func:`seed_option`: a usage line
+and exit status 2, before anything runs); an error met while running -- :class:`UserError`
+(raised by a demo for a bad combination of options) or one of :data:`USER_ERRORS` (a loss that
+became NaN or infinite, a bad checkpoint or data file, a missing file, a formula that cannot be
+read) -- is printed by :func:`main` as one line, ``micrograd-mlp COMMAND: error: ...``, on
+stderr, with exit status 1 and no traceback. Any other exception is a bug and keeps its
+traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import micrograd_mlp.demos as demos_package
+from micrograd_mlp.checkpoint import CheckpointError
+from micrograd_mlp.data import DownloadError, IDXError
+from micrograd_mlp.expression import ExpressionError
+from micrograd_mlp.training import NonFiniteLossError
 
-__all__ = ["build_parser", "demo_modules", "main", "run_demo"]
+__all__ = [
+    "MAX_SEED",
+    "USER_ERRORS",
+    "UserError",
+    "build_parser",
+    "demo_modules",
+    "describe_error",
+    "float_option",
+    "int_option",
+    "main",
+    "run_demo",
+    "script_main",
+    "seed_option",
+]
+
+#: The largest ``--seed`` (NumPy's legacy seeding and most tools take 32-bit seeds).
+MAX_SEED = 2**32 - 1
+
+
+class UserError(Exception):
+    """A mistake of the user's that only shows once a command runs (e.g. two options that do
+    not fit together): :func:`main` prints its message as one line and exits with status 1.
+
+    The message should name the options in the CLI's words (``--batch-sizes``, not
+    ``batch_sizes``).
+    """
+
+
+#: Errors a user can cause, reported by :func:`main` as one line instead of a traceback:
+#: :class:`UserError`, a loss that stopped being finite (``NonFiniteLossError``, e.g. from a
+#: too-large ``--lr``), a bad checkpoint (``CheckpointError``), a damaged IDX data file
+#: (``IDXError``), a failed download (``DownloadError``), a formula that cannot be read or
+#: evaluated (``ExpressionError``) and any ``OSError`` (a missing data file, ``--out`` naming a
+#: file, a full disk).
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    UserError,
+    NonFiniteLossError,
+    CheckpointError,
+    IDXError,
+    DownloadError,
+    ExpressionError,
+    OSError,
+)
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for ``error``: its message; for an ``OSError`` from the system, its reason and
+    the file it concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``."""
+    if isinstance(error, OSError) and error.strerror and error.filename is not None:
+        text = f"{error.strerror}: '{error.filename}'"
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())  # one line, whatever the message holds
+
+
+def _parse_number(text: str, kind: type) -> float | int:
+    try:
+        return kind(text)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def int_option(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type=`` for an integer in ``[minimum, maximum]``.
+
+    ``parser.add_argument("--points", type=int_option(3, 10_001))``: ``--points 0`` or
+    ``--points 100000000`` is refused by argparse with a usage line such as
+    ``argument --points: must be between 3 and 10,001, got 100,000,000`` (exit status 2).
+    Every size option should have a ``maximum``, so that a typo cannot ask for gigabytes.
+    """
+
+    def parse(text: str) -> int:
+        n = _parse_number(text, int)
+        if n < minimum or (maximum is not None and n > maximum):
+            allowed = (
+                f">= {minimum:,}" if maximum is None else f"between {minimum:,} and {maximum:,}"
+            )
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {n:,}")
+        return n
+
+    parse.__name__ = "int"  # argparse names the type in some of its messages
+    return parse
+
+
+def float_option(
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    exclusive_minimum: bool = False,
+    exclusive_maximum: bool = False,
+) -> Callable[[str], float]:
+    """An argparse ``type=`` for a finite float, optionally bounded.
+
+    ``float_option(0, exclusive_minimum=True)`` is a learning rate: ``--lr 0``, ``--lr -1``,
+    ``--lr nan`` and ``--lr inf`` are refused with a usage line naming the option and the
+    allowed range (exit status 2). NaN and infinities are always refused.
+    """
+
+    def parse(text: str) -> float:
+        x = _parse_number(text, float)
+        if not math.isfinite(x):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        low_bad = minimum is not None and (x <= minimum if exclusive_minimum else x < minimum)
+        high_bad = maximum is not None and (x >= maximum if exclusive_maximum else x > maximum)
+        if low_bad or high_bad:
+            raise argparse.ArgumentTypeError(f"must be {_interval()}, got {x:g}")
+        return x
+
+    def _interval() -> str:
+        low = None if minimum is None else f"{'>' if exclusive_minimum else '>='} {minimum:g}"
+        high = None if maximum is None else f"{'<' if exclusive_maximum else '<='} {maximum:g}"
+        return " and ".join(part for part in (low, high) if part)
+
+    parse.__name__ = "float"
+    return parse
+
+
+#: ``--seed``: an integer in [0, MAX_SEED].
+seed_option = int_option(0, MAX_SEED)
 
 
 def demo_modules() -> dict[str, ModuleType]:
@@ -32,21 +166,44 @@ def _add_common_arguments(parser: argparse.ArgumentParser, command: str) -> None
         default=Path("out") / command,
         help="directory for pictures and files (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--seed",
+        type=seed_option,
+        default=0,
+        help=f"random seed, an integer in [0, {MAX_SEED}] (default: %(default)s)",
+    )
+
+
+# Keeps the line breaks of a description (formulas, lists) instead of reflowing it.
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+_DEMOS_DESCRIPTION = """\
+Run, one after the other, every demo that needs no downloaded data (each into OUT/<command>/),
+with the same --seed. Each prints what it shows and writes its pictures; a few seconds each.
+Run one with `micrograd-mlp <command>`; `micrograd-mlp <command> --help` lists its options."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: ``demos`` (all built-in-data demos) plus one sub-command per demo."""
     parser = argparse.ArgumentParser(
-        prog="micrograd-mlp", description="Learn and do backpropagation: demos and training."
+        prog="micrograd-mlp",
+        description="Learn and do backpropagation: demos and training.",
+        formatter_class=_FORMATTER,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    all_demos = commands.add_parser("demos", help="run every demo that needs no downloaded data")
+    all_demos = commands.add_parser(
+        "demos",
+        help="run every demo that needs no downloaded data",
+        description=_DEMOS_DESCRIPTION,
+        formatter_class=_FORMATTER,
+    )
     _add_common_arguments(all_demos, "")
     for command, module in demo_modules().items():
         # argparse %-formats help strings: a literal "%" in a demo's HELP must be doubled.
         sub = commands.add_parser(
-            command, help=module.HELP.replace("%", "%%"), description=module.__doc__
+            command,
+            help=module.HELP.replace("%", "%%"),
+            description=module.__doc__,
+            formatter_class=_FORMATTER,
         )
         _add_common_arguments(sub, command)
         module.add_arguments(sub)
@@ -54,24 +211,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
-    """Parse ``argv`` with the demo's own options and run it (what ``demos/<name>.py`` calls)."""
-    parser = argparse.ArgumentParser(prog=f"{module.COMMAND}", description=module.__doc__)
+    """Parse ``argv`` with the demo's own options and run it; returns what it measured.
+
+    Errors are not caught here (tests look at them); :func:`main` turns user errors into one
+    line. A bad option value exits through argparse (``SystemExit`` with status 2).
+    """
+    parser = argparse.ArgumentParser(
+        prog=f"micrograd-mlp {module.COMMAND}",
+        description=module.__doc__,
+        formatter_class=_FORMATTER,
+    )
     _add_common_arguments(parser, module.COMMAND)
     module.add_arguments(parser)
     return module.run(parser.parse_args(argv))
 
 
+def _fail(command: str, error: BaseException) -> int:
+    print(f"micrograd-mlp {command}: error: {describe_error(error)}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script. Returns the process exit status."""
+    """Entry point of the console script. Returns the process exit status.
+
+    0 on success; 1 after printing a user error (:data:`USER_ERRORS`) as one line on stderr;
+    argparse exits with 2 for a bad option value.
+    """
     args = build_parser().parse_args(argv)
     if args.command != "demos":
-        demo_modules()[args.command].run(args)
+        try:
+            demo_modules()[args.command].run(args)
+        except USER_ERRORS as error:
+            return _fail(args.command, error)
         return 0
     for command, module in demo_modules().items():
         if getattr(module, "BUILTIN_DATA", False):
             print(f"\n=== micrograd-mlp {command} ===", flush=True)
-            run_demo(module, ["--out", str(args.out / command), "--seed", str(args.seed)])
+            try:
+                run_demo(module, ["--out", str(args.out / command), "--seed", str(args.seed)])
+            except USER_ERRORS as error:
+                return _fail(command, error)
     return 0
+
+
+def script_main(module: ModuleType) -> None:
+    """What ``python demos/<name>.py [options]`` runs: :func:`main` for the module's command
+    (the same options and the same one-line user errors), then exit with its status."""
+    sys.exit(main([module.COMMAND, *sys.argv[1:]]))
 
 
 if __name__ == "__main__":
