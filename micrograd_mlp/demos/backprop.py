@@ -4,18 +4,28 @@ By default: one neuron, ``o = tanh(w1*x1 + w2*x2 + b)``, with inputs x1 = 2, x2 
 w1 = -3, w2 = 1 and the bias b = 6 + atanh(1/sqrt 2) ~ 6.8814, chosen so the pre-activation is
 n = atanh(1/sqrt 2), o = 1/sqrt 2 and d o/d n = 1 - o^2 = 1/2. Or any formula you type, e.g.
 ``micrograd-mlp backprop "tanh(x*y + 2)" --values x=1.5 y=-2`` (parsed safely, never eval'ed).
+Or a built-in example: ``--example shopping`` is the apple-shopping graph Korean courses start
+with (100 won x 2 apples x 1.1 tax = 220 won; d total/d price = 2.2, d total/d count = 110,
+d total/d tax = 200); ``--lang ko`` (or ``MICROGRAD_MLP_LANG=ko``) prints and draws in Korean.
 
 Prints the chain-rule trace (one line per application), writes one picture per backward step
-(``frame_000.png`` ...), the animation ``backward.gif`` and the trace ``trace.txt`` under ``--out``,
-then runs the engine's real ``backward()`` and checks it gives the same gradients.
+(``frame_000.png`` ...), the animation ``backward.gif``, the trace ``trace.txt`` and a bar chart
+of the leaves' gradients ``gradients.png`` under ``--out``, then runs the engine's real
+``backward()`` and checks it gives the same gradients.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
+
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from micrograd_mlp.engine import Value
+from micrograd_mlp.examples import EXAMPLES, example
 from micrograd_mlp.expression import (
     ALLOWED,
     ExpressionError,
@@ -23,8 +33,12 @@ from micrograd_mlp.expression import (
     parse_expression,
 )
 from micrograd_mlp.files import atomic_write_bytes
+from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
 from micrograd_mlp.viz.backprop import backward_steps, explain
 from micrograd_mlp.viz.backprop_frames import backward_frames
+from micrograd_mlp.viz.fonts import plot_lang, plot_rc
+from micrograd_mlp.viz.graph import operand_order
+from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "backprop"
 HELP = "step-by-step pictures and a text trace of backward() on a neuron or your formula"
@@ -32,7 +46,7 @@ BUILTIN_DATA = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: an optional formula, its variables' values, the frame format."""
+    """The demo's options: an optional formula or example, its values, language, frame format."""
     parser.add_argument(
         "expression",
         nargs="?",
@@ -45,6 +59,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=NUMBER",
         help="the value of every variable in the expression, e.g. --values x=1.5 y=-2",
+    )
+    parser.add_argument(
+        "--example",
+        choices=sorted(EXAMPLES),
+        default=None,
+        help="a built-in graph instead of the neuron: shopping = 100 won x 2 apples x 1.1 tax",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of the trace, the example's labels and the plot "
+        "(default: $MICROGRAD_MLP_LANG, else en)",
     )
     parser.add_argument(
         "--format", choices=("png", "svg"), default="png", help="frame format (default: png)"
@@ -72,29 +99,76 @@ def neuron() -> tuple[Value, list[Value]]:
     return o, [w1, w2, b]
 
 
+def plot_leaf_gradients(
+    grads: dict[str, float], out: str, path: Path, lang: str | None = None
+) -> Path:
+    """A bar chart of ``d out/d leaf`` for every leaf, with its title and axes in ``lang``.
+
+    Args:
+        grads: leaf name -> gradient (floats), in the order to draw them.
+        out: the output's name, as in the trace (e.g. ``"o"``, ``"총액"``).
+        path: the PNG (or other matplotlib format) to write.
+        lang: ``"en"``/``"ko"``/None (see :func:`micrograd_mlp.viz.fonts.plot_lang`: Korean
+            needs a Hangul font, else English with a warning).
+
+    Returns:
+        The path written.
+    """
+    lang = plot_lang(lang)
+    with rc_context(plot_rc(lang)):
+        fig = Figure(figsize=(1.6 + 1.1 * max(len(grads), 2), 3.6), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        names, values = list(grads), list(grads.values())
+        bars = ax.bar(range(len(names)), values, color="tab:blue")
+        ax.bar_label(bars, labels=[f"{g:.4g}" for g in values], padding=2)
+        ax.set_xticks(range(len(names)), names)
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.margins(y=0.15)
+        ax.set(
+            title=message("backprop.plot_title", lang, out=out),
+            xlabel=message("backprop.plot_xlabel", lang),
+            ylabel=message("backprop.plot_ylabel", lang, out=out),
+        )
+        return save_figure(fig, path)
+
+
+def _graph(args: argparse.Namespace, lang: str) -> tuple[Value, list[Value] | None, str]:
+    """The graph to trace: (root, parameters or None, the formula shown)."""
+    if args.example is not None:
+        if args.expression is not None or args.values:
+            raise ExpressionError(message("backprop.example_and_expression", lang))
+        built = example(args.example, lang)
+        print(built.story)
+        return built.root, None, built.expression
+    if args.expression is None:
+        if args.values:
+            raise ExpressionError(message("backprop.values_need_expression", lang))
+        root, params = neuron()
+        return root, params, "tanh(w1*x1 + w2*x2 + b)"
+    return parse_expression(args.expression, parse_assignments(args.values)), None, args.expression
+
+
 def run(args: argparse.Namespace) -> dict:
     """Trace, draw and check the backward pass; returns the numbers it shows.
 
     Returns:
-        ``{"expression", "steps", "grads" (leaf name -> d out/d leaf from the trace),
-        "backward_agrees" (bool), "trace", "frames" (paths), "gif" (path or None)}``.
+        ``{"expression", "lang", "steps", "grads" (leaf name -> d out/d leaf from the trace),
+        "backward_agrees" (bool), "trace", "frames" (paths), "gif" (path or None),
+        "plot" (the gradient bar chart's path)}``.
 
     Raises:
-        SystemExit: a bad expression or ``--values`` (the message says what is allowed).
+        SystemExit: a bad expression, ``--values``, ``--example`` with an expression, or an
+            unknown ``$MICROGRAD_MLP_LANG`` (the message says what is allowed).
     """
     try:
-        if args.expression is None:
-            if args.values:
-                raise ExpressionError("--values needs an expression to give values to")
-            root, params = neuron()
-            expression = "tanh(w1*x1 + w2*x2 + b)"
-        else:
-            root = parse_expression(args.expression, parse_assignments(args.values))
-            params, expression = None, args.expression
-    except ExpressionError as e:
+        lang = resolve_lang(getattr(args, "lang", None))
+        root, params, expression = _graph(args, lang)
+    except (ExpressionError, ValueError) as e:
         raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}") from None
 
-    print(f"out = {expression} = {root.data:.6g}\n")
+    print(message("backprop.output", lang, expression=expression, value=f"{root.data:.6g}"))
+    print()
     trace = explain(root)
     print(trace)
     steps = backward_steps(root)
@@ -104,30 +178,40 @@ def run(args: argparse.Namespace) -> dict:
     root.backward()
     traced = {id(u.child): (u.name, u.child, u.grad_after) for s in steps for u in s.children}
     agrees = all(child.grad == grad for _, child, grad in traced.values())
-    leaves = {name: grad for name, child, grad in traced.values() if not child._children}
-    print("gradients of the leaves:", ", ".join(f"{k} = {v:.6g}" for k, v in leaves.items()))
-    print(f"root.backward() gives the same gradients: {agrees}")
+    position = {id(v): i for i, v in enumerate(operand_order(root))}  # inputs left to right
+    leaves = {
+        name: grad
+        for name, child, grad in sorted(traced.values(), key=lambda t: position[id(t[1])])
+        if not child._children
+    }
+    shown = ", ".join(f"{k} = {v:.6g}" for k, v in leaves.items())
+    print(message("backprop.leaf_grads", lang, grads=shown))
+    print(message("backprop.agrees" if agrees else "backprop.disagrees", lang))
 
     frames = (
         backward_frames(root, args.out, args.format, gif=not args.no_gif, params=params)
         if steps
         else None
     )
+    plot = None
     if frames is None:
-        print("the expression is a single leaf: there is no backward step to draw")
+        print(message("backprop.single_leaf", lang))
     else:
         count = len(frames.frames)
-        print(
-            f"wrote {count} frame{'s' * (count != 1)} to {args.out}/ ({frames.frames[0].name} ...)"
-        )
+        key = "backprop.wrote_frame" if count == 1 else "backprop.wrote_frames"
+        print(message(key, lang, count=count, out=args.out, first=frames.frames[0].name))
         if frames.gif is not None:
-            print(f"wrote {frames.gif}")
+            print(message("backprop.wrote", lang, path=frames.gif))
+        plot = plot_leaf_gradients(leaves, steps[0].name, args.out / "gradients.png", lang)
+        print(message("backprop.wrote", lang, path=plot))
     return {
         "expression": expression,
+        "lang": lang,
         "steps": len(steps),
         "grads": leaves,
         "backward_agrees": agrees,
         "trace": trace,
         "frames": frames.frames if frames else [],
         "gif": frames.gif if frames else None,
+        "plot": plot,
     }

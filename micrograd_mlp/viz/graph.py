@@ -23,6 +23,7 @@ import graphviz
 
 from micrograd_mlp.engine import Value
 from micrograd_mlp.files import atomic_write_bytes
+from micrograd_mlp.viz.fonts import graphviz_fontname
 
 __all__ = [
     "NODE_COLORS",
@@ -116,12 +117,14 @@ def draw_dot(
     if kept is not None:
         order = [v for v in order if id(v) in kept]
     names = {id(v): f"v{i}" for i, v in enumerate(order)}
+    # A Hangul label (e.g. the Korean shopping example) gets a Hangul font (viz/fonts.py).
+    fontname = graphviz_fontname(v.label for v in order)
 
     dot = graphviz.Digraph(
         "computation_graph",
         format=format,
         graph_attr={"rankdir": rankdir},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        node_attr={"fontname": fontname, "fontsize": "11"},
     )
     lost_inputs: list[str] = []  # op nodes with at least one operand left out by the cap
     for v in order:
@@ -295,5 +298,10 @@ def format_number(x: float, spec: str) -> str:
 
 def escape_label(text: str) -> str:
     """``text`` (a str) with Graphviz record-label specials (``{ } | < >`` and backslash) made
-    literal by a backslash, so a user's label cannot split or restructure a record node."""
-    return text.translate(_RECORD_SPECIALS)
+    literal by a backslash, so a user's label cannot split or restructure a record node.
+
+    In a label with non-ASCII characters, spaces become no-break spaces: Graphviz (2.43) drops
+    a space that follows a multi-byte character in a record label ("사과 가격" would read
+    "사과가격"), escaped or not."""
+    escaped = text.translate(_RECORD_SPECIALS)
+    return escaped if escaped.isascii() else escaped.replace(" ", "\u00a0")
