@@ -1,0 +1,201 @@
+"""Step through the forward and backward pass in your browser: one self-contained HTML page.
+
+By default the tanh neuron of ``micrograd-mlp backprop``; or any formula you type (the same
+parser, never eval'ed), e.g. ``micrograd-mlp explore "tanh(w1*x1 + w2*x2 + b)" --values w1=-3
+x1=2 w2=1 x2=0 b=6.88``; or, with ``--mlp``, one sample's squared error through ``MLP(2, [3, 1])``
+followed by the SGD update of every parameter (``p <- p - lr * grad``).
+
+``--out`` is either a file ending in ``.html`` (the page is written there) or a directory (the
+page is ``explorer.html`` inside it; default ``out/explore/explorer.html``). The page loads
+nothing from the network: open it from disk in any modern browser. It needs the Graphviz
+``dot`` program to lay out the graph; without it the command stops with an error and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from micrograd_mlp.checks import finite_real, nonnegative_real
+from micrograd_mlp.demos.backprop import neuron
+from micrograd_mlp.engine import Value
+from micrograd_mlp.expression import (
+    ALLOWED,
+    ExpressionError,
+    parse_assignments,
+    parse_expression,
+)
+from micrograd_mlp.functional import mse_loss
+from micrograd_mlp.nn import MLP
+from micrograd_mlp.viz.explorer import Explorer
+from micrograd_mlp.viz.graph import DotNotFoundError
+
+COMMAND = "explore"
+HELP = "an interactive web page: step through forward, backward (and an SGD step) on your graph"
+BUILTIN_DATA = True
+
+#: The page's file name when ``--out`` is a directory.
+PAGE = "explorer.html"
+#: Defaults of ``--mlp``: the sample, its target and the learning rate.
+MLP_INPUTS = (2.0, -1.0)
+MLP_TARGET = 1.0
+MLP_LR = 0.1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options: a formula and its values, or ``--mlp`` with its sample."""
+    parser.add_argument(
+        "expression",
+        nargs="?",
+        default=None,
+        help=f"a formula to explore (default: a tanh neuron). Allowed: {ALLOWED}",
+    )
+    parser.add_argument(
+        "--values",
+        nargs="+",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="the value of every variable in the expression, e.g. --values x=1.5 y=-2",
+    )
+    parser.add_argument(
+        "--mlp",
+        action="store_true",
+        help="explore one sample's loss through MLP(2, [3, 1]) and the SGD update",
+    )
+    parser.add_argument(
+        "--inputs",
+        nargs=2,
+        type=float,
+        default=list(MLP_INPUTS),
+        metavar=("X1", "X2"),
+        help="with --mlp: the sample (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--target", type=float, default=MLP_TARGET, help="with --mlp: its target (default: 1.0)"
+    )
+    parser.add_argument(
+        "--lr", type=float, default=None, help="with --mlp: the SGD learning rate (default: 0.1)"
+    )
+
+
+def mlp_step(
+    inputs: Sequence[float] = MLP_INPUTS, target: float = MLP_TARGET, seed: int = 0
+) -> tuple[Value, MLP]:
+    """One sample's squared error through ``MLP(2, [3, 1], activation="tanh", seed=seed)``.
+
+    Every node is labelled for the page: inputs ``x1``, ``x2``; weights ``w1[j,i]`` (layer 1,
+    neuron j, input i) and biases ``b1[j]``; pre-activations ``z1[j]``, hidden outputs
+    ``h1[j]``; the output ``pred``, the target ``y``, ``err = pred - y`` and ``loss = err**2``
+    (``mse_loss`` of one sample).
+
+    Returns:
+        ``(loss, model)``.
+
+    Raises:
+        ValueError: ``inputs`` does not hold two finite numbers, or ``target`` is not finite.
+    """
+    if len(inputs) != 2:
+        raise ValueError(f"mlp_step: expected 2 inputs, got {len(inputs)}")
+    x = [Value(finite_real(f"x{i + 1}", v), label=f"x{i + 1}") for i, v in enumerate(inputs)]
+    y = Value(finite_real("target", target), label="y")
+    model = MLP(2, [3, 1], activation="tanh", seed=seed)
+    for layer_no, layer in enumerate(model.layers, start=1):
+        for j, unit in enumerate(layer.neurons):
+            for i, w in enumerate(unit.weight):
+                w.label = f"w{layer_no}[{j},{i}]"
+            unit.bias.label = f"b{layer_no}[{j}]"
+    hidden = model.layers[0](x)  # the same calls as model(x): layer by layer
+    for j, h in enumerate(hidden):
+        h.label = f"h1[{j}]"
+        h._children[0].label = f"z1[{j}]"
+    pred = model.layers[1](hidden)[0]
+    pred.label = "pred"
+    loss = mse_loss(pred, y)
+    loss.label = "loss"
+    loss._children[0].label = "err"
+    return loss, model
+
+
+def page_path(out: Path) -> Path:
+    """Where the page goes: ``out`` itself if it ends in ``.html``, else ``out/explorer.html``."""
+    return out if out.suffix.lower() in (".html", ".htm") else out / PAGE
+
+
+def write_page(root: Value, out: Path, **options) -> Explorer:
+    """Build the page of ``root`` (``options`` as in :class:`~micrograd_mlp.viz.explorer.
+    Explorer`) and write it to :func:`page_path` ``(out)``; other commands and examples with
+    their own graph (any labelled ``Value`` graph) can call this too.
+
+    Raises:
+        SystemExit: the Graphviz ``dot`` program is missing (nothing is written).
+    """
+    try:
+        page = Explorer(root, **options)
+    except DotNotFoundError as e:
+        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}; no page was written") from None
+    page.save(page_path(out))
+    return page
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Build and write the page; returns what it shows.
+
+    Returns:
+        ``{"page" (path), "steps", "phases" (phase -> number of steps), "expression",
+        "names" (node names in evaluation order)}``.
+
+    Raises:
+        SystemExit: a bad expression, ``--values``, ``--lr`` or ``--inputs``/``--target``, an
+            option that does not fit the mode, or no Graphviz ``dot``.
+    """
+
+    def fail(message: str) -> SystemExit:
+        return SystemExit(f"micrograd-mlp {COMMAND}: error: {message}")
+
+    options: dict = {}
+    if args.mlp:
+        if args.expression is not None or args.values:
+            raise fail("--mlp explores its own network: give no expression or --values with it")
+        try:
+            lr = nonnegative_real("--lr", MLP_LR if args.lr is None else args.lr)
+            inputs = [finite_real("--inputs", v) for v in args.inputs]
+            target = finite_real("--target", args.target)
+        except ValueError as e:
+            raise fail(str(e)) from None
+        root, model = mlp_step(inputs, target, args.seed)
+        expression = "loss = (MLP(2, [3, 1])(x1, x2) − y)², then p ← p − lr × grad"
+        options.update(params=model.parameters(), lr=lr, title=f"One SGD step: {expression}")
+    else:
+        if args.lr is not None:
+            raise fail("--lr needs --mlp (a formula has no parameters to update)")
+        try:
+            if args.expression is None:
+                if args.values:
+                    raise ExpressionError("--values needs an expression to give values to")
+                root, params = neuron()
+                expression = "o = tanh(w1*x1 + w2*x2 + b)"
+                options["params"] = params
+            else:
+                root = parse_expression(args.expression, parse_assignments(args.values))
+                expression = args.expression
+        except ExpressionError as e:
+            raise fail(str(e)) from None
+        options["title"] = f"Forward and backward pass of {expression}"
+    try:
+        page = write_page(root, args.out, **options)
+    except ValueError as e:  # e.g. a formula too big for one page
+        raise fail(str(e)) from None
+    path = page_path(args.out)
+    phases = page.phase_counts
+    summary = ", ".join(f"{n} {phase}" for phase, n in phases.items() if n)
+    print(f"{expression}: {page.steps} steps ({summary})")
+    print(f"wrote {path}: open it in a browser (no network needed); arrow keys step")
+    return {
+        "page": path,
+        "steps": page.steps,
+        "phases": phases,
+        "expression": expression,
+        "names": page.names,
+    }

@@ -1,0 +1,331 @@
+/* The backward-pass explorer: replays the steps that micrograd_mlp.viz.explorer computed in
+   Python (window.EXPLORER_DATA) on the Graphviz SVG of the graph. No number is computed here:
+   every value and every text shown comes from the data. Plain JavaScript, no network. */
+(function () {
+  "use strict";
+
+  var D = window.EXPLORER_DATA;
+  var nodes = D.nodes;
+  var steps = D.steps;
+  var N = steps.length;
+  var svg = document.getElementById("graph");
+  var $ = function (id) { return document.getElementById(id); };
+
+  // ------------------------------------------------------------------ SVG elements
+  var nodeEls = [], opEls = [], fields = [], edges = {};
+  nodes.forEach(function (node, i) {
+    var g = $("n" + i);
+    nodeEls.push(g);
+    fields.push(g.querySelectorAll("text")); // record fields: name, data, grad
+    opEls.push(node.children.length ? $("n" + i + "op") : null);
+    node.children.forEach(function (child, k) {
+      var id = "e" + i + "_" + k;
+      var e = $(id);
+      edges[id] = { g: e, text: e.querySelector("text"), parent: i, local: node.locals[k] };
+    });
+  });
+
+  // ------------------------------------------------------------------ the state at a step
+  // Everything shown at step `index`, replayed from the start (cheap: a few hundred steps).
+  function stateAt(index) {
+    var st = {
+      evaluated: {}, grads: {}, gradText: {}, partial: {}, updated: {}, labels: {},
+      active: {}, operands: {}, backward: false
+    };
+    for (var s = 0; s <= index; s++) {
+      var step = steps[s];
+      if (step.phase === "forward") {
+        st.evaluated[step.node] = true;
+      } else {
+        st.backward = true;
+        if (step.seed) {
+          st.grads[step.node] = 1;
+          st.gradText[step.node] = "1";
+        }
+        (step.updates || []).forEach(function (u) {
+          st.grads[u.child] = u.after;
+          st.gradText[u.child] = u.afterText;
+          st.partial[u.child] = u.k < u.n ? u.k + "/" + u.n : null;
+          st.labels[u.edge] = u.label;
+        });
+        if (step.phase === "update") st.updated[step.node] = step.afterText;
+      }
+    }
+    var cur = steps[index];
+    if (cur.phase === "forward") {
+      nodes[cur.node].children.forEach(function (c) { st.operands[c] = true; });
+    }
+    (cur.updates || []).forEach(function (u) {
+      st.active[u.edge] = true;
+      st.operands[u.child] = true;
+    });
+    if (st.backward) nodes.forEach(function (_, i) { st.evaluated[i] = true; });
+    return st;
+  }
+
+  function setClass(el, name, on) {
+    if (el) el.classList.toggle(name, !!on);
+  }
+
+  // ------------------------------------------------------------------ drawing one step
+  var current = 0, shown = null;
+
+  function render(index) {
+    var st = stateAt(index);
+    var cur = steps[index];
+    shown = st;
+    nodes.forEach(function (node, i) {
+      var g = nodeEls[i], f = fields[i];
+      var evaluated = !!st.evaluated[i];
+      setClass(g, "unevaluated", !evaluated);
+      setClass(opEls[i], "unevaluated", !evaluated);
+      setClass(g, "current", cur.node === i);
+      setClass(opEls[i], "current", cur.node === i && cur.phase !== "update");
+      setClass(g, "operand", !!st.operands[i]);
+      var data = evaluated ? "data " + node.dataText : "data ?";
+      if (st.updated[i] !== undefined) data += " \u2192 " + st.updated[i];
+      f[1].textContent = data;
+      setClass(f[1], "changed", st.updated[i] !== undefined);
+      var grad;
+      if (st.gradText[i] === undefined) {
+        grad = st.backward && node.grad === null ? "grad none (constant)" : "grad ?";
+      } else {
+        grad = "grad " + st.gradText[i] + (st.partial[i] ? " (" + st.partial[i] + ")" : "");
+      }
+      f[2].textContent = grad;
+      setClass(f[2], "partial", !!st.partial[i]);
+      setClass(f[2], "known", st.gradText[i] !== undefined && !st.partial[i]);
+      var oe = $("e" + i + "o");
+      if (oe) {
+        setClass(oe, "unevaluated", !evaluated);
+        setClass(oe, "active", cur.node === i && cur.phase === "backward" && !cur.seed);
+      }
+    });
+    Object.keys(edges).forEach(function (id) {
+      var e = edges[id];
+      var evaluated = !!st.evaluated[e.parent];
+      var label = st.labels[id];
+      var text = label !== undefined ? label : (evaluated ? "local " + e.local : "");
+      if (e.text) e.text.textContent = text;
+      setClass(e.g, "unevaluated", !evaluated);
+      setClass(e.g, "active", !!st.active[id]);
+      setClass(e.g, "done", label !== undefined && !st.active[id]);
+      setClass(e.g, "waiting", st.backward && label === undefined);
+    });
+
+    var phase = $("phase");
+    phase.textContent = cur.phase;
+    phase.className = "badge " + cur.phase;
+    var inPhase = steps.filter(function (s) { return s.phase === cur.phase; });
+    $("stepname").textContent =
+      "step " + (inPhase.indexOf(cur) + 1) + " of " + inPhase.length + ": " + nodes[cur.node].name;
+    var list = $("lines");
+    list.textContent = "";
+    cur.lines.forEach(function (line, k) {
+      var li = document.createElement("li");
+      li.textContent = line;
+      if (k > 0 && /^d .+ [+]?= /.test(line)) li.className = "rule";
+      list.appendChild(li);
+    });
+    $("counter").textContent = "step " + (index + 1) + " / " + N;
+    $("slider").value = String(index);
+    if ($("follow").checked) follow(nodeEls[cur.node]);
+  }
+
+  function go(index) {
+    var i = Math.max(0, Math.min(N - 1, Math.floor(Number(index)) || 0));
+    current = i;
+    render(i);
+    return i;
+  }
+
+  // ------------------------------------------------------------------ the node panel
+  var selected = null;
+
+  function showPanel(i) {
+    if (selected !== null) setClass(nodeEls[selected], "selected", false);
+    selected = i;
+    setClass(nodeEls[i], "selected", true);
+    var node = nodes[i];
+    $("pname").textContent = node.name;
+    $("pkind").textContent = node.kind;
+    $("pop").textContent = node.children.length
+      ? node.op + "   (" + node.name + " = " + node.formula + ")"
+      : "none: a leaf";
+    $("pdata").textContent = node.dataText;
+    $("pgrad").textContent = node.gradText === null ? "none" : node.gradText;
+    var chain = $("pchain");
+    chain.textContent = "";
+    node.chain.forEach(function (line) {
+      var div = document.createElement("div");
+      div.textContent = line;
+      chain.appendChild(div);
+    });
+    $("panel").hidden = false;
+  }
+
+  $("close").addEventListener("click", function () {
+    $("panel").hidden = true;
+    if (selected !== null) setClass(nodeEls[selected], "selected", false);
+    selected = null;
+  });
+
+  // ------------------------------------------------------------------ zoom and pan
+  var base = svg.viewBox.baseVal;
+  var full = { x: base.x, y: base.y, w: base.width, h: base.height };
+  var vb = { x: full.x, y: full.y, w: full.w, h: full.h };
+
+  function applyView() {
+    svg.setAttribute("viewBox", [vb.x, vb.y, vb.w, vb.h].join(" "));
+  }
+
+  function fit() {
+    vb = { x: full.x, y: full.y, w: full.w, h: full.h };
+    applyView();
+  }
+
+  // Zoom by `factor` (> 1 zooms in) about the point (px, py) in SVG coordinates.
+  function zoom(factor, px, py) {
+    var w = vb.w / factor, h = vb.h / factor;
+    var min = 40, max = Math.max(full.w, full.h) * 4;
+    if (w < min || w > max) return;
+    if (px === undefined) { px = vb.x + vb.w / 2; py = vb.y + vb.h / 2; }
+    vb = { x: px - (px - vb.x) / factor, y: py - (py - vb.y) / factor, w: w, h: h };
+    applyView();
+  }
+
+  function toSvg(clientX, clientY) {
+    var m = svg.getScreenCTM().inverse();
+    var p = svg.createSVGPoint();
+    p.x = clientX; p.y = clientY;
+    p = p.matrixTransform(m);
+    return { x: p.x, y: p.y };
+  }
+
+  // Pan (keeping the zoom) so that `g` is in view when it is not.
+  function follow(g) {
+    if (!g || !svg.getScreenCTM()) return;
+    var r = g.getBoundingClientRect(), v = svg.getBoundingClientRect();
+    if (r.left >= v.left - 1 && r.right <= v.right + 1 &&
+        r.top >= v.top - 1 && r.bottom <= v.bottom + 1) return;
+    var c = toSvg((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    vb.x = c.x - vb.w / 2;
+    vb.y = c.y - vb.h / 2;
+    applyView();
+  }
+
+  svg.addEventListener("wheel", function (ev) {
+    ev.preventDefault();
+    var p = toSvg(ev.clientX, ev.clientY);
+    zoom(ev.deltaY < 0 ? 1.15 : 1 / 1.15, p.x, p.y);
+  }, { passive: false });
+
+  var drag = null, moved = false;
+  svg.addEventListener("pointerdown", function (ev) {
+    drag = { x: ev.clientX, y: ev.clientY, vb: { x: vb.x, y: vb.y, w: vb.w, h: vb.h } };
+    moved = false;
+  });
+  window.addEventListener("pointermove", function (ev) {
+    if (!drag) return;
+    var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (!moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+    moved = true;
+    $("view").classList.add("dragging");
+    var scale = vb.w / svg.getBoundingClientRect().width;
+    // preserveAspectRatio "meet": one scale for both axes, the larger one.
+    scale = Math.max(scale, vb.h / svg.getBoundingClientRect().height);
+    vb.x = drag.vb.x - dx * scale;
+    vb.y = drag.vb.y - dy * scale;
+    applyView();
+  });
+  window.addEventListener("pointerup", function () {
+    drag = null;
+    $("view").classList.remove("dragging");
+  });
+
+  nodes.forEach(function (_, i) {
+    [nodeEls[i], opEls[i]].forEach(function (el) {
+      if (!el) return;
+      el.addEventListener("click", function () {
+        if (!moved) showPanel(i);
+      });
+    });
+  });
+
+  $("zoomin").addEventListener("click", function () { zoom(1.3); });
+  $("zoomout").addEventListener("click", function () { zoom(1 / 1.3); });
+  $("fit").addEventListener("click", fit);
+
+  // ------------------------------------------------------------------ stepping and play
+  var timer = null;
+
+  function stop() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    $("play").textContent = "\u25B6 play";
+  }
+
+  function play() {
+    if (timer !== null) { stop(); return; }
+    if (current === N - 1) go(0);
+    $("play").textContent = "\u275A\u275A pause";
+    timer = setInterval(function () {
+      if (current >= N - 1) { stop(); return; }
+      go(current + 1);
+    }, Number($("speed").value));
+  }
+
+  $("first").addEventListener("click", function () { stop(); go(0); });
+  $("prev").addEventListener("click", function () { stop(); go(current - 1); });
+  $("next").addEventListener("click", function () { stop(); go(current + 1); });
+  $("last").addEventListener("click", function () { stop(); go(N - 1); });
+  $("play").addEventListener("click", play);
+  $("speed").addEventListener("change", function () {
+    if (timer !== null) { stop(); play(); }
+  });
+  var slider = $("slider");
+  slider.max = String(N - 1);
+  slider.addEventListener("input", function () { stop(); go(slider.value); });
+
+  document.addEventListener("keydown", function (ev) {
+    var tag = ev.target && ev.target.tagName;
+    if (tag === "SELECT" || (tag === "INPUT" && ev.target.type === "range")) return;
+    var keys = {
+      ArrowRight: function () { stop(); go(current + 1); },
+      ArrowLeft: function () { stop(); go(current - 1); },
+      Home: function () { stop(); go(0); },
+      End: function () { stop(); go(N - 1); },
+      " ": play,
+      "+": function () { zoom(1.3); },
+      "-": function () { zoom(1 / 1.3); },
+      "0": fit
+    };
+    var action = keys[ev.key];
+    if (action) {
+      ev.preventDefault();
+      action();
+    }
+  });
+
+  // ------------------------------------------------------------------ the testing contract
+  function current_() {
+    var st = shown, cur = steps[current], grads = {}, data = {};
+    nodes.forEach(function (node, i) {
+      if (st.grads[i] !== undefined) grads[node.name] = st.grads[i];
+      if (st.evaluated[i]) data[node.name] = node.data;
+    });
+    steps.slice(0, current + 1).forEach(function (s) {
+      if (s.phase === "update") data[nodes[s.node].name] = s.after;
+    });
+    return { index: current, phase: cur.phase, node: nodes[cur.node].name, grads: grads, data: data };
+  }
+
+  window.explorer = { steps: N, go: go, current: current_, fit: fit };
+
+  // A big graph starts zoomed in far enough to read, on the first node; a small one fits.
+  fit();
+  var box = svg.getBoundingClientRect();
+  var scale = Math.min(box.width / full.w, box.height / full.h);
+  if (scale > 0 && scale < 0.5) zoom(0.8 / scale);
+  go(0);
+})();
