@@ -8,6 +8,7 @@ training, sharing ``Module``, the optimizers and the data tools (``micrograd_mlp
 """
 
 from micrograd_mlp import data, functional, nn, optim, tensor
+from micrograd_mlp.autodiff import detect_anomaly, is_grad_enabled, no_grad
 from micrograd_mlp.engine import Value
 from micrograd_mlp.gradcheck import GradcheckError, gradcheck
 from micrograd_mlp.module import Module
@@ -28,12 +29,15 @@ __all__ = [
     "NonFiniteLossError",
     "Value",
     "data",
+    "detect_anomaly",
     "draw_dot",
     "explain",
     "fit",
     "functional",
     "gradcheck",
+    "is_grad_enabled",
     "nn",
+    "no_grad",
     "optim",
     "tensor",
 ]

@@ -27,9 +27,9 @@ import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
 
-from micrograd_mlp.graph import topological_order
+from micrograd_mlp.autodiff import backpropagate, topological_order
 
-__all__ = ["Value"]
+__all__ = ["Constant", "Value"]
 
 
 class Value:
@@ -38,33 +38,54 @@ class Value:
     Args:
         data: a real number (``int``, ``float``, ``bool`` or a NumPy scalar); stored as a
             Python ``float`` (float64).
+        _children, _op: micrograd's constructor arguments (the operands and the op name), so
+            code written for micrograd's ``Value(data, _children, _op)`` runs; such a node has no
+            local derivatives, so ``backward()`` through it raises a clear TypeError. Our own
+            ops build their nodes themselves. A string in the second place is the ``label``
+            (``Value(2.0, "x")``).
         label: an optional name shown in rendered graphs and traces.
 
     Attributes:
         data: the value (float).
-        grad: d(root)/d(self) after ``root.backward()`` (float, starts at 0.0).
+        grad: d(root)/d(self): ``None`` until a ``backward()`` reaches this Value, then a float
+            (as PyTorch's ``.grad``). ``zero_grad()`` sets it back to ``None``.
         label: the name given at construction ("" if none).
 
     Raises:
-        TypeError: ``data`` is not a real number (a string, ``None``, a NumPy array, ...).
-        ValueError: ``data`` is NaN.
+        TypeError: ``data`` is not a real number (a string, ``None``, a NumPy array, ...), or
+            ``_children`` holds something that is not a Value.
+        ValueError: ``data`` is NaN or does not fit a float64.
     """
 
     __slots__ = ("data", "grad", "label", "_children", "_local_grads", "_op")
     # Let NumPy scalars defer to our reflected operators (np.float64(2) * Value(3) -> Value).
     __array_ufunc__ = None
 
-    def __init__(self, data: float, label: str = "") -> None:
+    def __init__(
+        self,
+        data: float,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        if isinstance(_children, str):  # Value(2.0, "x"): our positional label
+            _children, label = (), _children
         self.data = _checked_float(data)
-        self.grad = 0.0
+        self.grad: float | None = None
         self.label = label
-        self._children: tuple[Value, ...] = ()
-        self._local_grads: tuple[float, ...] = ()
-        self._op = ""
+        self._children: tuple[Value, ...] = _checked_children(_children)
+        self._local_grads = _NO_LOCAL_GRADS if self._children else ()
+        self._op = _op
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The operands as a set (micrograd's name; read-only). Ours are ``_children``, ordered."""
+        return set(self._children)
 
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
-        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+        grad = "None" if self.grad is None else f"{self.grad:.6g}"
+        return f"Value({name}data={self.data:.6g}, grad={grad})"
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Value | float) -> Value:
@@ -87,8 +108,10 @@ class Value:
         a, b = self.data, other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
-        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2
-        return _result(a / b, (self, other), (1.0 / b, -a / (b * b)), "/")
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2, computed as -(a/b)/b: b*b would underflow to 0
+        # (or overflow) for |b| < 1e-154 (> 1e154) where the quotient itself is finite
+        q = a / b
+        return _result(q, (self, other), (1.0 / b, -q / b), "/")
 
     def __pow__(self, other: Value | float) -> Value:
         a = self.data
@@ -223,31 +246,107 @@ class Value:
     def backward(self, gradient: float = 1.0) -> None:
         """Backpropagate: add d(self)/d(leaf) * ``gradient`` to every leaf's ``grad``.
 
+        The chain rule node by node in reverse topological order,
+        ``child.grad += local_grad * node.grad``: see
+        :func:`micrograd_mlp.autodiff.backpropagate`, the one backward pass of both engines.
         Leaves (Values made by the user, such as parameters and inputs) *accumulate* across
-        calls, as in PyTorch; call ``zero_grad()`` between steps. Intermediate nodes get fresh
-        gradients from this call, so calling ``backward()`` twice never double counts.
-        Iterative (no recursion): graphs of any depth work.
+        calls, as in PyTorch; call ``zero_grad()`` between steps. Every leaf reached gets a
+        gradient (0.0 if nothing flowed); constants (numbers mixed into an op) get none.
+        Intermediate nodes get fresh gradients from this call, so calling ``backward()`` twice
+        never double counts. Iterative (no recursion): graphs of any depth work.
+
+        Args:
+            gradient: d(loss)/d(self), a real number (1.0: ``self`` is the loss).
+
+        Raises:
+            TypeError: ``gradient`` is not a real number (a string is refused, not parsed), or
+                the graph has a node built with micrograd's constructor (no local derivatives).
+            ValueError: ``gradient`` is NaN.
         """
-        order = self.topological_order()
-        for node in order:
-            if node._children:
-                node.grad = 0.0
-        self.grad += float(gradient)
-        # Reverse topological order: a node is processed only after every node that uses it,
-        # so its grad is complete when it passes gradient on to its children (chain rule).
-        for node in reversed(order):
-            g = node.grad
-            if g == 0.0:
-                continue  # nothing to pass on (e.g. behind an inactive ReLU)
-            for child, local in zip(node._children, node._local_grads):
-                child.grad += local * g
+        backpropagate(self, _checked_float(gradient, "backward gradient"))
 
     def topological_order(self) -> list[Value]:
         """Every node this Value depends on, children before parents, ending with ``self``.
 
-        Iterative and deterministic: see :func:`micrograd_mlp.graph.topological_order`.
+        Iterative and deterministic: see :func:`micrograd_mlp.autodiff.topological_order`.
         """
         return topological_order(self)
+
+    @staticmethod
+    def _backward_hooks() -> tuple:
+        """The scalar arithmetic of :func:`~micrograd_mlp.autodiff.backpropagate`."""
+        return _BACKWARD_HOOKS
+
+
+class Constant(Value):
+    """A number mixed into an op (the ``2`` of ``2 * x``): a leaf that gets no gradient.
+
+    Graphs draw it labelled as a constant; its ``grad`` stays ``None``, as a Python number's
+    would in PyTorch (the same rule as the Tensor engine's constants).
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Constant({self.data:.6g})"
+
+
+def _constant(data: float) -> Constant:
+    out = _new(Constant)
+    out.data, out.grad, out.label = data, None, ""
+    out._children, out._local_grads, out._op = (), (), ""
+    return out
+
+
+class _NoLocalGrads:
+    """The local derivatives of a node made by micrograd's constructor: there are none."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        raise TypeError(
+            "backward() through a Value built as Value(data, _children, _op): its local "
+            "derivatives are unknown; build it with Value's operators (a + b, a * b, ...)"
+        )
+
+    def __getitem__(self, index: int) -> float:
+        return next(iter(self))
+
+
+_NO_LOCAL_GRADS = _NoLocalGrads()
+
+
+def _start_backward(order: list[Value]) -> list[Value]:
+    """Every node reached starts at 0.0 (a leaf keeps its grad); returns the constants."""
+    constants = []
+    for node in order:
+        if node._children:
+            node.grad = 0.0
+        elif node.grad is None:
+            node.grad = 0.0
+            if type(node) is Constant:
+                constants.append(node)
+    return constants
+
+
+def _contributions(node: Value, g: float) -> list[float]:
+    """local * g for each operand: the chain rule of one node (the observed path).
+
+    A constant operand gets its product too (what a variable there would receive, so a trace
+    can show it); :func:`_finish_backward` then clears it: a constant keeps no gradient."""
+    return [local * g for local in node._local_grads]
+
+
+def _accumulate(child: Value, c: float, node: Value | None, g: float | None) -> None:
+    child.grad += c
+
+
+def _finish_backward(constants: list[Value]) -> None:
+    for c in constants:  # the hot loop added to them; a constant has no gradient
+        c.grad = None
+
+
+_BACKWARD_HOOKS = (_start_backward, _contributions, _accumulate, _finish_backward, True)
 
 
 _new = object.__new__
@@ -271,7 +370,7 @@ def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
     """Make an op's output node; skips the user-facing checks of ``Value.__init__`` (hot path)."""
     out = _new(Value)
     out.data = data
-    out.grad = 0.0
+    out.grad = None
     out.label = ""
     out._children = children
     out._local_grads = local_grads
@@ -300,8 +399,24 @@ def _checked_float(x: object, op: str = "Value") -> float:
 
 
 def _lift(x: Value | float, op: str) -> Value:
-    """A Python number becomes a constant leaf Value, so it shows in graphs like any input."""
-    return x if isinstance(x, Value) else Value(_checked_float(x, f"Value {op}"))
+    """A Python number becomes a :class:`Constant` leaf: it shows in graphs, gets no gradient."""
+    return x if isinstance(x, Value) else _constant(_checked_float(x, f"Value {op}"))
+
+
+def _checked_children(children: Iterable[Value]) -> tuple[Value, ...]:
+    """micrograd's ``_children`` (a tuple or set of Values) as an ordered tuple."""
+    if children == ():
+        return ()
+    try:
+        out = tuple(children)
+    except TypeError:
+        raise TypeError(
+            f"Value: _children must be a tuple of Values, got {type(children).__name__}"
+        ) from None
+    for c in out:
+        if not isinstance(c, Value):
+            raise TypeError(f"Value: _children must be Values, got a {type(c).__name__}")
+    return out
 
 
 def _power(a: float, b: float) -> float:

@@ -309,6 +309,14 @@ class _Engine:
         raise NotImplementedError  # pragma: no cover
 
     @staticmethod
+    def clear_grad(x: Any) -> None:
+        x.grad = None  # both engines: "no gradient yet"
+
+    def grad(self, x: Any) -> np.ndarray:
+        # None: backward() never reached this input (no path to the output): a zero gradient.
+        return np.zeros(self.shape(x)) if x.grad is None else np.array(x.grad, dtype=np.float64)
+
+    @staticmethod
     def backward(out: Any) -> None:
         out.backward()
 
@@ -318,16 +326,12 @@ class _Engine:
 
 class _ValueEngine(_Engine):
     @staticmethod
-    def save(x: Value) -> tuple[float, float]:
+    def save(x: Value) -> tuple[float, float | None]:
         return x.data, x.grad
 
     @staticmethod
-    def restore(x: Value, state: tuple[float, float]) -> None:
+    def restore(x: Value, state: tuple[float, float | None]) -> None:
         x.data, x.grad = state
-
-    @staticmethod
-    def clear_grad(x: Value) -> None:
-        x.grad = 0.0
 
     @staticmethod
     def checked(x: Value) -> bool:
@@ -336,10 +340,6 @@ class _ValueEngine(_Engine):
     @staticmethod
     def shape(x: Value) -> tuple[int, ...]:
         return ()
-
-    @staticmethod
-    def grad(x: Value) -> np.ndarray:
-        return np.array(x.grad, dtype=np.float64)
 
     @staticmethod
     def get(x: Value, index: tuple) -> float:
@@ -371,21 +371,12 @@ class _TensorEngine(_Engine):
         x.data, x.grad = state
 
     @staticmethod
-    def clear_grad(x: Any) -> None:
-        x.grad = None
-
-    @staticmethod
     def checked(x: Any) -> bool:
         return bool(x.requires_grad)
 
     @staticmethod
     def shape(x: Any) -> tuple[int, ...]:
         return x.data.shape
-
-    @staticmethod
-    def grad(x: Any) -> np.ndarray:
-        # None: backward() never reached this input (no path to the output): a zero gradient.
-        return np.zeros(x.data.shape) if x.grad is None else np.array(x.grad, dtype=np.float64)
 
     @staticmethod
     def get(x: Any, index: tuple) -> float:

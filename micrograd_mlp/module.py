@@ -80,8 +80,8 @@ def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarr
 
 
 def clear_grad(p: Any) -> None:
-    """Reset one parameter's gradient: 0.0 for a scalar ``Value``, ``None`` for a ``Tensor``."""
-    p.grad = 0.0 if isinstance(p.grad, float) else None
+    """Reset one parameter's gradient to ``None`` ("no gradient yet"), in both engines."""
+    p.grad = None
 
 
 class Module:
@@ -124,7 +124,8 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
-        """Clear the gradient of every parameter (before the next ``backward()``)."""
+        """Set every parameter's gradient to ``None`` (before the next ``backward()``), as
+        PyTorch's ``zero_grad()``; the next backward pass gives each one a fresh gradient."""
         for p in self.parameters():
             clear_grad(p)
 

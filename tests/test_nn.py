@@ -113,7 +113,7 @@ def test_zero_grad_clears_every_parameter():
     mlp([1.0, -1.0]).backward()
     assert any(p.grad != 0.0 for p in mlp.parameters())
     mlp.zero_grad()
-    assert all(p.grad == 0.0 for p in mlp.parameters())
+    assert all(p.grad is None for p in mlp.parameters())
 
 
 def test_gradient_matches_finite_differences_through_an_mlp():

@@ -105,7 +105,8 @@ def test_catalogue_entry_forward_engines_and_finite_differences(op: Op, data) ->
     total.backward()
     (out * w).sum().backward()
     for i, (v, t) in enumerate(zip(values, tensors)):
-        value_grad = np.array([x.grad for x in v.reshape(-1)]).reshape(v.shape)
+        value_grad = np.array([0.0 if x.grad is None else x.grad for x in v.reshape(-1)])
+        value_grad = value_grad.reshape(v.shape)
         tensor_grad = np.zeros(t.shape) if t.grad is None else t.grad
         assert tensor_grad.shape == t.shape, f"{op.name}: grad of argument {i} has a wrong shape"
         np.testing.assert_allclose(

@@ -162,7 +162,7 @@ def test_random_expression_graphs_agree_across_engines(program: Program) -> None
         assert t.shape == (batch,), f"node {j}: Tensor shape {t.shape}"
         np.testing.assert_allclose([v.data for v in vs], ref, **tol, err_msg=f"node {j}: Value")
         np.testing.assert_allclose(t.data, ref, **tol, err_msg=f"node {j}: Tensor")
-    value_grads = np.array([[v.grad for v in row] for row in leaves])
+    value_grads = np.array([[0.0 if v.grad is None else v.grad for v in row] for row in leaves])
     tensor_grads = np.array([np.zeros(batch) if t.grad is None else t.grad for t in tensors])
     np.testing.assert_allclose(value_grads, tensor_grads, **tol, err_msg="input gradients")
 

@@ -168,7 +168,7 @@ def test_labels_are_escaped_and_numbers_formatted():
     labels = [a["label"] for a in records(nodes).values()]
     assert labels == [
         r"{ x\|\{y\}\<z\>\\w | data 0.00 }",  # -0.0 shown without a minus sign
-        "{ data 1.23 }",  # the constant
+        "{ constant | 1.23 }",  # the constant: its value, no grad (not a variable)
         "{ data 0.00 }",  # the output, -0.0 too
     ]
 

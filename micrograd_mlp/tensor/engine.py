@@ -29,41 +29,18 @@ leaf's own dtype.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.graph import topological_order
+from micrograd_mlp import autodiff
+from micrograd_mlp.autodiff import backpropagate, is_grad_enabled, no_grad, topological_order
 
 __all__ = ["Tensor", "is_grad_enabled", "no_grad"]
 
 #: The dtypes a Tensor can hold. float32 is the default, float64 is for gradient checks.
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """False inside a :func:`no_grad` block, True otherwise."""
-    return _grad_enabled
-
-
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Context manager (or decorator): ops inside record no graph, as PyTorch's ``no_grad``.
-
-    Results computed inside are plain leaves with ``requires_grad=False``: nothing is kept for a
-    backward pass, which saves time and memory when evaluating a model. The flag is global to the
-    process (not per thread).
-    """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
 
 
 class Tensor:
@@ -458,27 +435,19 @@ class Tensor:
                     f"backward(): gradient shape {seed.shape} differs from the Tensor's shape "
                     f"{self.shape}"
                 )
-        order = self.topological_order()
-        for node in order:
-            if node._children:
-                node.grad = None
-        taken: set[int] = set()  # ids of arrays already stored as some Tensor's grad
-        _accumulate(self, seed, taken)
-        # Reverse topological order: a node is processed only after every node that uses it,
-        # so its grad is complete when it passes gradient on to its children (chain rule).
-        for node in reversed(order):
-            if node._vjp is None or node.grad is None:
-                continue
-            for child, g in zip(node._children, node._vjp(node.grad, node)):
-                if g is not None:
-                    _accumulate(child, g, taken)
+        backpropagate(self, seed)
 
     def topological_order(self) -> list[Tensor]:
         """Every node this Tensor depends on, children before parents, ending with ``self``.
 
-        Iterative and deterministic: see :func:`micrograd_mlp.graph.topological_order`.
+        Iterative and deterministic: see :func:`micrograd_mlp.autodiff.topological_order`.
         """
         return topological_order(self)
+
+    @staticmethod
+    def _backward_hooks() -> tuple:
+        """The array arithmetic of :func:`~micrograd_mlp.autodiff.backpropagate`."""
+        return _BACKWARD_HOOKS
 
 
 # ---------------------------------------------------------------------- helpers
@@ -491,7 +460,7 @@ def _result(data: np.ndarray, children: tuple, vjp: Callable, op: str, ctx: Any 
     out.data = data
     out.grad = None
     out.label = ""
-    if _grad_enabled and any([c.requires_grad for c in children]):
+    if autodiff._grad_enabled and any([c.requires_grad for c in children]):
         out.requires_grad = True
         out._children, out._vjp, out._ctx, out._op = children, vjp, ctx, op
     else:  # nothing to differentiate: a plain leaf, and the children can be freed
@@ -519,17 +488,53 @@ def _binary(fn: Callable, a: Tensor, b: Tensor, vjp: Callable, op: str) -> Tenso
     return _result(data, (a, b), vjp, op)
 
 
-def _accumulate(node: Tensor, g: np.ndarray, taken: set[int]) -> None:
-    """Add ``g`` to ``node.grad``; a leaf's grad is always an array of its own (never a view)."""
-    if g.dtype != node.data.dtype:
-        g = g.astype(node.data.dtype)
-    if node.grad is None:
-        if not node._children and (id(g) in taken or g.base is not None or not g.flags.writeable):
-            g = np.array(g)  # shared with another node, or a view: the leaf gets its own copy
-        node.grad = g
-        taken.add(id(g))
+def _start_backward(order: list[Tensor]) -> None:
+    """Intermediate Tensors get fresh gradients; leaves keep theirs (they accumulate)."""
+    for node in order:
+        if node._children:
+            node.grad = None
+
+
+def _contributions(node: Tensor, g: np.ndarray) -> tuple:
+    """The op's vector-Jacobian product: d root/d child for each operand (None: no gradient)."""
+    return node._vjp(g, node)
+
+
+def _accumulate(child: Tensor, g: np.ndarray, node: Tensor | None, upstream: Any) -> None:
+    """``child.grad += g``, cast to the child's dtype; a leaf's grad is an array of its own.
+
+    Raises:
+        RuntimeError: ``g`` does not have the child's shape (a derivative-table bug: refusing it
+            here stops a wrong-shaped gradient from reaching a parameter silently).
+    """
+    if g.shape != child.data.shape:
+        op = node._op if node is not None else "backward"
+        raise RuntimeError(
+            f"backward: op {op!r} gave a gradient of shape {g.shape} for an operand of shape "
+            f"{child.data.shape}"
+        )
+    if g.dtype != child.data.dtype:
+        g = g.astype(child.data.dtype)
+    if child.grad is None:
+        # A leaf must own its grad (optimizers may update it in place): copy a view, a read-only
+        # array, or the upstream array passed through unchanged (shared with another node).
+        if not child._children and (
+            g is upstream
+            or not isinstance(g, np.ndarray)
+            or g.base is not None
+            or not g.flags.writeable
+        ):
+            g = np.array(g)
+        child.grad = g
     else:
-        node.grad = node.grad + g  # a new array: nothing else sees the change
+        child.grad = child.grad + g  # a new array: nothing else sees the change
+
+
+def _finish_backward(state: None) -> None:
+    return None
+
+
+_BACKWARD_HOOKS = (_start_backward, _contributions, _accumulate, _finish_backward, False)
 
 
 def _check_dtype(dtype: Any) -> np.dtype | None:

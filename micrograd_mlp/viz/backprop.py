@@ -7,16 +7,18 @@ the derivative d node/d child stored by the forward pass (``Value._local_grads``
 
     d out/d child += d out/d node * d node/d child
 
-* :func:`backward_steps` replays those steps on the engine's own graph and records every number;
+* :func:`backward_steps` runs the one backward pass
+  (:func:`micrograd_mlp.autodiff.backpropagate`, what ``Value.backward`` runs) with an
+  *observer* that records every chain-rule application it makes;
 * :func:`explain` prints one line per chain-rule application;
 * the pictures of those steps (one Graphviz picture per step, PNG/SVG files, an animated GIF)
   are in :mod:`micrograd_mlp.viz.backprop_frames`.
 
-None of these read or write any ``.grad``: the replay keeps its own gradients, starting from
-zero, so the numbers are what ``root.backward()`` puts in ``.grad`` when every grad starts at 0
-(``backward()`` *adds* to a leaf's existing grad; the replay shows the fresh d out/d node). Call
-``root.backward()`` yourself to fill ``.grad``; the replay uses the same order and the same
-arithmetic, so the two agree exactly.
+None of them applies the chain rule itself: every number is the engine's. They leave ``.grad``
+as they found it: the recorded pass starts with every gradient at ``None`` (so the numbers are
+the fresh d out/d node, what ``root.backward()`` gives when no leaf has a gradient yet;
+``backward()`` *adds* to a leaf's existing one), and every node's ``.grad`` is restored
+afterwards, also when the pass raises.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TextIO
 
-from micrograd_mlp.engine import Value
+from micrograd_mlp.autodiff import ChainRule, backpropagate
+from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.viz.graph import format_number, operand_order
 
 __all__ = ["BackwardStep", "ChildUpdate", "backward_steps", "explain"]
@@ -39,12 +42,15 @@ class ChildUpdate:
         child: the child ``Value``.
         name: its name in traces and pictures (see :func:`backward_steps`).
         local_grad: d node/d child at the forward point (float, from ``node._local_grads``).
-        product: ``local_grad * upstream``, the amount added to d out/d child (float; 0.0 when
-            the upstream gradient is 0, because ``backward()`` then skips the node).
+        product: ``upstream * local_grad``, the amount the engine added to d out/d child (float;
+            PyTorch's rules: ``0 * inf`` is NaN, no shortcut behind a zero upstream).
         grad_after: d out/d child accumulated so far, including this product (float).
         contribution: which use of the child this is (1-based, in processing order).
         contributions: how many times the child is used as an operand in the whole graph;
             its gradient is complete when ``contribution == contributions``.
+        constant: the child is a constant (a number mixed into the op, e.g. the 2 of
+            ``2 * x``): ``product`` is what a variable there would receive, and ``backward()``
+            keeps no gradient for it.
     """
 
     child: Value
@@ -54,6 +60,7 @@ class ChildUpdate:
     grad_after: float
     contribution: int
     contributions: int
+    constant: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,8 +73,8 @@ class BackwardStep:
         name: its name in traces and pictures.
         upstream: d out/d node, complete at this point (float; 1.0 for the output itself).
         children: one :class:`ChildUpdate` per operand, in operand order (``x * x`` has two).
-        skipped: True when ``upstream`` is 0: ``backward()`` passes nothing on from such a node
-            (which also avoids 0 * inf = nan behind e.g. ``sqrt`` at 0).
+        skipped: always False (kept for compatibility): the engine passes gradient on from
+            every node, also when ``upstream`` is 0 (PyTorch's rule: 0 * inf is NaN).
     """
 
     index: int
@@ -95,11 +102,11 @@ class BackwardStep:
 def backward_steps(root: Value) -> list[BackwardStep]:
     """The backward pass of ``root`` as data: one step per non-leaf node, ``root`` first.
 
-    The order is the engine's own (``reversed(root.topological_order())``) and the numbers come
-    from the graph (``_children``, ``_local_grads``, with the same arithmetic as
-    ``Value.backward``), so the final ``grad_after`` of every node equals the ``.grad`` that
-    ``root.backward()`` gives it when all grads start at 0 -- exactly, not just approximately.
-    No ``.grad`` is read or written.
+    It observes the engine's own backward pass (:func:`micrograd_mlp.autodiff.backpropagate`,
+    which ``Value.backward`` runs): the order is ``reversed(root.topological_order())`` and each
+    number is the one the engine computed, so the final ``grad_after`` of every node equals the
+    ``.grad`` that ``root.backward()`` gives it when no grad is set yet, exactly. Every
+    ``.grad`` is left as it was (saved, and restored after the pass).
 
     Names: a node's ``label`` when it has one (a label shared by several nodes gets ``#2``,
     ``#3``, ... on its later uses); an unlabelled ``root`` is ``out``; other unlabelled nodes are
@@ -121,29 +128,47 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     order = root.topological_order()
     uses = Counter(id(child) for node in order for child in node._children)
     received: Counter[int] = Counter()
-    grads = {id(node): 0.0 for node in order}
-    grads[id(root)] = 1.0  # the seed: d root/d root
-    steps = []
-    for node in reversed(order):
-        if not node._children:
-            continue
-        upstream = grads[id(node)]
-        updates = []
-        for child, local in zip(node._children, node._local_grads):
-            key = id(child)
-            received[key] += 1
-            product = 0.0
-            if upstream != 0.0:  # backward() skips a node whose gradient is 0
-                product = local * upstream
-                grads[key] += product
-            updates.append(
-                ChildUpdate(child, names[key], local, product, grads[key], received[key], uses[key])
+    steps: list[BackwardStep] = []
+    updates: list[ChildUpdate] = []
+
+    def close_step() -> None:
+        if updates:
+            node, upstream = current[0], current[1]
+            steps.append(
+                BackwardStep(len(steps), node, names[id(node)], upstream, tuple(updates), False)
             )
-        steps.append(
-            BackwardStep(
-                len(steps), node, names[id(node)], upstream, tuple(updates), upstream == 0.0
+            updates.clear()
+
+    current: list = [None, None]
+
+    def record(app: ChainRule) -> None:
+        if app.node is not current[0]:
+            close_step()
+            current[0], current[1] = app.node, app.upstream
+        key = id(app.child)
+        received[key] += 1
+        updates.append(
+            ChildUpdate(
+                app.child,
+                names[key],
+                app.local,
+                app.contribution,
+                app.child.grad,
+                received[key],
+                uses[key],
+                type(app.child) is Constant,
             )
         )
+
+    saved = [node.grad for node in order]
+    for node in order:
+        node.grad = None  # record the fresh pass; every grad is restored below
+    try:
+        backpropagate(root, 1.0, record)
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+    close_step()
     return steps
 
 
@@ -155,8 +180,8 @@ def explain(root: Value, file: TextIO | None = None, *, number_format: str = ".4
 
         d o/d x1 = d o/d x1w1 * d x1w1/d x1 = 0.5 * -3 = -1.5
 
-    A child used more than once gets ``+=`` and its running total; a node with upstream
-    gradient 0 is marked as skipped (as in ``backward()``). No ``.grad`` is changed.
+    A child used more than once gets ``+=`` and its running total; a constant operand is marked
+    as such (it keeps no gradient). No ``.grad`` is changed.
 
     Args:
         root: the output (a ``Value``).
@@ -185,8 +210,8 @@ def explain(root: Value, file: TextIO | None = None, *, number_format: str = ".4
                 f"d {out}/d {child} {sign} d {out}/d {node} * d {node}/d {child}"
                 f" = {num(step.upstream)} * {num(u.local_grad)} = {num(u.product)}"
             )
-            if step.skipped:
-                line += f"  (d {out}/d {node} is 0: backward() passes nothing on)"
+            if u.constant:
+                line += "  (a constant: it keeps no gradient)"
             elif u.contributions > 1:
                 line += (
                     f"  (use {u.contribution} of {u.contributions}; "

@@ -4,7 +4,8 @@
 * :func:`backward_graphs` draws one picture per step (they display inline in Jupyter);
 * :func:`backward_frames` writes those pictures as PNG/SVG files plus an animated GIF.
 
-Like the replay they draw, they neither read nor write any ``.grad``.
+They draw what :func:`~micrograd_mlp.viz.backprop.backward_steps` recorded from the engine's
+own backward pass (an observer: nothing here applies the chain rule) and leave ``.grad`` as it was.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from micrograd_mlp.viz.graph import (
     DotNotFoundWarning,
     escape_label,
     format_number,
+    node_role,
     operand_order,
     save_graph,
 )
@@ -257,8 +259,6 @@ class _Style:
             f"backward step {k + 1} of {len(steps)}: {current.name} = {current.formula}, "
             f"upstream d {out_name}/d {current.name} = {self.num(current.upstream)}"
         )
-        if current.skipped:
-            title += " (0: nothing passed on)"
         dot = graphviz.Digraph(
             f"backward_step_{k}",
             format=self.format,
@@ -284,12 +284,15 @@ class _Style:
                 grad = self.num(grads[key])
             if v is current.node:
                 grad += " (upstream)"
+            role = node_role(v, self.root, self.param_ids)
+            if role == "constant":
+                grad = "none (a constant)"
             fields = [
                 escape_label(names[key]),
                 f"data {self.num(v.data)}",
                 f"grad {escape_label(grad)}",
             ]
-            attrs = {"fillcolor": NODE_COLORS[self._role(v)]}
+            attrs = {"fillcolor": NODE_COLORS[role]}
             if v is current.node:
                 attrs = {"fillcolor": STEP_COLORS["current"], "color": STEP_COLORS["highlight"]}
                 attrs["penwidth"] = "3"
@@ -331,13 +334,6 @@ class _Style:
                 attrs = {"color": STEP_COLORS["pending"], "fontcolor": STEP_COLORS["pending"]}
             dot.edge(self.ids[id(child)], op, label=f"local {self.num(local)}\\n{text}", **attrs)
         dot.edge(op, self.ids[id(v)], **highlight)
-
-    def _role(self, v: Value) -> str:
-        if v is self.root:
-            return "output"
-        if id(v) in self.param_ids:
-            return "parameter"
-        return "intermediate" if v._children else "input"
 
 
 def _remove_stale_frames(out: Path, keep: list[Path]) -> None:

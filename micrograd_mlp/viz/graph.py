@@ -5,9 +5,13 @@ small separate node (``+``, ``*``, ``tanh``, ``dot``, ...) with an edge from eac
 operand order, and one edge to the Value it produced. Fill colours tell the roles apart, after
 torchviz's convention (see :data:`NODE_COLORS`).
 
-Graphs are walked without recursion (depth-first for the drawing order, breadth-first for the cap),
-and node names come from positions in that walk, never from ``id()``: the same expression gives
-the same DOT source on every run.
+Nodes are drawn in the one topological order of the package
+(:func:`micrograd_mlp.autodiff.topological_order`); a cap keeps the Values nearest the output (a
+breadth-first distance). Node names come from positions in that order, never from ``id()``: the
+same expression gives the same DOT source on every run. A number mixed into an op (a
+:class:`~micrograd_mlp.engine.Constant`, e.g. the 2 of ``2 * x``) is drawn as a grey
+``constant`` record with its value and no grad: it is not a variable. A grad that no backward pass
+has set yet shows as ``None``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Literal
 
 import graphviz
 
-from micrograd_mlp.engine import Value
+from micrograd_mlp.autodiff import topological_order
+from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.viz.fonts import graphviz_fontname
 
@@ -32,6 +37,7 @@ __all__ = [
     "draw_dot",
     "escape_label",
     "format_number",
+    "node_role",
     "operand_order",
     "save_graph",
 ]
@@ -39,10 +45,12 @@ __all__ = [
 #: Fill colour of each kind of node (Graphviz colour names). Parameters light blue and the
 #: output green as in torchviz; leaves that are not parameters (inputs, and the constants that
 #: Python numbers in an expression become) yellow; values computed on the way white; operations
-#: light grey; the "omitted" summary of a capped graph pink.
+#: light grey; the "omitted" summary of a capped graph pink; constants (numbers mixed into an op)
+#: grey.
 NODE_COLORS = {
     "parameter": "lightblue",
     "input": "lightgoldenrod1",
+    "constant": "gainsboro",
     "intermediate": "white",
     "output": "darkolivegreen1",
     "op": "lightgrey",
@@ -129,16 +137,14 @@ def draw_dot(
     lost_inputs: list[str] = []  # op nodes with at least one operand left out by the cap
     for v in order:
         name = names[id(v)]
-        if v is root:
-            role = "output"
-        elif id(v) in param_ids:
-            role = "parameter"
+        role = node_role(v, root, param_ids)
+        if role == "constant":
+            fields = ["constant", format_number(v.data, number_format)]
         else:
-            role = "intermediate" if v._children else "input"
-        fields = [escape_label(v.label)] if v.label else []
-        fields.append(f"data {format_number(v.data, number_format)}")
-        if show_grad:
-            fields.append(f"grad {format_number(v.grad, number_format)}")
+            fields = [escape_label(v.label)] if v.label else []
+            fields.append(f"data {format_number(v.data, number_format)}")
+            if show_grad:
+                fields.append(f"grad {format_number(v.grad, number_format)}")
         dot.node(
             name,
             "{ " + " | ".join(fields) + " }",
@@ -248,28 +254,13 @@ def _param_ids(params: Iterable[Value] | None) -> set[int]:
 def operand_order(root: Value) -> list[Value]:
     """Every Value behind ``root`` (each once), operands before results, ``root`` last.
 
-    Shared by :func:`draw_dot` and the backward-pass trace and pictures
-    (:mod:`~micrograd_mlp.viz.backprop`, :mod:`~micrograd_mlp.viz.backprop_frames`), so they list
-    and draw nodes in the same order. An iterative depth-first search, so deep graphs do not hit
-    Python's recursion limit. Unlike ``Value.topological_order`` (which reaches the last operand
-    first), this visits the operands of each node left to right, so ``x1`` is listed (and drawn)
-    before ``w1`` in ``x1 * w1``: Graphviz keeps that order within a rank, and the picture reads
-    top-down.
+    This is :func:`micrograd_mlp.autodiff.topological_order`, the one graph walk of the package
+    (the backward pass uses the same order): each node's operands are visited left to right, so
+    ``x1`` is listed (and drawn) before ``w1`` in ``x1 * w1``; Graphviz keeps that order within a
+    rank, and the picture reads top-down. Iterative, so deep graphs do not hit Python's
+    recursion limit. (Kept under this name for the pictures and traces that use it.)
     """
-    order: list[Value] = []
-    seen = {id(root)}
-    stack = [(root, iter(root._children))]
-    while stack:
-        node, operands = stack[-1]
-        for child in operands:
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append((child, iter(child._children)))
-                break
-        else:  # every operand is listed: the node may follow them
-            stack.pop()
-            order.append(node)
-    return order
+    return topological_order(root)
 
 
 def _nearest(root: Value, limit: int) -> set[int]:
@@ -286,13 +277,27 @@ def _nearest(root: Value, limit: int) -> set[int]:
     return kept
 
 
-def format_number(x: float, spec: str) -> str:
+def node_role(v: Value, root: Value, param_ids: set[int]) -> str:
+    """The key of ``v`` in :data:`NODE_COLORS`: output, parameter, constant, intermediate, input."""
+    if v is root:
+        return "output"
+    if id(v) in param_ids:
+        return "parameter"
+    if type(v) is Constant:
+        return "constant"
+    return "intermediate" if v._children else "input"
+
+
+def format_number(x: float | None, spec: str) -> str:
     """``x`` (a float) formatted with the format spec ``spec`` (e.g. ``".4g"``) for a label or
-    trace; ``-0.0`` (e.g. the grad of an unused input) is shown as ``0``.
+    trace; ``-0.0`` (e.g. the grad of an unused input) is shown as ``0``, and ``None`` (a grad
+    no backward pass has set yet) as ``None``.
 
     Raises:
         ValueError: ``spec`` is not a valid format spec for a float.
     """
+    if x is None:
+        return "None"
     return format(0.0 if x == 0.0 else x, spec)
 
 
