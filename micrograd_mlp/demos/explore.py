@@ -2,8 +2,9 @@
 
 By default the tanh neuron of ``micrograd-mlp backprop``; or any formula you type (the same
 parser, never eval'ed), e.g. ``micrograd-mlp explore "tanh(w1*x1 + w2*x2 + b)" --values w1=-3
-x1=2 w2=1 x2=0 b=6.88``; or, with ``--mlp``, one sample's squared error through ``MLP(2, [3, 1])``
-followed by the SGD update of every parameter (``p <- p - lr * grad``).
+x1=2 w2=1 x2=0 b=6.88``; or a built-in example (``--example shopping``: 100 won x 2 apples x
+1.1 tax, with ``--lang ko`` in Korean); or, with ``--mlp``, one sample's squared error through
+``MLP(2, [3, 1])`` followed by the SGD update of every parameter (``p <- p - lr * grad``).
 
 ``--out`` is either a file ending in ``.html`` (the page is written there) or a directory (the
 page is ``explorer.html`` inside it; default ``out/explore/explorer.html``). The page loads
@@ -21,6 +22,7 @@ from pathlib import Path
 from micrograd_mlp.checks import finite_real, nonnegative_real
 from micrograd_mlp.demos.backprop import neuron
 from micrograd_mlp.engine import Value
+from micrograd_mlp.examples import EXAMPLES, example
 from micrograd_mlp.expression import (
     ALLOWED,
     ExpressionError,
@@ -28,6 +30,7 @@ from micrograd_mlp.expression import (
     parse_expression,
 )
 from micrograd_mlp.functional import mse_loss
+from micrograd_mlp.messages import LANGUAGES
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.viz.explorer import Explorer
 from micrograd_mlp.viz.graph import DotNotFoundError
@@ -58,6 +61,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=NUMBER",
         help="the value of every variable in the expression, e.g. --values x=1.5 y=-2",
+    )
+    parser.add_argument(
+        "--example",
+        choices=sorted(EXAMPLES),
+        default=None,
+        help="a built-in graph instead of the neuron: shopping = 100 won x 2 apples x 1.1 tax",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of the example's labels (default: $MICROGRAD_MLP_LANG, else en)",
     )
     parser.add_argument(
         "--mlp",
@@ -155,6 +170,8 @@ def run(args: argparse.Namespace) -> dict:
         return SystemExit(f"micrograd-mlp {COMMAND}: error: {message}")
 
     options: dict = {}
+    if args.example is not None and (args.mlp or args.expression is not None or args.values):
+        raise fail("--example is a graph of its own: give no expression, --values or --mlp")
     if args.mlp:
         if args.expression is not None or args.values:
             raise fail("--mlp explores its own network: give no expression or --values with it")
@@ -171,7 +188,11 @@ def run(args: argparse.Namespace) -> dict:
         if args.lr is not None:
             raise fail("--lr needs --mlp (a formula has no parameters to update)")
         try:
-            if args.expression is None:
+            if args.example is not None:
+                built = example(args.example, args.lang)
+                root, expression = built.root, built.expression
+                print(built.story)
+            elif args.expression is None:
                 if args.values:
                     raise ExpressionError("--values needs an expression to give values to")
                 root, params = neuron()
@@ -180,7 +201,7 @@ def run(args: argparse.Namespace) -> dict:
             else:
                 root = parse_expression(args.expression, parse_assignments(args.values))
                 expression = args.expression
-        except ExpressionError as e:
+        except (ExpressionError, ValueError) as e:  # ValueError: an unknown $MICROGRAD_MLP_LANG
             raise fail(str(e)) from None
         options["title"] = f"Forward and backward pass of {expression}"
     try:

@@ -40,12 +40,12 @@ from micrograd_mlp.engine import Value
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.viz.backprop import BackwardStep, backward_steps
 from micrograd_mlp.viz.backprop_frames import STEP_COLORS
+from micrograd_mlp.viz.fonts import graphviz_fontname
 from micrograd_mlp.viz.graph import NODE_COLORS, DotNotFoundError, escape_label, format_number
 
 __all__ = ["Explorer", "explorer", "save_explorer"]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-_FONTS = "Helvetica,Arial,NanumGothic,sans-serif"
 
 
 class Explorer:
@@ -410,11 +410,13 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
     it ``e<i>_<k>``. The labels laid out are the longest texts the page will show, so the
     page's changing texts fit. Also returns the CSS colours of the roles and step highlights.
     """
+    # Graphviz measures the labels with this font; a Hangul label needs a Hangul font.
+    font = graphviz_fontname(node["name"] for node in model.nodes)
     dot = graphviz.Digraph(
         "explorer",
         graph_attr={"rankdir": rankdir, "bgcolor": "transparent", "nodesep": "0.25"},
-        node_attr={"fontname": _FONTS, "fontsize": "14"},
-        edge_attr={"fontname": _FONTS, "fontsize": "12"},
+        node_attr={"fontname": font, "fontsize": "14"},
+        edge_attr={"fontname": font, "fontsize": "12"},
     )
     labels: dict[str, str] = {}
     for s in model.steps:
