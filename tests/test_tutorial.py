@@ -1,5 +1,6 @@
 """docs/tutorial.md works: its ```python blocks run in order in one namespace (their asserts check
-the tutorial's claims), and every command and picture it mentions exists."""
+the tutorial's claims), and every command and picture it mentions exists. The same for the Korean
+tutorial, docs/ko/tutorial.md, whose blocks are run too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from micrograd_mlp.data import find_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
+KOREAN_TUTORIAL = ROOT / "docs" / "ko" / "tutorial.md"
 # The tutorial finds MNIST in ../shared/data relative to the repository's root (where it runs).
 SHARED_DATA = ROOT.parent / "shared" / "data"
 BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
@@ -21,34 +23,35 @@ COMMAND = re.compile(r"micrograd-mlp ([a-z][a-z0-9-]*)")
 PICTURE = re.compile(r"`out/([a-z0-9-]+)/([\w.-]+\.(?:png|gif|svg))`")
 
 
-def code_blocks() -> list[tuple[int, str]]:
+def code_blocks(path: Path = TUTORIAL) -> list[tuple[int, str]]:
     """(line number, source) of every ```python block, in order."""
-    text = TUTORIAL.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
     return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in BLOCK.finditer(text)]
 
 
-def split_blocks() -> tuple[list, list]:
+def split_blocks(path: Path = TUTORIAL) -> tuple[list, list]:
     """The blocks before the first that loads MNIST, and that block with all after it."""
-    blocks = code_blocks()
+    blocks = code_blocks(path)
     first = next((i for i, (_, src) in enumerate(blocks) if "load_mnist(" in src), len(blocks))
     return blocks[:first], blocks[first:]
 
 
-def run_blocks(blocks: list[tuple[int, str]], namespace: dict) -> None:
+def run_blocks(blocks: list[tuple[int, str]], namespace: dict, path: Path = TUTORIAL) -> None:
     for line, source in blocks:
         # The file name and line in tracebacks point at the block in the tutorial.
-        code = compile("\n" * (line - 1) + source, str(TUTORIAL), "exec")
+        code = compile("\n" * (line - 1) + source, str(path), "exec")
         exec(code, namespace)
 
 
-@pytest.fixture(scope="module")
-def namespace():
-    """The namespace after running every block that needs no downloaded data, from the root."""
+@pytest.fixture(scope="module", params=[TUTORIAL, KOREAN_TUTORIAL], ids=["en", "ko"])
+def namespace(request):
+    """The namespace after running every block that needs no downloaded data, from the root,
+    of the English and of the Korean tutorial (``namespace["__tutorial__"]`` is its path)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         patch.setenv("MPLBACKEND", "Agg")
-        ns: dict = {"__name__": "__tutorial__"}
-        run_blocks(split_blocks()[0], ns)
+        ns: dict = {"__name__": "__tutorial__", "__tutorial__": request.param}
+        run_blocks(split_blocks(request.param)[0], ns, request.param)
         yield ns
 
 
@@ -76,7 +79,8 @@ def test_tutorial_mnist_blocks_run(namespace):
         )
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
-        run_blocks(split_blocks()[1], namespace)
+        path = namespace["__tutorial__"]
+        run_blocks(split_blocks(path)[1], namespace, path)
     assert namespace["correct"] / len(namespace["y_test"]) > 0.8
 
 
