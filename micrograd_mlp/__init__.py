@@ -8,7 +8,7 @@ training, sharing ``Module``, the optimizers and the data tools (``micrograd_mlp
 """
 
 from micrograd_mlp import data, functional, nn, optim, tensor
-from micrograd_mlp.autodiff import detect_anomaly, is_grad_enabled, no_grad
+from micrograd_mlp.autodiff import Context, Function, detect_anomaly, is_grad_enabled, no_grad
 from micrograd_mlp.engine import Value
 from micrograd_mlp.gradcheck import GradcheckError, gradcheck
 from micrograd_mlp.module import Module
@@ -22,6 +22,8 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "Context",
+    "Function",
     "GradcheckError",
     "Layer",
     "Module",

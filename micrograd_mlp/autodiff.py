@@ -10,6 +10,8 @@ its Jacobian (a vector-Jacobian product). Everything else is here, once:
 * :func:`backpropagate` -- the one backward pass: the chain rule applied node by node in reverse
   topological order, ``child.grad += d node/d child * node.grad``, with an optional observer
   that sees every application (the step-by-step pictures and traces are such observers);
+* :class:`Function` -- the public way to define an op (its forward and its derivative) once, for
+  both engines;
 * :func:`no_grad` / :func:`is_grad_enabled` -- record no graph (evaluation);
 * :func:`detect_anomaly` -- opt-in checks that name the first op giving NaN or infinity.
 
@@ -31,6 +33,8 @@ from typing import Any, Protocol, TypeVar
 __all__ = [
     "AnomalyError",
     "ChainRule",
+    "Context",
+    "Function",
     "backpropagate",
     "detect_anomaly",
     "is_anomaly_enabled",
@@ -155,6 +159,114 @@ def backpropagate(
                     observer(ChainRule(node, index, child, g, local, c))
     finally:
         finish(state)
+
+
+# ------------------------------------------------------------------------ defining ops
+class Context:
+    """What an op's ``forward`` saves for its ``backward``, by name (``ctx.x = x``).
+
+    Attributes:
+        needs_input_grad: one bool per input of the op: whether a gradient for it is needed
+            (False for a constant, or a Tensor with ``requires_grad=False``); ``backward`` may
+            skip the work for those (and return None).
+    """
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        self.needs_input_grad = needs_input_grad
+
+    def __repr__(self) -> str:
+        saved = ", ".join(f"{k}=..." for k in vars(self) if k != "needs_input_grad")
+        return f"Context({saved})"
+
+
+class Function:
+    """An op defined once -- forward and derivative side by side -- for both engines.
+
+    Subclass it and write two static methods, as in PyTorch's ``torch.autograd.Function``::
+
+        class Softplus(Function):
+            "softplus(x) = log(1 + e^x);  d/dx = sigmoid(x)"
+
+            @staticmethod
+            def forward(ctx, x):
+                ctx.x = x
+                return np.logaddexp(0, x)            # works on a float and on an array
+
+            @staticmethod
+            def backward(ctx, g):
+                return g / (1 + np.exp(-ctx.x))      # g * sigmoid(x)
+
+        Softplus.apply(Value(0.5))                   # a Value
+        Softplus.apply(Tensor([0.5, -1.0], requires_grad=True))   # a Tensor
+
+    * ``forward(ctx, *inputs, **params)`` gets the inputs' *data* (a float for a ``Value``, a
+      NumPy array for a ``Tensor``; numbers or arrays given for inputs are constants) and any
+      keyword ``params`` unchanged; it returns the result's data (a number / an array). Save
+      what ``backward`` needs on ``ctx`` by name.
+    * ``backward(ctx, g)`` gets ``g`` = d loss/d output (the output's shape) and returns
+      d loss/d input for each input: ``g`` times the local derivative (a vector-Jacobian
+      product), one value per input (a tuple, or the value alone for a one-input op), each of
+      that input's shape; None where ``ctx.needs_input_grad`` is False.
+
+    For a ``Value``, ``backward(ctx, 1.0)`` is called once, at forward time: its results are
+    the local derivatives the scalar engine stores (``_local_grads``), so ``backward`` must be
+    linear in ``g`` (every chain rule is). For a ``Tensor``, it is called during ``backward()``.
+    Check a new op with :func:`micrograd_mlp.gradcheck` in both engines.
+
+    Attributes:
+        name: the op's name in graphs and traces (default: the class name, lower case).
+    """
+
+    name: str = ""
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: Any, **params: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Context, g: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define backward(ctx, g)")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op on ``inputs`` (Values and numbers, or Tensors and arrays): a new node.
+
+        Raises:
+            TypeError: no input is a ``Value`` or a ``Tensor``, or the two engines are mixed;
+                ``forward``/``backward`` return something of the wrong kind or shape (named).
+        """
+        engine = None
+        for x in inputs:
+            hook = getattr(type(x), "_apply_function", None)
+            if hook is not None:
+                if engine is not None and engine is not type(x):
+                    raise TypeError(
+                        f"{cls.op_name()}: inputs mix {engine.__name__} and {type(x).__name__}"
+                    )
+                engine = type(x)
+        if engine is None:
+            raise TypeError(
+                f"{cls.op_name()}.apply: at least one input must be a Value or a Tensor, got "
+                + ", ".join(type(x).__name__ for x in inputs)
+            )
+        return engine._apply_function(cls, inputs, params)
+
+    @classmethod
+    def op_name(cls) -> str:
+        return cls.name or cls.__name__.lower()
+
+    @classmethod
+    def gradients(cls, ctx: Context, g: Any, count: int) -> tuple:
+        """``backward(ctx, g)`` as a tuple of ``count`` entries (a lone value is wrapped)."""
+        grads = cls.backward(ctx, g)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != count:
+            raise TypeError(
+                f"{cls.op_name()}.backward returned {len(grads)} gradient(s) for {count} "
+                "input(s); return one per input (None for an input that needs none)"
+            )
+        return grads
 
 
 # ------------------------------------------------------------------------- grad mode

@@ -27,7 +27,7 @@ import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
 
-from micrograd_mlp.autodiff import backpropagate, topological_order
+from micrograd_mlp.autodiff import Context, Function, backpropagate, topological_order
 
 __all__ = ["Constant", "Value"]
 
@@ -277,6 +277,19 @@ class Value:
         """The scalar arithmetic of :func:`~micrograd_mlp.autodiff.backpropagate`."""
         return _BACKWARD_HOOKS
 
+    @staticmethod
+    def _apply_function(fn: type[Function], inputs: tuple, params: dict) -> Value:
+        """:meth:`Function.apply` for Values: the local derivatives are ``backward(ctx, 1.0)``."""
+        op = fn.op_name()
+        children = tuple(_lift(x, op) for x in inputs)
+        ctx = Context(tuple(type(c) is not Constant for c in children))
+        data = _function_number(
+            fn.forward(ctx, *[c.data for c in children], **params), op, "forward"
+        )
+        local = fn.gradients(ctx, 1.0, len(children))
+        local = tuple(0.0 if d is None else _function_number(d, op, "backward") for d in local)
+        return _result(data, children, local, op)
+
 
 class Constant(Value):
     """A number mixed into an op (the ``2`` of ``2 * x``): a leaf that gets no gradient.
@@ -401,6 +414,18 @@ def _checked_float(x: object, op: str = "Value") -> float:
 def _lift(x: Value | float, op: str) -> Value:
     """A Python number becomes a :class:`Constant` leaf: it shows in graphs, gets no gradient."""
     return x if isinstance(x, Value) else _constant(_checked_float(x, f"Value {op}"))
+
+
+def _function_number(x: object, op: str, method: str) -> float:
+    """A Function's result for a Value (a real number, a NumPy scalar or a 0-d array)."""
+    try:
+        if isinstance(x, (str, bytes)) or getattr(x, "size", 1) != 1:
+            raise TypeError
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{op}.{method} must return a real number for a Value, got {type(x).__name__} {x!r}"
+        ) from None
 
 
 def _checked_children(children: Iterable[Value]) -> tuple[Value, ...]:

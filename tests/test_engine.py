@@ -9,7 +9,8 @@ import weakref
 import numpy as np
 import pytest
 
-from micrograd_mlp import Value
+from micrograd_mlp import Function, Value, gradcheck
+from micrograd_mlp.tensor import Tensor
 
 EPS = 1e-6
 
@@ -225,3 +226,85 @@ def test_non_numeric_operand_names_the_op_and_value():
 def test_math_errors_name_the_op_and_value(expr, error, message):
     with pytest.raises(error, match=message):
         expr()
+
+
+# ------------------------------------------------------ defining an op: Function
+class _Softplus(Function):
+    """softplus(x) = log(1 + e^x); d/dx = sigmoid(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return np.logaddexp(0.0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (1.0 + np.exp(-ctx.x))
+
+
+class _Scale(Function):
+    name = "scale"
+
+    @staticmethod
+    def forward(ctx, x, y, *, factor):
+        ctx.x, ctx.y, ctx.factor = x, y, factor
+        return factor * x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.factor * ctx.y, g * ctx.factor * ctx.x
+
+
+def test_a_function_defines_an_op_for_both_engines():
+    v = Value(0.5)
+    out = _Softplus.apply(v)
+    assert out.data == pytest.approx(math.log1p(math.exp(0.5))) and out._op == "_softplus"
+    out.backward()
+    assert v.grad == pytest.approx(1.0 / (1.0 + math.exp(-0.5)))  # sigmoid(0.5), by hand
+    t = Tensor([0.5, -1.0], requires_grad=True, dtype=np.float64)
+    _Softplus.apply(t).sum().backward()
+    np.testing.assert_allclose(t.grad, 1.0 / (1.0 + np.exp(-np.array([0.5, -1.0]))))
+    assert gradcheck(_Softplus.apply, Value(-0.7)).passed
+    assert gradcheck(
+        lambda x: _Softplus.apply(x).sum(),
+        Tensor([0.3, -2.0, 4.0], requires_grad=True, dtype=np.float64),
+    ).passed
+
+
+def test_a_function_with_a_constant_input_and_a_parameter():
+    x = Value(3.0)
+    out = _Scale.apply(x, 2.0, factor=0.5)  # 0.5 * x * 2
+    assert out.data == 3.0 and out._op == "scale"
+    out.backward()
+    assert x.grad == 1.0 and out._children[1].grad is None  # the 2.0 is a constant
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    y = _Scale.apply(t, np.array([3.0, 4.0]), factor=2.0)
+    assert y.dtype == np.float32  # the constant took the Tensor's dtype
+    y.sum().backward()
+    np.testing.assert_allclose(t.grad, [6.0, 8.0])
+
+
+def test_a_function_returning_the_wrong_things_is_refused_by_name():
+    class TwoGrads(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    with pytest.raises(TypeError, match="twograds.backward returned 2 gradient"):
+        TwoGrads.apply(Value(1.0))
+    with pytest.raises(TypeError, match="at least one input must be a Value or a Tensor"):
+        TwoGrads.apply(1.0)
+    with pytest.raises(TypeError, match="inputs mix Value and Tensor"):
+        _Scale.apply(Value(1.0), Tensor([1.0]), factor=1.0)
+
+    class Text(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return "x"
+
+    with pytest.raises(TypeError, match="text.forward must return a real number"):
+        Text.apply(Value(1.0))

@@ -29,13 +29,21 @@ leaf's own dtype.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from micrograd_mlp import autodiff
-from micrograd_mlp.autodiff import backpropagate, is_grad_enabled, no_grad, topological_order
+from micrograd_mlp.autodiff import (
+    Context,
+    Function,
+    backpropagate,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
 
 __all__ = ["Tensor", "is_grad_enabled", "no_grad"]
 
@@ -449,6 +457,27 @@ class Tensor:
         """The array arithmetic of :func:`~micrograd_mlp.autodiff.backpropagate`."""
         return _BACKWARD_HOOKS
 
+    @staticmethod
+    def _apply_function(fn: type[Function], inputs: tuple, params: dict) -> Tensor:
+        """:meth:`Function.apply` for Tensors: numbers and arrays become constants of the first
+        Tensor's dtype; the result has the inputs' promoted dtype; ``backward`` runs in
+        ``Tensor.backward()``."""
+        op = fn.op_name()
+        like = next(x for x in inputs if isinstance(x, Tensor))
+        children = tuple(_lift(x, like, op) for x in inputs)
+        ctx = Context(tuple(c.requires_grad for c in children))
+        data = fn.forward(ctx, *[c.data for c in children], **params)
+        try:
+            data = np.asarray(data)
+        except (TypeError, ValueError):
+            data = np.asarray(None)
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"{op}.forward must return numbers for a Tensor, got {type(data)}")
+        dtype = np.result_type(*[c.dtype for c in children])
+        if data.dtype != dtype:
+            data = data.astype(dtype)
+        return _result(data, children, _function_vjp(fn), op, ctx)
+
 
 # ---------------------------------------------------------------------- helpers
 _new = object.__new__
@@ -467,6 +496,20 @@ def _result(data: np.ndarray, children: tuple, vjp: Callable, op: str, ctx: Any 
         out.requires_grad = False
         out._children, out._vjp, out._ctx, out._op = (), None, None, ""
     return out
+
+
+@functools.cache
+def _function_vjp(fn: type[Function]) -> Callable:
+    """The ``(g, node) -> grads`` of a :class:`~micrograd_mlp.autodiff.Function` (one per class)."""
+
+    def vjp(g: np.ndarray, node: Tensor) -> list:
+        grads = fn.gradients(node._ctx, g, len(node._children))
+        return [
+            np.asarray(d) if d is not None and child.requires_grad else None
+            for child, d in zip(node._children, grads)
+        ]
+
+    return vjp
 
 
 def _leaf(data: np.ndarray) -> Tensor:
