@@ -45,13 +45,19 @@ HELP = "step-by-step pictures and a text trace of backward() on a neuron or your
 BUILTIN_DATA = True
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: an optional formula or example, its values, language, frame format."""
+def add_graph_arguments(parser: argparse.ArgumentParser, purpose: str = "differentiate") -> None:
+    """The options that choose a graph and its language, shared by ``backprop`` and
+    ``explore``: an optional formula, ``--values``, ``--example`` and ``--lang``.
+
+    Args:
+        parser: the command's parser.
+        purpose: the verb in the formula's help, e.g. ``"a formula to explore"``.
+    """
     parser.add_argument(
         "expression",
         nargs="?",
         default=None,
-        help=f"a formula to differentiate (default: a tanh neuron). Allowed: {ALLOWED}",
+        help=f"a formula to {purpose} (default: a tanh neuron). Allowed: {ALLOWED}",
     )
     parser.add_argument(
         "--values",
@@ -70,9 +76,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lang",
         choices=LANGUAGES,
         default=None,
-        help="language of the trace, the example's labels and the plot "
+        help="language of the text and of the example's labels "
         "(default: $MICROGRAD_MLP_LANG, else en)",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options: the graph (:func:`add_graph_arguments`) and the frame format."""
+    add_graph_arguments(parser)
     parser.add_argument(
         "--format", choices=("png", "svg"), default="png", help="frame format (default: png)"
     )

@@ -20,17 +20,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from micrograd_mlp.checks import finite_real, nonnegative_real
-from micrograd_mlp.demos.backprop import neuron
+from micrograd_mlp.demos.backprop import add_graph_arguments, neuron
 from micrograd_mlp.engine import Value
-from micrograd_mlp.examples import EXAMPLES, example
+from micrograd_mlp.examples import example
 from micrograd_mlp.expression import (
-    ALLOWED,
     ExpressionError,
     parse_assignments,
     parse_expression,
 )
 from micrograd_mlp.functional import mse_loss
-from micrograd_mlp.messages import LANGUAGES
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.viz.explorer import Explorer
 from micrograd_mlp.viz.graph import DotNotFoundError
@@ -49,31 +47,7 @@ MLP_LR = 0.1
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options: a formula and its values, or ``--mlp`` with its sample."""
-    parser.add_argument(
-        "expression",
-        nargs="?",
-        default=None,
-        help=f"a formula to explore (default: a tanh neuron). Allowed: {ALLOWED}",
-    )
-    parser.add_argument(
-        "--values",
-        nargs="+",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="the value of every variable in the expression, e.g. --values x=1.5 y=-2",
-    )
-    parser.add_argument(
-        "--example",
-        choices=sorted(EXAMPLES),
-        default=None,
-        help="a built-in graph instead of the neuron: shopping = 100 won x 2 apples x 1.1 tax",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=None,
-        help="language of the example's labels (default: $MICROGRAD_MLP_LANG, else en)",
-    )
+    add_graph_arguments(parser, "explore")  # formula, --values, --example, --lang
     parser.add_argument(
         "--mlp",
         action="store_true",
