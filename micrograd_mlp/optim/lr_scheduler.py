@@ -1,0 +1,277 @@
+"""Learning-rate schedulers with PyTorch's names, arguments and semantics.
+
+A scheduler changes its optimizer's ``lr`` once per epoch: construct it after the optimizer
+(it records the optimizer's ``lr`` as the base rate; ``last_epoch`` becomes 0), train an epoch,
+call ``scheduler.step()``, and so on::
+
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = StepLR(opt, step_size=30, gamma=0.1)
+    for epoch in range(100):
+        train_one_epoch(model, opt)      # many opt.step() calls at the same lr
+        scheduler.step()                 # lr for the next epoch
+
+Our optimizers have one parameter group, so ``get_last_lr()`` is a list of one rate, as
+PyTorch's is for a single group. The rates follow ``torch.optim.lr_scheduler`` operation for
+operation (the recursive forms of ``get_lr``), so they agree with PyTorch's to the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from micrograd_mlp.checks import finite_real, nonnegative_real, positive_int
+
+__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
+
+
+class LRScheduler:
+    """Base class: holds the optimizer, the base rate and the epoch counter.
+
+    Args:
+        optimizer: an optimizer with an ``lr`` attribute (any of ``micrograd_mlp.optim``).
+        last_epoch: the index of the last epoch; ``-1`` (default) starts a schedule. A value
+            >= 0 continues one and needs ``optimizer.initial_lr`` (set when a scheduler with
+            ``last_epoch=-1`` was made); to resume from a checkpoint, prefer a fresh scheduler
+            and :meth:`load_state_dict`.
+
+    Attributes:
+        optimizer: the optimizer whose ``lr`` is set.
+        base_lrs: ``[initial lr]`` (PyTorch's name; one entry, one parameter group).
+        last_epoch: the number of ``step()`` calls since the schedule started (0 after
+            construction).
+
+    Raises:
+        TypeError: ``optimizer`` has no ``lr``.
+        ValueError: ``last_epoch`` below -1 or not an int, or >= 0 without ``initial_lr``.
+
+    Subclasses define ``_hyper`` (their argument names, saved in the state dict) and
+    ``get_lr()``.
+    """
+
+    _hyper: tuple[str, ...] = ()
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+        if not hasattr(optimizer, "lr"):
+            raise TypeError(f"{type(optimizer).__name__} is not an optimizer (it has no lr)")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer)):
+            raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
+        if last_epoch < -1:
+            raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            if getattr(optimizer, "initial_lr", None) is None:
+                optimizer.initial_lr = optimizer.lr
+        elif getattr(optimizer, "initial_lr", None) is None:
+            raise ValueError(
+                f"last_epoch={last_epoch} continues a schedule, but the optimizer has no "
+                "initial_lr; make the scheduler with last_epoch=-1 and load its state_dict"
+            )
+        self.base_lrs: list[float] = [float(optimizer.initial_lr)]
+        self.last_epoch = int(last_epoch)
+        self._step_count = 0
+        self._is_initial = True
+        self.step()
+        self._is_initial = False
+
+    def get_lr(self) -> list[float]:  # pragma: no cover - abstract
+        """The rate for epoch ``last_epoch`` (already advanced), from the current one."""
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list[float]:
+        """The rate the scheduler last set, as a one-element list (PyTorch's form)."""
+        return list(self._last_lr)
+
+    def step(self) -> None:
+        """Advance one epoch: ``last_epoch += 1`` and set the optimizer's ``lr`` for it.
+
+        Call it once per epoch, after that epoch's ``optimizer.step()`` calls.
+        """
+        self._step_count += 1
+        self.last_epoch += 1
+        (lr,) = self.get_lr()
+        self.optimizer.lr = lr
+        self._last_lr = [lr]
+
+    def _lr(self) -> float:
+        return float(self.optimizer.lr)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The schedule's state as a flat dict of NumPy arrays (it fits an ``.npz`` checkpoint).
+
+        Keys: the constructor's arguments (e.g. ``step_size``, ``gamma``), ``base_lrs``,
+        ``last_epoch``, ``_step_count`` and ``_last_lr`` (PyTorch's names).
+        """
+        out = {name: np.array(getattr(self, name)) for name in self._hyper}
+        out["base_lrs"] = np.array(self.base_lrs, dtype=np.float64)
+        out["last_epoch"] = np.array(self.last_epoch)
+        out["_step_count"] = np.array(self._step_count)
+        out["_last_lr"] = np.array(self._last_lr, dtype=np.float64)
+        return out
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a state saved by :meth:`state_dict` (all or nothing). The optimizer's ``lr``
+        is not changed: it comes from the optimizer's own state dict.
+
+        Raises:
+            KeyError: keys missing or unexpected (listed). ValueError: a bad value (named).
+        """
+        expected = {*self._hyper, "base_lrs", "last_epoch", "_step_count", "_last_lr"}
+        missing = sorted(expected - set(state_dict))
+        unexpected = sorted(set(state_dict) - expected)
+        if missing or unexpected:
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: nothing loaded; "
+                f"missing keys: {missing}; unexpected keys: {unexpected}"
+            )
+        try:
+            hyper = self._validate(
+                **{name: np.asarray(state_dict[name]).item() for name in self._hyper}
+            )
+            base_lrs = [finite_real("base_lrs", x) for x in np.ravel(state_dict["base_lrs"])]
+            last_lr = [finite_real("_last_lr", x) for x in np.ravel(state_dict["_last_lr"])]
+            last_epoch = int(np.asarray(state_dict["last_epoch"]).item())
+            step_count = int(np.asarray(state_dict["_step_count"]).item())
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: nothing loaded; {error}"
+            ) from None
+        if len(base_lrs) != 1 or len(last_lr) != 1 or last_epoch < 0 or step_count < 1:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: nothing loaded; expected one base rate, "
+                f"last_epoch >= 0 and _step_count >= 1, got base_lrs={base_lrs}, "
+                f"last_epoch={last_epoch}, _step_count={step_count}"
+            )
+        for name, value in hyper.items():
+            setattr(self, name, value)
+        self.base_lrs, self._last_lr = base_lrs, last_lr
+        self.last_epoch, self._step_count = last_epoch, step_count
+
+    @staticmethod
+    def _validate(**hyper: Any) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper)
+        return f"{type(self).__name__}({args}; last_epoch={self.last_epoch}, lr={self._lr():g})"
+
+
+class StepLR(LRScheduler):
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``).
+
+    ``lr(epoch) = base_lr * gamma ** (epoch // step_size)`` when nothing else changes ``lr``.
+
+    Args:
+        optimizer: the optimizer (see :class:`LRScheduler`).
+        step_size: the period, in epochs (int >= 1).
+        gamma: the factor (finite real; 0.1 by default).
+        last_epoch: see :class:`LRScheduler`.
+
+    Raises:
+        ValueError: ``step_size`` not a positive int, ``gamma`` not finite.
+        TypeError: ``gamma`` not a number.
+    """
+
+    _hyper = ("step_size", "gamma")
+
+    def __init__(
+        self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        hyper = self._validate(step_size=step_size, gamma=gamma)
+        self.step_size: int = hyper["step_size"]
+        self.gamma: float = hyper["gamma"]
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _validate(step_size: int, gamma: float) -> dict[str, Any]:
+        return {"step_size": positive_int("step_size", step_size),
+                "gamma": finite_real("gamma", gamma)}
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return [self._lr()]
+        return [self._lr() * self.gamma]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the rate by ``gamma`` every epoch (PyTorch's ``ExponentialLR``).
+
+    ``lr(epoch) = base_lr * gamma ** epoch`` when nothing else changes ``lr``.
+
+    Args:
+        optimizer: the optimizer (see :class:`LRScheduler`).
+        gamma: the factor per epoch (finite real).
+        last_epoch: see :class:`LRScheduler`.
+
+    Raises:
+        ValueError: ``gamma`` not finite. TypeError: not a number.
+    """
+
+    _hyper = ("gamma",)
+
+    def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma: float = self._validate(gamma=gamma)["gamma"]
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _validate(gamma: float) -> dict[str, Any]:
+        return {"gamma": finite_real("gamma", gamma)}
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return [self._lr()]
+        return [self._lr() * self.gamma]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Anneal the rate from its base value to ``eta_min`` along half a cosine over ``T_max``
+    epochs (PyTorch's ``CosineAnnealingLR``; Loshchilov & Hutter, "SGDR: Stochastic Gradient
+    Descent with Warm Restarts", ICLR 2017, without the restarts)::
+
+        lr(epoch) = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
+
+    computed, as PyTorch does, recursively from the current rate (so a change of ``lr`` by
+    something else carries over), which equals the closed form above up to rounding. Past
+    ``T_max`` the rate climbs back along the cosine (period ``2 T_max``), as PyTorch's does.
+
+    Args:
+        optimizer: the optimizer (see :class:`LRScheduler`).
+        T_max: half the period, in epochs (int >= 1).
+        eta_min: the lowest rate (>= 0).
+        last_epoch: see :class:`LRScheduler`.
+
+    Raises:
+        ValueError: ``T_max`` not a positive int, ``eta_min`` negative or not finite.
+    """
+
+    _hyper = ("T_max", "eta_min")
+
+    def __init__(
+        self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        hyper = self._validate(T_max=T_max, eta_min=eta_min)
+        self.T_max: int = hyper["T_max"]
+        self.eta_min: float = hyper["eta_min"]
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _validate(T_max: int, eta_min: float) -> dict[str, Any]:
+        return {"T_max": positive_int("T_max", T_max),
+                "eta_min": nonnegative_real("eta_min", eta_min)}
+
+    def get_lr(self) -> list[float]:
+        t, T, eta_min, base = self.last_epoch, self.T_max, self.eta_min, self.base_lrs[0]
+        if self._is_initial:
+            return [self._lr()]
+        if self._step_count == 1 and t > 0:
+            return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2]
+        if (t - 1 - T) % (2 * T) == 0:
+            return [self._lr() + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2]
+        return [
+            (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+            * (self._lr() - eta_min)
+            + eta_min
+        ]
