@@ -19,7 +19,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from micrograd_mlp.checks import finite_real, nonnegative_real
+from micrograd_mlp.checks import finite_real
+from micrograd_mlp.cli import UserError, float_option
 from micrograd_mlp.demos.backprop import add_graph_arguments, neuron
 from micrograd_mlp.engine import Value
 from micrograd_mlp.examples import example
@@ -56,16 +57,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--inputs",
         nargs=2,
-        type=float,
+        type=float_option(),
         default=list(MLP_INPUTS),
         metavar=("X1", "X2"),
         help="with --mlp: the sample (default: %(default)s)",
     )
     parser.add_argument(
-        "--target", type=float, default=MLP_TARGET, help="with --mlp: its target (default: 1.0)"
+        "--target",
+        type=float_option(),
+        default=MLP_TARGET,
+        help="with --mlp: its target (default: 1.0)",
     )
     parser.add_argument(
-        "--lr", type=float, default=None, help="with --mlp: the SGD learning rate (default: 0.1)"
+        "--lr",
+        type=float_option(0.0),
+        default=None,
+        help="with --mlp: the SGD learning rate, >= 0 (default: 0.1)",
     )
 
 
@@ -118,12 +125,12 @@ def write_page(root: Value, out: Path, **options) -> Explorer:
     their own graph (any labelled ``Value`` graph) can call this too.
 
     Raises:
-        SystemExit: the Graphviz ``dot`` program is missing (nothing is written).
+        UserError: the Graphviz ``dot`` program is missing (nothing is written).
     """
     try:
         page = Explorer(root, **options)
     except DotNotFoundError as e:
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}; no page was written") from None
+        raise UserError(f"{e}; no page was written") from None
     page.save(page_path(out))
     return page
 
@@ -136,12 +143,12 @@ def run(args: argparse.Namespace) -> dict:
         "names" (node names in evaluation order)}``.
 
     Raises:
-        SystemExit: a bad expression, ``--values``, ``--lr`` or ``--inputs``/``--target``, an
-            option that does not fit the mode, or no Graphviz ``dot``.
+        UserError: a bad expression or ``--values``, an option that does not fit the mode
+            (``--lr`` without ``--mlp``, ...), or no Graphviz ``dot``; ``micrograd-mlp`` prints
+            it as one line and exits with status 1. (A bad ``--lr``/``--target``/``--inputs``
+            number is refused by argparse first.)
     """
-
-    def fail(message: str) -> SystemExit:
-        return SystemExit(f"micrograd-mlp {COMMAND}: error: {message}")
+    fail = UserError
 
     options: dict = {}
     if args.example is not None and (args.mlp or args.expression is not None or args.values):
@@ -149,13 +156,8 @@ def run(args: argparse.Namespace) -> dict:
     if args.mlp:
         if args.expression is not None or args.values:
             raise fail("--mlp explores its own network: give no expression or --values with it")
-        try:
-            lr = nonnegative_real("--lr", MLP_LR if args.lr is None else args.lr)
-            inputs = [finite_real("--inputs", v) for v in args.inputs]
-            target = finite_real("--target", args.target)
-        except ValueError as e:
-            raise fail(str(e)) from None
-        root, model = mlp_step(inputs, target, args.seed)
+        lr = MLP_LR if args.lr is None else args.lr
+        root, model = mlp_step(args.inputs, args.target, args.seed)
         expression = "loss = (MLP(2, [3, 1])(x1, x2) − y)², then p ← p − lr × grad"
         options.update(params=model.parameters(), lr=lr, title=f"One SGD step: {expression}")
     else:

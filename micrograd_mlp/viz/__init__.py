@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from micrograd_mlp.viz.backprop import backward_steps, explain
 from micrograd_mlp.viz.backprop_frames import backward_frames, backward_graphs
+from micrograd_mlp.viz.explorer import Explorer, explorer, save_explorer
 from micrograd_mlp.viz.graph import (
     NODE_COLORS,
     DotNotFoundError,
@@ -45,17 +46,20 @@ __all__ = [
     "NODE_COLORS",
     "DotNotFoundError",
     "DotNotFoundWarning",
+    "Explorer",
     "backward_frames",
     "backward_graphs",
     "backward_steps",
     "draw_dot",
     "explain",
+    "explorer",
     "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_image_grid",
     "plot_loss_curve",
     "plot_regression_fit",
     "plot_training_history",
+    "save_explorer",
     "save_figure",
     "save_graph",
 ]

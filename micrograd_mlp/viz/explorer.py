@@ -191,11 +191,16 @@ class _Model:
         formulas = {id(s.node): s.formula for s in trace}
         self.final: dict[int, float] = {self.index[id(root)]: 1.0}
         self.uses: dict[int, list[tuple[BackwardStep, int, object]]] = {}
+        # Constants (numbers mixed into an op) keep no gradient; the observer says which.
+        self.constants = {
+            self.index[id(u.child)] for s in trace for u in s.children if _is_constant(u)
+        }
         for step in trace:
             for pos, u in zip(self._positions(step), step.children):
                 j = self.index[id(u.child)]
-                self.final[j] = u.grad_after
-                self.uses.setdefault(j, []).append((step, pos, u))
+                if j not in self.constants:
+                    self.final[j] = u.grad_after
+                    self.uses.setdefault(j, []).append((step, pos, u))
         self.nodes = [
             self._node(i, v, root, param_ids, formulas.get(id(v))) for i, v in enumerate(order)
         ]
@@ -243,7 +248,7 @@ class _Model:
         elif v._children:
             kind = "intermediate"
         else:
-            kind = "constant" if _is_constant(v) else "input"
+            kind = "constant" if i in self.constants else "input"
         final = self.final.get(i)
         return {
             "name": self.names[i],
@@ -267,7 +272,9 @@ class _Model:
         uses = self.uses.get(i, [])
         if not uses:
             return [f"{name} is a constant: it gets no gradient"]
-        terms = [f"d {out}/d {s.name} × d {s.name}/d {name}" for s, _, _ in uses]
+        # The local derivative is a partial one (the op's own formula): written with ∂, so
+        # d out/d out × ∂out/∂x (x used directly by out) does not read like the total d out/d x.
+        terms = [f"d {out}/d {s.name} × ∂{s.name}/∂{name}" for s, _, _ in uses]
         numbers = [f"{self.num(s.upstream)} × {self.num(u.local_grad)}" for s, _, u in uses]
         lines = [f"d {out}/d {name} = " + " + ".join(terms), "= " + " + ".join(numbers)]
         if len(uses) > 1:
@@ -275,6 +282,7 @@ class _Model:
         lines.append(f"= {self.num(uses[-1][2].grad_after)}")
         if len(uses) > 1:
             lines.append(f"({name} is used {len(uses)} times: one term per use, summed)")
+        lines.append(f"(∂{uses[0][0].name}/∂{name}: the local derivative the op stored)")
         return lines
 
     def _forward(self) -> list[dict]:
@@ -331,7 +339,9 @@ class _Model:
                     f"d {out}/d {u.name} {sign} {up} × {self.num(u.local_grad)} "
                     f"= {self.num(u.product)}"
                 )
-                if u.contributions > 1:
+                if j in self.constants:
+                    line += "  (a constant: it keeps no gradient)"
+                elif u.contributions > 1:
                     line += (
                         f"  (contribution {u.contribution} of {u.contributions}; "
                         f"sum so far {self.num(u.grad_after)})"
@@ -347,6 +357,7 @@ class _Model:
                         "label": f"{up} × {self.num(u.local_grad)} = {self.num(u.product)}",
                         "k": u.contribution,
                         "n": u.contributions,
+                        "constant": j in self.constants,
                     }
                 )
             if getattr(step, "skipped", False):
@@ -395,10 +406,9 @@ def _params(params: Iterable[Value] | None) -> list[Value]:
     return found
 
 
-def _is_constant(v: Value) -> bool:
-    """Whether the engine marks ``v`` as a constant (a number mixed into an op)."""
-    flag = getattr(v, "is_constant", None)
-    return bool(flag() if callable(flag) else flag)
+def _is_constant(update: object) -> bool:
+    """Whether the backward observer marks a child as a constant (``ChildUpdate.constant``)."""
+    return bool(getattr(update, "constant", False))
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -435,7 +445,9 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
         grads = [
             u["afterText"] for s in model.steps for u in s.get("updates", ()) if u["child"] == i
         ] or ["1"]
-        grad = f"grad {max(grads, key=len)} (9/9)"
+        grad = (
+            "grad none (constant)" if i in model.constants else f"grad {max(grads, key=len)} (9/9)"
+        )
         fields = [escape_label(node["name"]), escape_label(data), escape_label(grad)]
         sep = " | " if rankdir in ("LR", "RL") else None
         label = sep.join(fields) if sep else "{ " + " | ".join(fields) + " }"

@@ -43,10 +43,11 @@
           st.gradText[step.node] = "1";
         }
         (step.updates || []).forEach(function (u) {
+          st.labels[u.edge] = u.label;
+          if (u.constant) return; // a constant keeps no gradient
           st.grads[u.child] = u.after;
           st.gradText[u.child] = u.afterText;
           st.partial[u.child] = u.k < u.n ? u.k + "/" + u.n : null;
-          st.labels[u.edge] = u.label;
         });
         if (step.phase === "update") st.updated[step.node] = step.afterText;
       }

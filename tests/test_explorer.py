@@ -1,0 +1,444 @@
+"""The backward-pass explorer page (micrograd_mlp.viz.explorer, ``micrograd-mlp explore``),
+opened from disk in a real headless Chromium: its numbers are backward()'s, stepping forward and
+back works, the node panel explains the chain rule, and the page loads nothing from the network.
+
+The browser tests skip with a reason when selenium, Chromium or ChromeDriver is missing; the
+page needs Graphviz's ``dot`` (skip without it). One browser session serves the whole module.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from micrograd_mlp.cli import UserError, main, run_demo
+from micrograd_mlp.demos import explore
+from micrograd_mlp.engine import Value
+from micrograd_mlp.expression import parse_assignments, parse_expression
+from micrograd_mlp.optim import SGD
+from micrograd_mlp.viz import Explorer, explorer, save_explorer
+from micrograd_mlp.viz.backprop import backward_steps
+from micrograd_mlp.viz.graph import DotNotFoundError, format_number
+
+ROOT = Path(__file__).resolve().parents[1]
+README_IMAGE = ROOT / "docs" / "images" / "explorer.png"
+#: Set to 1 to rewrite docs/images/explorer.png (the README's screenshot) from this test's run.
+WRITE_IMAGES = os.environ.get("MICROGRAD_MLP_WRITE_IMAGES") == "1"
+#: The README's command (README.md "Explore the backward pass in your browser").
+README_FORMULA = "(x + y) * x"
+README_VALUES = ["x=3", "y=-2"]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="the Graphviz 'dot' binary is not installed"
+)
+WINDOW = (1400, 800)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (fresh profile, no network services)."""
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    for path, what in ((CHROMIUM, "Chromium"), (CHROMEDRIVER, "ChromeDriver")):
+        if not Path(path).is_file():
+            pytest.skip(f"{what} is not installed ({path})")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="explorer-chrome-")
+    options = webdriver.ChromeOptions()
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+    ):
+        options.add_argument(flag)
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _open(driver, path: Path) -> None:
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get(path.resolve().as_uri())
+    assert driver.execute_script("return typeof window.explorer") == "object"
+
+
+def _console_errors(driver) -> list[dict]:
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def _all_states(driver) -> list[dict]:
+    """``current()`` after ``go(i)`` for every step, in one round trip."""
+    return driver.execute_script(
+        "var e = window.explorer, out = [];"
+        "for (var i = 0; i < e.steps; i++) { e.go(i); out.push(e.current()); }"
+        "return out;"
+    )
+
+
+def _field(driver, node_id: str, k: int) -> str:
+    """The text of field ``k`` (0 name, 1 data, 2 grad) of the SVG record ``node_id``."""
+    return driver.execute_script(
+        f"return document.getElementById('{node_id}').querySelectorAll('text')[{k}].textContent"
+    )
+
+
+def _by_name(root: Value, page: Explorer) -> dict[str, Value]:
+    return dict(zip(page.names, root.topological_order()))
+
+
+def _assert_final_grads_are_backwards(root: Value, page: Explorer, grads: dict) -> None:
+    """The gradients shown at the last backward step equal ``root.backward()``'s, for every
+    node that gets one (1e-12; they are the same floats in fact)."""
+    root.backward()
+    nodes = _by_name(root, page)
+    expected = {name: v.grad for name, v in nodes.items() if v.grad is not None}
+    assert set(grads) == set(expected)
+    for name, g in expected.items():
+        assert abs(grads[name] - g) <= 1e-12, (name, grads[name], g)
+
+
+def _assert_not_blank(png: Path, needs_orange: bool = True) -> None:
+    """The screenshot is a real picture: many colours, mostly not background, and (when a node
+    is being processed) the orange of the current node."""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.format == "PNG"
+        rgb = im.convert("RGB")
+        assert rgb.size == WINDOW or rgb.size[0] > 600
+        colors = rgb.getcolors(maxcolors=1 << 20)
+    assert colors is not None and len(colors) > 50  # text, boxes, antialiasing
+    total = sum(n for n, _ in colors)
+    most = max(n for n, _ in colors)
+    assert most < 0.9 * total  # not one flat colour
+    if needs_orange:
+        orange = sum(n for n, (r, g, b) in colors if r > 240 and 150 < g < 180 and b < 20)
+        assert orange > 200, "the current node's orange fill is not on the screenshot"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.links += [v or "" for k, v in attrs if k in ("src", "href", "xlink:href", "srcset")]
+
+
+# ----------------------------------------------------------------------------- no browser
+def _reused() -> tuple[Value, dict[str, Value]]:
+    """x is used three times (twice in x*x, once in x*y); labels in Korean and English."""
+    x, y = Value(1.5, label="사과"), Value(-2.0, label="y")
+    xx = x * x
+    xx.label = "x²"
+    xy = x * y
+    xy.label = "xy"
+    s = xx + xy
+    s.label = "합계"
+    out = s.tanh()
+    out.label = "out"
+    return out, {"x": x, "y": y}
+
+
+@needs_dot
+def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
+    root, _ = _reused()
+    text = explorer(root)
+    parser = _Links()
+    parser.feed(text)
+    assert not [link for link in parser.links if "http://" in link or "https://" in link]
+    assert "link" not in parser.tags and "iframe" not in parser.tags
+    assert "<script src" not in text and "fetch(" not in text and "XMLHttpRequest" not in text
+    assert "<svg" in text and text.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in text and "사과" in text  # Hangul kept as UTF-8
+
+
+@needs_dot
+def test_repr_html_is_the_page_in_an_iframe_and_save_writes_it(tmp_path: Path) -> None:
+    root, _ = _reused()
+    page = Explorer(root)
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe srcdoc=")
+    assert html.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0]) == page.html
+    path = save_explorer(root, tmp_path / "deep" / "page.html")
+    assert path.read_text("utf-8") == page.html  # the same graph gives the same page
+    assert [p.name for p in path.parent.iterdir()] == ["page.html"]  # no temporary left
+
+
+def test_bad_arguments_are_refused_before_any_work() -> None:
+    root, leaves = _reused()
+    with pytest.raises(TypeError, match="root must be a Value"):
+        explorer(1.5)
+    with pytest.raises(ValueError, match="lr needs params"):
+        explorer(root, lr=0.1)
+    with pytest.raises(ValueError, match="lr must be >= 0"):
+        explorer(root, params=[leaves["x"]], lr=-1.0)
+    with pytest.raises(ValueError, match="rankdir"):
+        explorer(root, rankdir="XY")
+    with pytest.raises(ValueError, match="more than max_nodes=3"):
+        explorer(root, max_nodes=3)
+    with pytest.raises(ValueError, match="not part of root's graph"):
+        explorer(root, params=[Value(1.0)])
+
+
+def test_without_dot_no_page_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-binaries-here"))  # graphviz finds no 'dot'
+    root, _ = _reused()
+    with pytest.raises(DotNotFoundError, match="dot"):
+        save_explorer(root, tmp_path / "page.html")
+    out = tmp_path / "cli.html"
+    with pytest.raises(UserError, match=r"dot.*no page was written"):
+        run_demo(explore, ["(x + y) * x", "--values", "x=1", "y=2", "--out", str(out)])
+    assert not out.exists() and not list(tmp_path.glob("*.html"))
+
+
+# ----------------------------------------------------------------------------- the CLI
+@needs_dot
+def test_cli_writes_the_page_to_a_file_or_into_a_directory(tmp_path: Path, capsys) -> None:
+    result = run_demo(explore, [README_FORMULA, "--values", *README_VALUES, "--out", str(tmp_path)])
+    assert result["page"] == tmp_path / "explorer.html" and result["page"].is_file()
+    root = parse_expression(README_FORMULA, parse_assignments(README_VALUES))
+    # 2 leaves and 2 ops forward; the seed and 2 nodes backward; no update without --mlp
+    assert result["phases"] == {"forward": 4, "backward": 3, "update": 0}
+    assert result["steps"] == 7 and result["page"].read_text("utf-8") == explorer(
+        root, title=f"Forward and backward pass of {README_FORMULA}"
+    )
+    assert "explorer.html" in capsys.readouterr().out
+    page = tmp_path / "sub" / "mine.html"
+    assert run_demo(explore, ["--out", str(page)])["page"] == page and page.is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--mlp", "x*2", "--values", "x=1"], "--mlp explores its own network"),
+        (["x*2", "--values", "x=1", "--lr", "0.1"], "--lr needs --mlp"),
+        (["--values", "x=1"], "--values needs an expression"),
+        (["--example", "shopping", "--mlp"], "--example is a graph of its own"),
+        (["x*", "--values", "x=1"], "cannot parse"),
+    ],
+)
+def test_cli_errors_name_the_options(argv: list[str], error: str, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "p.html"
+    assert main(["explore", *argv, "--out", str(out)]) == 1
+    assert capsys.readouterr().err.startswith(f"micrograd-mlp explore: error: {error}")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [(["--lr", "-1"], "argument --lr: must be >= 0"), (["--target", "inf"], "argument --target")],
+)
+def test_bad_numbers_are_usage_errors(argv: list[str], error: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["explore", "--mlp", *argv])
+    assert exit_.value.code == 2 and error in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- in the browser
+@needs_dot
+def test_a_reused_node_accumulates_and_ends_with_backwards_gradients(
+    browser, tmp_path: Path
+) -> None:
+    root, leaves = _reused()
+    page = Explorer(root)
+    path = page.save(tmp_path / "reused.html")
+    _open(browser, path)
+    assert browser.execute_script("return window.explorer.steps") == page.steps
+    states = _all_states(browser)
+    order = [s["node"] for s in states]
+    phases = [s["phase"] for s in states]
+    n = len(page.names)
+    # Forward first, in evaluation order; each step shows one more node's data and no grad.
+    assert phases == ["forward"] * n + ["backward"] * (page.steps - n)
+    assert order[:n] == page.names
+    for k in range(n):
+        assert set(states[k]["data"]) == set(page.names[: k + 1])
+        assert states[k]["grads"] == {}
+    # Backward: the seed, then the engine's own order.
+    trace = backward_steps(root)
+    assert order[n:] == ["out"] + [s.name for s in trace]
+    assert states[n]["grads"] == {"out": 1}
+    # x (사과) gets 3 contributions; the page shows the running sum and "k/3".
+    seen = []
+    for step, state in zip(trace, states[n + 1 :]):
+        uses = [u for u in step.children if u.child is leaves["x"]]
+        seen += [u.contribution for u in uses]
+        if uses:  # the page shows the sum after this step's last contribution
+            assert state["grads"]["사과"] == uses[-1].grad_after
+    assert seen == [1, 2, 3]
+    x_id = f"n{page.names.index('사과')}"
+    k, last = next(
+        (k, [u for u in s.children if u.child is leaves["x"]][-1])
+        for k, s in enumerate(trace)
+        if any(u.child is leaves["x"] and u.contribution < 3 for u in s.children)
+    )
+    browser.execute_script(f"window.explorer.go({n + 1 + k})")  # x's gradient is partial here
+    partial = f"grad {format_number(last.grad_after, '.4g')} ({last.contribution}/3)"
+    assert _field(browser, x_id, 2) == partial
+    assert _field(browser, x_id, 0) == "사과"  # Hangul label as text
+    # The end: every gradient is backward()'s, and the page prints them.
+    browser.execute_script(f"window.explorer.go({page.steps - 1})")
+    final = browser.execute_script("return window.explorer.current()")
+    _assert_final_grads_are_backwards(root, page, final["grads"])
+    assert _field(browser, x_id, 2) == f"grad {format_number(leaves['x'].grad, '.4g')}"
+    # Step back: the previous state returns (button, arrow key, and go()).
+    browser.find_element("id", "prev").click()
+    assert browser.execute_script("return window.explorer.current()") == states[-2]
+    browser.find_element("tag name", "body").send_keys("\ue014")  # right arrow
+    assert browser.execute_script("return window.explorer.current()") == states[-1]
+    browser.find_element("tag name", "body").send_keys("\ue012")  # left arrow
+    assert browser.execute_script("return window.explorer.current()") == states[-2]
+    assert (
+        browser.execute_script("return window.explorer.go(0), window.explorer.current()")
+        == (states[0])
+    )
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert _console_errors(browser) == []
+
+
+@needs_dot
+def test_clicking_a_node_shows_its_chain_rule(browser, tmp_path: Path) -> None:
+    result = run_demo(
+        explore, [README_FORMULA, "--values", *README_VALUES, "--out", str(tmp_path / "p.html")]
+    )
+    root = parse_expression(README_FORMULA, parse_assignments(README_VALUES))
+    root.backward()  # x = 3, y = -2: out = (x + y) * x, d out/d x = x + (x + y) = 4
+    _open(browser, result["page"])
+    names = result["names"]
+    assert browser.find_element("id", "panel").is_displayed() is False
+    browser.execute_script(f"window.explorer.go({result['steps'] - 1})")  # x's 2nd use
+    browser.find_element("id", f"n{names.index('x')}").click()
+    panel = browser.find_element("id", "panel")
+    assert panel.is_displayed()
+    assert browser.find_element("id", "pname").text == "x"
+    assert browser.find_element("id", "pgrad").text == "4"
+    chain = browser.find_element("id", "pchain").text.splitlines()
+    # out uses x directly (∂out/∂x = x + y = 1) and through v1 = x + y (d out/d v1 = x = 3).
+    assert chain[0] == "d out/d x = d out/d out × ∂out/∂x + d out/d v1 × ∂v1/∂x"
+    assert chain[1:4] == ["= 1 × 1 + 3 × 1", "= 1 + 3", "= 4"]
+    shot = tmp_path / "out" / "explorer.png"
+    shot.parent.mkdir()
+    assert browser.save_screenshot(str(shot))
+    _assert_not_blank(shot)
+    if WRITE_IMAGES:
+        README_IMAGE.write_bytes(shot.read_bytes())
+    assert README_IMAGE.is_file(), "docs/images/explorer.png: run with MICROGRAD_MLP_WRITE_IMAGES=1"
+    _assert_not_blank(README_IMAGE)
+    assert _console_errors(browser) == []
+
+
+@needs_dot
+def test_the_mlp_step_shows_backward_then_the_sgd_update(browser, tmp_path: Path) -> None:
+    result = run_demo(explore, ["--mlp", "--seed", "3", "--out", str(tmp_path / "mlp.html")])
+    _open(browser, result["page"])
+    states = _all_states(browser)
+    phases = [s["phase"] for s in states]
+    assert result["phases"] == {"forward": 25, "backward": 10, "update": 13}
+    first_update = phases.index("update")
+    assert phases == sorted(phases, key=["forward", "backward", "update"].index)
+    # The same network, trained by the library itself: backward() and one SGD step.
+    loss, model = explore.mlp_step(explore.MLP_INPUTS, explore.MLP_TARGET, seed=3)
+    page = Explorer(loss, params=model.parameters(), lr=explore.MLP_LR)
+    assert page.names == result["names"]
+    _assert_final_grads_are_backwards(loss, page, states[first_update - 1]["grads"])
+    before = {p.label: p.data for p in model.parameters()}
+    SGD(model.parameters(), lr=explore.MLP_LR).step()
+    updated = [s["node"] for s in states[first_update:]]
+    assert updated == [p.label for p in model.parameters()]
+    end = states[-1]["data"]
+    for p in model.parameters():
+        assert abs(end[p.label] - p.data) <= 1e-12 and p.data != before[p.label]
+    # Each update step changes exactly one parameter; the page shows "old → new".
+    assert states[first_update]["data"][updated[0]] != before[updated[0]]
+    assert states[first_update]["data"][updated[1]] == before[updated[1]]
+    browser.execute_script(f"window.explorer.go({first_update})")
+    shown = _field(browser, f"n{page.names.index(updated[0])}", 1)
+    assert shown == f"data {format_number(before[updated[0]], '.4g')} → " + format_number(
+        end[updated[0]], ".4g"
+    )
+    lines = browser.find_element("id", "lines").text
+    assert f"{updated[0]} ← {updated[0]} − lr × grad" in lines
+    shot = tmp_path / "out" / "mlp.png"
+    shot.parent.mkdir()
+    browser.save_screenshot(str(shot))
+    _assert_not_blank(shot)
+    assert _console_errors(browser) == []
+
+
+@needs_dot
+def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> None:
+    terms = 16
+    formula = "tanh(" + " + ".join(f"w{i}*x{i}" for i in range(terms)) + ")"
+    values = [f"w{i}={(-1) ** i * 0.1 * (i + 1):g}" for i in range(terms)]
+    values += [f"x{i}={0.05 * i - 0.3:g}" for i in range(terms)]
+    result = run_demo(explore, [formula, "--values", *values, "--out", str(tmp_path / "big.html")])
+    assert len(result["names"]) >= 50
+    _open(browser, result["page"])
+    states = _all_states(browser)
+    root = parse_expression(formula, parse_assignments(values))
+    page = Explorer(root, title=f"Forward and backward pass of {formula}")
+    _assert_final_grads_are_backwards(root, page, states[-1]["grads"])
+
+    def view() -> list[float]:
+        box = browser.execute_script(
+            "return document.getElementById('graph').getAttribute('viewBox')"
+        )
+        return [float(v) for v in box.split()]
+
+    def current_node_in_view() -> bool:
+        return browser.execute_script(
+            "var e = window.explorer, i = e.current().node;"
+            "var names = window.EXPLORER_DATA.nodes.map(function (n) { return n.name; });"
+            "var r = document.getElementById('n' + names.indexOf(i)).getBoundingClientRect();"
+            "var v = document.getElementById('graph').getBoundingClientRect();"
+            "return r.left >= v.left - 1 && r.right <= v.right + 1 &&"
+            " r.top >= v.top - 1 && r.bottom <= v.bottom + 1;"
+        )
+
+    browser.execute_script("window.explorer.go(0)")
+    start = view()
+    browser.find_element("id", "fit").click()
+    full = view()
+    assert full[2] > start[2]  # a big graph starts zoomed in, readable
+    browser.find_element("id", "zoomin").click()
+    assert view()[2] < full[2]
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    before = view()
+    graph = browser.find_element("id", "graph")
+    ActionChains(browser).move_to_element(graph).click_and_hold().move_by_offset(
+        -150, -40
+    ).release().perform()
+    after = view()
+    assert after[0] > before[0] and after[2] == before[2]  # panned, same zoom
+    for k in (len(states) // 2, len(states) - 1, 0):  # "follow" keeps the current node visible
+        browser.execute_script(f"window.explorer.go({k})")
+        assert current_node_in_view()
+    shot = tmp_path / "out" / "big.png"
+    shot.parent.mkdir()
+    browser.save_screenshot(str(shot))
+    _assert_not_blank(shot)
+    assert _console_errors(browser) == []
