@@ -1,14 +1,16 @@
 """Activations and losses on scalar :class:`~micrograd_mlp.engine.Value`s, with PyTorch's names.
 
 Every function here is composed from the engine's primitives (``+ - * / **``, ``exp``, ``log``,
-``relu``, ``abs``, ``Value.sum``), so its gradient comes from the engine's chain rule and the
-graph it builds can be drawn like any other. ``micrograd_mlp.tensor.functional`` has the same
-functions, with the same signatures and semantics, on arrays.
+``relu``, ``abs``, ``Value.sum``, ``Value.dot``), so its gradient comes from the engine's chain
+rule and the graph it builds can be drawn like any other. :mod:`micrograd_mlp.tensor.functional`
+has the same functions, with the same names, arguments and semantics, on arrays; what the losses
+of both share (reduction, the log clamp, argument checks) is in :mod:`micrograd_mlp.loss_common`.
 
 Conventions (PyTorch's ``torch.nn.functional``):
 
 * ``input`` is a ``Value`` (or a number), or a sequence of them (a list, a tuple, a 1-D NumPy
-  array); ``target`` has the same length. Numbers become constant Values.
+  array; a dict or a set is refused: their order is not the user's); ``target`` has the same
+  length. Numbers become constant Values.
 * ``reduction="mean"`` (default) averages the per-element losses, ``"sum"`` adds them, ``"none"``
   returns them in the input's shape: a list of Values for a sequence, one Value for a Value.
 * Numerically stable forms throughout: softmax and cross-entropy subtract the largest logit
@@ -16,7 +18,8 @@ Conventions (PyTorch's ``torch.nn.functional``):
   exponentiating, so ``exp`` never overflows.
 
 Errors: a length mismatch is a ``ValueError`` naming both lengths; a non-numeric element is a
-``TypeError`` naming its position; an empty input is a ``ValueError``.
+``TypeError`` naming its position; an empty input is ``ValueError("...: input is empty")`` (the
+rule of every loss in both engines).
 """
 
 from __future__ import annotations
@@ -29,8 +32,19 @@ from numbers import Real
 import numpy as np
 
 from micrograd_mlp.engine import Value
-from micrograd_mlp.loss_common import HALF_LOG_2PI, check_eps
-from micrograd_mlp.reduction import check_reduction
+from micrograd_mlp.loss_common import (
+    DEFAULT_IGNORE_INDEX,
+    HALF_LOG_2PI,
+    LOG_FLOOR,
+    check_eps,
+    check_ignore_index,
+    check_label_smoothing,
+    check_margin,
+    check_nonempty,
+    check_reduction,
+    reduce,
+    reduction_in_weight_position,
+)
 
 __all__ = [
     "binary_cross_entropy",
@@ -40,6 +54,7 @@ __all__ = [
     "hinge_loss",
     "l1_loss",
     "leaky_relu",
+    "linear",
     "log_softmax",
     "mse_loss",
     "relu",
@@ -53,12 +68,15 @@ Values = Value | float | Sequence[Value | float]
 #: What a loss returns: one Value (mean/sum, or "none" on a single Value) or a list ("none").
 LossOutput = Value | list[Value]
 
-# PyTorch's binary_cross_entropy clamps each log term at -100 so that p = 0 or p = 1 gives a
-# finite loss (100 per element at worst) instead of infinity.
-_LOG_FLOOR = -100.0
-
 
 # ------------------------------------------------------------------------ input handling
+def _is_sequence(x: object) -> bool:
+    """A list, a tuple, a range or a NumPy array of at least one dimension (not a str/dict/set)."""
+    if isinstance(x, np.ndarray):
+        return x.ndim != 0
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
 def _value(x: object, fn: str, where: str) -> Value:
     """One element as a Value (numbers become constants), or a TypeError naming its place."""
     if isinstance(x, Value):
@@ -75,16 +93,32 @@ def _values(x: Values, fn: str, name: str) -> tuple[list[Value], bool]:
     """``x`` as a non-empty list of Values, and whether it was a single Value/number."""
     if isinstance(x, (Value, Real)):
         return [_value(x, fn, name)], True
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
-        raise TypeError(
-            f"{fn}: {name} must be a Value, a number or a sequence of them, got {type(x).__name__}"
-        )
-    if getattr(x, "ndim", 1) == 0:  # a 0-d NumPy array: one number
+    if isinstance(x, np.ndarray) and x.ndim == 0:  # a 0-d NumPy array: one number
         return [_value(x.item(), fn, name)], True
+    if not _is_sequence(x):
+        raise TypeError(
+            f"{fn}: {name} must be a Value, a number or a sequence of them (a list, a tuple, "
+            f"a 1-D array), got {type(x).__name__}"
+        )
     out = [_value(v, fn, f"{name}[{i}]") for i, v in enumerate(x)]
-    if not out:
-        raise ValueError(f"{fn}: {name} is empty")
+    check_nonempty(fn, len(out), name)
     return out, False
+
+
+def _constants(x: object, fn: str, name: str) -> list[float]:
+    """Numbers (or Values, taken by their data: no gradient flows to them) as floats."""
+    return [v.data for v in _values(x, fn, name)[0]]
+
+
+def _broadcast(fn: str, name: str, xs: list, n: int) -> list:
+    """A list of 1 or ``n`` entries as ``n`` entries (one shared value, or one per element)."""
+    if len(xs) == n:
+        return xs
+    if len(xs) == 1:
+        return xs * n
+    raise ValueError(
+        f"{fn}: {name} has {len(xs)} element(s); expected 1 (shared) or {n} (one per input element)"
+    )
 
 
 def _same_length(fn: str, a: list, b: list, name_a: str = "input", name_b: str = "target") -> None:
@@ -102,14 +136,26 @@ def _pair(fn: str, input: Values, target: Values) -> tuple[list[Value], list[Val
     return xs, ts, single
 
 
-def _reduce(losses: list[Value], reduction: str, single: bool) -> LossOutput:
-    """Apply ``reduction`` (already checked) to per-element losses."""
-    if reduction == "none":
-        return losses[0] if single else losses
-    if len(losses) == 1:
-        return losses[0]  # the sum and the mean of one loss are the loss itself
-    total = Value.sum(losses)
-    return total if reduction == "sum" else total / len(losses)
+def _sum(losses: list[Value]) -> Value:
+    # the sum of one loss is the loss itself (no extra node in the graph)
+    return losses[0] if len(losses) == 1 else Value.sum(losses)
+
+
+def _reduce(
+    losses: list[Value], reduction: str, single: bool, denominator: float | None = None
+) -> LossOutput:
+    """Apply ``reduction`` (already checked) to per-element losses (``loss_common.reduce``)."""
+    if reduction == "none" and single:
+        return losses[0]
+    return reduce(losses, reduction, _sum, len(losses) if denominator is None else denominator)
+
+
+def _weighted(fn: str, losses: list[Value], weight: Values | None) -> list[Value]:
+    """``losses[i] * weight[i]`` (``weight``: one number for all, or one per element)."""
+    if weight is None:
+        return losses
+    ws = _broadcast(fn, "weight", _constants(weight, fn, "weight"), len(losses))
+    return [loss * w for loss, w in zip(losses, ws)]
 
 
 # ----------------------------------------------------------------------------- activations
@@ -137,6 +183,56 @@ def sigmoid(input: Values) -> Value | list[Value]:
 def tanh(input: Values) -> Value | list[Value]:
     """The hyperbolic tangent, elementwise."""
     return _elementwise(input, "tanh", Value.tanh)
+
+
+def linear(
+    input: Sequence[Value | float] | Sequence[Sequence[Value | float]],
+    weight: Sequence[Sequence[Value | float]],
+    bias: Sequence[Value | float] | None = None,
+) -> list[Value] | list[list[Value]]:
+    """``input @ weight.T + bias``, PyTorch's ``F.linear``, on Values: one ``dot`` node per output.
+
+    Args:
+        input: one sample of ``nin`` Values/numbers, or a batch: ``N`` such rows.
+        weight: ``nout`` rows of ``nin`` Values/numbers (PyTorch's ``(nout, nin)`` layout).
+        bias: ``nout`` Values/numbers, or None.
+
+    Returns:
+        ``nout`` Values for one sample, ``N`` lists of ``nout`` for a batch.
+
+    Raises:
+        TypeError: an argument is not a sequence, or holds a non-number.
+        ValueError: the lengths do not fit (each is named), or an argument is empty.
+    """
+    fn = "linear"
+    rows = [_values(r, fn, f"weight[{j}]")[0] for j, r in enumerate(_rows(weight, fn, "weight"))]
+    nin = len(rows[0])
+    for j, r in enumerate(rows):
+        if len(r) != nin:
+            raise ValueError(f"{fn}: weight[{j}] has {len(r)} entries but weight[0] has {nin}")
+    bs = [0.0] * len(rows) if bias is None else _values(bias, fn, "bias")[0]
+    if len(bs) != len(rows):
+        raise ValueError(f"{fn}: bias has {len(bs)} entries but weight has {len(rows)} rows")
+    batch = _is_sequence(input) and len(input) > 0 and _is_sequence(input[0])
+    samples = [
+        _values(x, fn, f"input[{i}]" if batch else "input")[0]
+        for i, x in enumerate(input if batch else [input])
+    ]
+    for i, x in enumerate(samples):
+        if len(x) != nin:
+            where = f"input[{i}]" if batch else "input"
+            raise ValueError(f"{fn}: {where} has {len(x)} entries but weight rows have {nin}")
+    out = [[Value.dot(w, x, b) for w, b in zip(rows, bs)] for x in samples]
+    return out if batch else out[0]
+
+
+def _rows(x: object, fn: str, name: str) -> list:
+    """A non-empty sequence of sequences (a list of rows, a 2-D array)."""
+    if not (_is_sequence(x) and len(x) > 0 and all(_is_sequence(r) for r in x)):
+        if _is_sequence(x) and len(x) == 0:
+            check_nonempty(fn, 0, name)
+        raise TypeError(f"{fn}: {name} must be a sequence of rows (e.g. a list of lists)")
+    return list(x)
 
 
 # ----------------------------------------------------------------------- softmax family
@@ -182,7 +278,7 @@ def log_softmax(logits: Sequence[Value | float]) -> list[Value]:
     return [s - log_sum_exp for s in shifted]
 
 
-def _class_index(t: object, num_classes: int, where: str) -> int:
+def _class_index(t: object, num_classes: int, where: str, ignore_index: int) -> int:
     if isinstance(t, (bool, np.bool_)):
         raise TypeError(
             f"cross_entropy: {where} must be an integer class index in [0, {num_classes}), "
@@ -192,83 +288,181 @@ def _class_index(t: object, num_classes: int, where: str) -> int:
         index = operator.index(t)
     except TypeError:
         raise TypeError(
-            f"cross_entropy: {where} must be an integer class index in [0, {num_classes}), "
-            f"got {type(t).__name__} {t!r}"
+            f"cross_entropy: {where} must be an integer class index in [0, {num_classes}) or "
+            f"class probabilities (a sequence of {num_classes}), got {type(t).__name__} {t!r}"
         ) from None
-    if not 0 <= index < num_classes:
+    if index != ignore_index and not 0 <= index < num_classes:
         raise ValueError(
             f"cross_entropy: {where} = {index} is out of range for C = {num_classes} classes "
-            f"(valid indices: 0 to {num_classes - 1})"
+            f"(valid indices: 0 to {num_classes - 1}, or ignore_index = {ignore_index})"
         )
     return index
 
 
-def _cross_entropy_one(row: list[Value], t: int) -> Value:
-    # -log softmax(x)_t = log(sum_j exp(x_j - m)) - (x_t - m): the log-sum-exp form above.
-    shifted = _shifted(row)
-    return Value.sum([s.exp() for s in shifted]).log() - shifted[t]
+def _check_finite_logits(row: list[Value], where: str) -> None:
+    """Refuse a row with NaN or +inf, or only -inf: its softmax is undefined (inf/inf, 0/0).
+
+    (A -inf among finite logits is fine: its probability is 0. The vectorized engine gives such
+    a row a NaN loss with a warning, as NumPy does with its domain errors.)"""
+    for j, v in enumerate(row):
+        if math.isnan(v.data) or v.data == math.inf:
+            raise ValueError(
+                f"cross_entropy: {where}[{j}] = {v.data!r}; logits must be finite (the softmax "
+                "of a NaN or infinite logit is undefined)"
+            )
+    if all(v.data == -math.inf for v in row):
+        raise ValueError(
+            f"cross_entropy: every logit of {where} is -inf; softmax is undefined (0/0)"
+        )
 
 
-def _is_row(x: object) -> bool:
-    """Whether ``x`` is a sequence (a list, a tuple, a NumPy array of at least one dimension)."""
-    if isinstance(x, (Value, Real, str, bytes)):
-        return False
-    return hasattr(x, "__len__") and getattr(x, "ndim", 1) != 0
+def _cross_entropy_rows(
+    rows: list[list[Value]],
+    targets: list,
+    probabilities: bool,
+    weight: list[float] | None,
+    ignore_index: int,
+    smoothing: float,
+) -> tuple[list[Value], float]:
+    """Per-sample losses and the weighted mean's denominator (see :func:`cross_entropy`)."""
+    c = len(rows[0])
+    w = [1.0] * c if weight is None else weight
+    losses, denominator = [], 0.0
+    for row, t in zip(rows, targets):
+        shifted = _shifted(row)
+        log_sum_exp = Value.sum([s.exp() for s in shifted]).log()
+        if probabilities:  # -sum_c w_c p'_c log q_c with p' = (1 - eps) p + eps / C
+            coef = [w[k] * (p * (1.0 - smoothing) + smoothing / c) for k, p in enumerate(t)]
+            log_q = [s - log_sum_exp for s in shifted]
+            losses.append(-Value.dot(coef, log_q))
+            denominator += 1.0
+        elif t == ignore_index:
+            # an ignored sample costs nothing and is not counted; 0 * logits keeps it in the
+            # graph, so its logits get the gradient 0 (as in PyTorch), not "no gradient"
+            losses.append(Value.dot([0.0] * c, row))
+        elif weight is None and smoothing == 0.0:
+            # -log softmax(x)_t = log(sum_j exp(x_j - m)) - (x_t - m): the log-sum-exp form
+            losses.append(log_sum_exp - shifted[t])
+            denominator += 1.0
+        else:  # (1 - eps) w_t (-log q_t) + (eps / C) sum_k w_k (-log q_k)
+            coef = [smoothing / c * wk for wk in w]
+            coef[t] += (1.0 - smoothing) * w[t]
+            log_q = [s - log_sum_exp for s in shifted]
+            losses.append(-Value.dot(coef, log_q))
+            denominator += w[t]
+    return losses, denominator
 
 
 def cross_entropy(
     input: Sequence[Value | float] | Sequence[Sequence[Value | float]],
-    target: int | Sequence[int],
+    target: int | Sequence[int] | Sequence[Value | float] | Sequence[Sequence[Value | float]],
+    weight: Sequence[float] | None = None,
+    *,
+    ignore_index: int = DEFAULT_IGNORE_INDEX,
     reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> LossOutput:
-    """Cross-entropy of logits against class indices: ``-log softmax(input)[target]``.
+    """Cross-entropy of logits against class indices or class probabilities (PyTorch's).
 
-    Same meaning as ``torch.nn.functional.cross_entropy`` (no class weights, no
-    ``ignore_index``, no label smoothing):
+    With ``q = softmax(input_n)`` (C logits per sample ``n``), as ``F.cross_entropy``:
 
-    * one sample: ``input`` is C logits (Values or numbers), ``target`` an int in ``[0, C)``;
-      ``"none"`` then returns one Value;
-    * a batch: ``input`` is N rows of C logits, ``target`` N ints; ``"mean"`` averages over the
-      N samples, ``"none"`` returns a list of N Values.
+    * **class indices** (``target`` an int for one sample of C logits, N ints for N rows):
+      ``loss_n = -w_t log q_t`` with ``t = target_n`` and ``w = weight`` (all 1 by default),
+      i.e. ``CE = -o_t + log sum_j e^{o_j}``. A sample whose target is ``ignore_index`` has
+      loss 0 and is not counted. ``"mean"`` divides the sum by ``sum_n w_{t_n}`` over the
+      counted samples (PyTorch's weighted mean), not by N.
+    * **class probabilities** (``target`` of the input's shape: C numbers per sample, one-hot or
+      soft, e.g. ``[0, 1, 0]``): ``loss_n = -sum_c w_c p_c log q_c``; ``"mean"`` divides by N;
+      ``ignore_index`` does not apply (as in PyTorch). Values in ``target`` get gradients.
+    * ``label_smoothing = eps`` mixes the target with the uniform distribution over the C
+      classes: indices become ``(1 - eps) onehot + eps / C``, probabilities
+      ``(1 - eps) p + eps / C``; with indices the weighted mean still divides by
+      ``sum_n w_{t_n}`` (PyTorch's rule), with probabilities by N.
 
-    Stable: ``log(sum_j exp(x_j - m)) - (x_t - m)`` with ``m`` the row's largest logit, so
-    logits of any size work. The gradient with respect to ``x_j`` is ``softmax(x)_j - [j == t]``.
+    Stable: ``log q_c = (x_c - m) - log(sum_j exp(x_j - m))`` with ``m`` the row's largest logit,
+    so logits of any size work. Without weights and smoothing, the gradient with respect to
+    ``x_j`` is ``softmax(x)_j - [j == t]``. ``weight`` is a constant (no gradient flows to it).
+
+    Args:
+        input: one sample, C logits (Values or numbers); or a batch, N rows of C logits.
+        target: as above. ``weight``: C numbers (class weights) or None.
+        ignore_index: a class index to skip (default -100: none). label_smoothing: in [0, 1].
+        reduction: ``"mean"``, ``"sum"``, or ``"none"`` (one Value for one sample, else N).
 
     Raises:
-        TypeError: a class index is not an integer (a float, a bool, a Value, ...), or a logit
-            is not a number.
-        ValueError: a class index is outside ``[0, C)`` (the message names it and C); rows of
-            different lengths; N logit rows but a different number of targets; empty input.
+        TypeError: a class index is not an integer (a float, a bool, a Value, ...), a logit is
+            not a number, or ``input``/``target`` is not a sequence (a dict, a set).
+        ValueError: a class index outside ``[0, C)`` (the message names it and C); a logit of
+            NaN or +inf (or a row of -inf); rows of different lengths; probabilities of the wrong
+            length; N rows but a different number of targets; ``weight`` not of length C;
+            ``label_smoothing`` outside [0, 1]; empty input; with ``"mean"``, every sample
+            ignored or of weight 0 (PyTorch returns NaN there).
     """
+    fn = "cross_entropy"
+    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
     check_reduction(reduction)
-    if not (_is_row(input) and len(input) > 0 and _is_row(input[0])):
-        row = _logits(input, "cross_entropy", "input")
-        if _is_row(target):
-            raise TypeError(
-                f"cross_entropy: one sample of {len(row)} logits takes one int class index as "
-                f"target, got a sequence of {len(target)}"
-            )
-        loss = _cross_entropy_one(row, _class_index(target, len(row), "target"))
-        return _reduce([loss], reduction, single=True)
-    rows = [_logits(r, "cross_entropy", f"input[{i}]") for i, r in enumerate(input)]
-    num_classes = len(rows[0])
-    for i, r in enumerate(rows):
-        if len(r) != num_classes:
+    smoothing = check_label_smoothing(fn, label_smoothing)
+    ignore_index = check_ignore_index(fn, ignore_index)
+    single = not (_is_sequence(input) and len(input) > 0 and _is_sequence(input[0]))
+    if single:
+        rows, names = [_logits(input, fn, "input")], ["input"]
+    else:
+        rows = [_logits(r, fn, f"input[{i}]") for i, r in enumerate(input)]
+        names = [f"input[{i}]" for i in range(len(rows))]
+    c = len(rows[0])
+    for name, row in zip(names, rows):
+        if len(row) != c:
             raise ValueError(
-                f"cross_entropy: input[{i}] has {len(r)} logits but input[0] has {num_classes}; "
-                "every row needs C logits"
+                f"{fn}: {name} has {len(row)} logits but input[0] has {c}; every row needs C logits"
             )
-    if not _is_row(target):
-        raise TypeError(
-            f"cross_entropy: a batch of {len(rows)} rows takes a sequence of {len(rows)} class "
-            f"indices as target, got {type(target).__name__} {target!r}"
+        _check_finite_logits(row, name)
+    w = None
+    if weight is not None:
+        w = _constants(weight, fn, "weight")
+        if len(w) != c:
+            raise ValueError(f"{fn}: weight has {len(w)} entries; expected one per class, C = {c}")
+    if single:
+        probabilities = _is_sequence(target)
+        targets = [target]
+    else:
+        if not _is_sequence(target):
+            raise TypeError(
+                f"{fn}: a batch of {len(rows)} rows takes a sequence of {len(rows)} class "
+                f"indices (or {len(rows)} rows of class probabilities) as target, got "
+                f"{type(target).__name__} {target!r}"
+            )
+        _same_length(fn, rows, target, "input (rows)", "target")
+        targets = list(target)
+        probabilities = _is_sequence(targets[0])
+    if probabilities:
+        tnames = ["target"] if single else [f"target[{i}]" for i in range(len(targets))]
+        targets = [_values(t, fn, name)[0] for name, t in zip(tnames, targets)]
+        for name, t in zip(tnames, targets):
+            if len(t) != c:
+                raise ValueError(
+                    f"{fn}: {name} has {len(t)} class probabilities but the logits have C = {c}"
+                )
+        # numbers stay numbers (a constant coefficient), Values stay Values (they get gradients)
+        raw = [
+            t.tolist() if isinstance(t, np.ndarray) else list(t)
+            for t in ([target] if single else list(target))
+        ]
+        targets = [
+            [v if isinstance(r, Value) else v.data for v, r in zip(t, r_row)]
+            for t, r_row in zip(targets, raw)
+        ]
+    else:
+        tnames = ["target"] if single else [f"target[{i}]" for i in range(len(targets))]
+        targets = [_class_index(t, c, name, ignore_index) for name, t in zip(tnames, targets)]
+    losses, denominator = _cross_entropy_rows(
+        rows, targets, probabilities, w, ignore_index, smoothing
+    )
+    if reduction == "mean" and denominator == 0.0:
+        raise ValueError(
+            f"{fn}: the mean is 0/0: every target is ignore_index = {ignore_index} or has class "
+            "weight 0 (use reduction='sum' to get 0)"
         )
-    _same_length("cross_entropy", rows, target, "input (rows)", "target")
-    losses = [
-        _cross_entropy_one(r, _class_index(t, num_classes, f"target[{i}]"))
-        for i, (r, t) in enumerate(zip(rows, target))
-    ]
-    return _reduce(losses, reduction, single=False)
+    return _reduce(losses, reduction, single, denominator)
 
 
 # ------------------------------------------------------------------------- regression
@@ -277,7 +471,7 @@ def mse_loss(input: Values, target: Values, reduction: str = "mean") -> LossOutp
 
     Raises:
         ValueError: lengths differ (both are named), empty input, unknown ``reduction``.
-        TypeError: a non-numeric element.
+        TypeError: a non-numeric element, or an input that is not a sequence (a dict, a set).
     """
     check_reduction(reduction)
     xs, ts, single = _pair("mse_loss", input, target)
@@ -291,7 +485,7 @@ def l1_loss(input: Values, target: Values, reduction: str = "mean") -> LossOutpu
 
     Raises:
         ValueError: lengths differ (both are named), empty input, unknown ``reduction``.
-        TypeError: a non-numeric element.
+        TypeError: a non-numeric element, or an input that is not a sequence (a dict, a set).
     """
     check_reduction(reduction)
     xs, ts, single = _pair("l1_loss", input, target)
@@ -327,11 +521,6 @@ def gaussian_nll_loss(
     check_eps(fn, eps)
     xs, ts, single = _pair(fn, input, target)
     vs, _ = _values(var, fn, "var")
-    if len(vs) not in (1, len(xs)):
-        raise ValueError(
-            f"{fn}: var has {len(vs)} element(s); expected 1 (shared) or {len(xs)} "
-            "(one per input element)"
-        )
     for i, v in enumerate(vs):
         if v.data < 0.0:
             raise ValueError(f"{fn}: var has negative entry/entries: var[{i}] = {v.data!r}")
@@ -340,8 +529,7 @@ def gaussian_nll_loss(
     # (v - v.data) is exactly 0 with derivative 1, so adding eps gives exactly eps in value while
     # the gradient still reaches v: PyTorch's no_grad clamp.
     vs = [v if v.data >= eps else (v - v.data) + eps for v in vs]
-    if len(vs) == 1:
-        vs = vs * len(xs)
+    vs = _broadcast(fn, "var", vs, len(xs))
     losses = [0.5 * (v.log() + (x - t) ** 2 / v) for x, t, v in zip(xs, ts, vs)]
     if full:
         losses = [loss + HALF_LOG_2PI for loss in losses]
@@ -351,16 +539,19 @@ def gaussian_nll_loss(
 # ---------------------------------------------------------------------- classification
 def _clamped_log(x: Value) -> Value:
     """``max(log x, -100)``; below the clamp it is the constant -100 (derivative 0)."""
-    if x.data > 0.0 and math.log(x.data) >= _LOG_FLOOR:
+    if x.data > 0.0 and math.log(x.data) >= LOG_FLOOR:
         return x.log()
-    return Value(_LOG_FLOOR)
+    return Value(LOG_FLOOR)
 
 
-def binary_cross_entropy(input: Values, target: Values, reduction: str = "mean") -> LossOutput:
-    """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p`` (PyTorch's semantics).
+def binary_cross_entropy(
+    input: Values, target: Values, weight: Values | None = None, *, reduction: str = "mean"
+) -> LossOutput:
+    """``-w (y log p + (1 - y) log(1 - p))`` for probabilities ``p`` (PyTorch's semantics).
 
     ``input`` holds probabilities in ``[0, 1]`` (e.g. sigmoid outputs); ``target`` holds
-    ``y``, usually 0 or 1 (soft targets in between work too). As in PyTorch each log term is
+    ``y``, usually 0 or 1 (soft targets in between work too); ``weight`` (optional, a constant)
+    is one number for every element or one per element. As in PyTorch each log term is
     clamped at -100, so ``p = 0`` or ``p = 1`` gives a finite loss (at most 100 per element).
 
     Gradients are the exact derivatives of that clamped function: ``(p - y) / (p (1 - p))``
@@ -369,12 +560,13 @@ def binary_cross_entropy(input: Values, target: Values, reduction: str = "mean")
     Prefer :func:`binary_cross_entropy_with_logits` on logits: it is stable without clamping.
 
     Raises:
-        ValueError: an input outside ``[0, 1]`` (named), lengths differ, empty input, unknown
-            ``reduction``.
+        ValueError: an input outside ``[0, 1]`` (named), lengths differ (also of ``weight``),
+            empty input, unknown ``reduction``.
         TypeError: a non-numeric element.
     """
-    check_reduction(reduction)
     fn = "binary_cross_entropy"
+    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_reduction(reduction)
     ps, ys, single = _pair(fn, input, target)
     losses = []
     for i, (p, y) in enumerate(zip(ps, ys)):
@@ -385,35 +577,54 @@ def binary_cross_entropy(input: Values, target: Values, reduction: str = "mean")
             )
         # PyTorch's order of terms: (y - 1) * log(1 - p) - y * log(p).
         losses.append((y - 1.0) * _clamped_log(1.0 - p) - y * _clamped_log(p))
-    return _reduce(losses, reduction, single)
+    return _reduce(_weighted(fn, losses, weight), reduction, single)
+
+
+def _softplus_of_minus(x: Value) -> Value:
+    """``log(1 + exp(-x))`` with a never-positive exponent: ``-x + log(1 + exp(x))`` for x < 0."""
+    if x.data >= 0.0:
+        return ((-x).exp() + 1.0).log()
+    return (x.exp() + 1.0).log() - x
 
 
 def binary_cross_entropy_with_logits(
-    input: Values, target: Values, reduction: str = "mean"
+    input: Values,
+    target: Values,
+    weight: Values | None = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: Values | None = None,
 ) -> LossOutput:
     """Binary cross-entropy of ``sigmoid(input)`` against ``target``, computed stably from logits.
 
-    ``loss = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))`` rewritten (as PyTorch does) as::
+    ``loss = -w (r y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))``, with ``w = weight`` and
+    ``r = pos_weight`` (both 1 by default; PyTorch's ``pos_weight`` > 1 counts positives more),
+    rewritten (as PyTorch does) with ``softplus(-x) = log(1 + exp(-x)) = -log sigmoid(x)`` as::
 
-        x >= 0:  (1 - y) x + log(1 + exp(-x))
-        x <  0:       -y x + log(1 + exp(x))
+        loss = w ((1 - y) x + (1 + (r - 1) y) softplus(-x))
 
-    The exponent is never positive, so any logit works, and both branches have the exact
-    gradient ``sigmoid(x) - y`` (also at ``x = 0``). No ``weight``/``pos_weight`` arguments.
+    The exponent inside softplus is never positive, so any logit works; the gradient is
+    ``w ((1 + (r - 1) y) sigmoid(x) - r y)``, i.e. ``sigmoid(x) - y`` without the options.
+    ``weight`` and ``pos_weight`` are constants: one number, or one per element.
 
     Raises:
-        ValueError: lengths differ (both named), empty input, unknown ``reduction``.
+        ValueError: lengths differ (both named; also of ``weight``/``pos_weight``), empty input,
+            unknown ``reduction``.
         TypeError: a non-numeric element.
     """
+    fn = "binary_cross_entropy_with_logits"
+    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
     check_reduction(reduction)
-    xs, ys, single = _pair("binary_cross_entropy_with_logits", input, target)
-    losses = []
-    for x, y in zip(xs, ys):
-        if x.data >= 0.0:
-            losses.append((1.0 - y) * x + ((-x).exp() + 1.0).log())
-        else:
-            losses.append(-y * x + (x.exp() + 1.0).log())
-    return _reduce(losses, reduction, single)
+    xs, ys, single = _pair(fn, input, target)
+    if pos_weight is None:
+        losses = [(1.0 - y) * x + _softplus_of_minus(x) for x, y in zip(xs, ys)]
+    else:
+        rs = _broadcast(fn, "pos_weight", _constants(pos_weight, fn, "pos_weight"), len(xs))
+        losses = [
+            (1.0 - y) * x + (1.0 + (r - 1.0) * y) * _softplus_of_minus(x)
+            for x, y, r in zip(xs, ys, rs)
+        ]
+    return _reduce(_weighted(fn, losses, weight), reduction, single)
 
 
 def hinge_loss(
@@ -429,13 +640,12 @@ def hinge_loss(
 
     Raises:
         ValueError: a label other than -1 or +1 (e.g. 0/1 labels: map them with ``2 y - 1``),
-            lengths differ, empty input, unknown ``reduction``.
+            a NaN or infinite margin, lengths differ, empty input, unknown ``reduction``.
         TypeError: a non-numeric element or margin.
     """
     check_reduction(reduction)
     fn = "hinge_loss"
-    if not isinstance(margin, Real) or isinstance(margin, bool):
-        raise TypeError(f"{fn}: margin must be a number, got {type(margin).__name__} {margin!r}")
+    margin = check_margin(fn, margin)
     xs, ys, single = _pair(fn, input, target)
     for i, y in enumerate(ys):
         if y.data not in (-1.0, 1.0):

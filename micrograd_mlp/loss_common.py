@@ -1,20 +1,99 @@
-"""What the losses of both engines share besides ``reduction=`` (:mod:`micrograd_mlp.reduction`).
+"""The plumbing every loss of both engines shares: reduction, constants, argument checks.
 
 :mod:`micrograd_mlp.functional` (scalar Values) and :mod:`micrograd_mlp.tensor.functional`
-(Tensors) implement the same losses with the same arguments; the checks and constants that do
-not depend on the engine live here, so both give the same errors and the same numbers.
+(Tensors) implement the same losses with the same arguments (PyTorch's); everything here does not
+depend on the engine, so both give the same errors and the same numbers:
+
+* ``reduction=``: :data:`REDUCTIONS`, :func:`check_reduction` and :func:`reduce` (the mean as
+  ``sum / denominator``, the denominator chosen by the loss: the number of elements, or the sum
+  of class weights for a weighted cross-entropy);
+* constants: :data:`LOG_FLOOR` (the clamp of binary cross-entropy's logs), :data:`HALF_LOG_2PI`;
+* checks at the user-facing boundary: :func:`check_eps`, :func:`check_margin`,
+  :func:`check_label_smoothing`, :func:`check_ignore_index`, :func:`check_nonempty`.
+
+(:mod:`micrograd_mlp.reduction` re-exports the reduction names for older imports.)
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import warnings
+from collections.abc import Callable
 from numbers import Real
+from typing import Any, TypeVar
 
-__all__ = ["HALF_LOG_2PI", "check_eps"]
+from micrograd_mlp.checks import probability
+
+__all__ = [
+    "DEFAULT_IGNORE_INDEX",
+    "HALF_LOG_2PI",
+    "LOG_FLOOR",
+    "REDUCTIONS",
+    "check_eps",
+    "check_ignore_index",
+    "check_label_smoothing",
+    "check_margin",
+    "check_nonempty",
+    "check_reduction",
+    "reduce",
+    "reduction_in_weight_position",
+]
+
+#: ``"mean"``: average over elements; ``"sum"``: add them; ``"none"``: per-element losses.
+REDUCTIONS = ("mean", "sum", "none")
 
 #: ``0.5 * log(2 pi)``: the constant term of the Gaussian negative log-likelihood per element,
 #: added by ``gaussian_nll_loss(..., full=True)`` (as in PyTorch).
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+#: PyTorch's ``binary_cross_entropy`` clamps each log term at -100, so ``p = 0`` or ``p = 1``
+#: gives a finite loss (at most 100 per element) instead of infinity.
+LOG_FLOOR = -100.0
+
+#: ``cross_entropy``'s default ``ignore_index`` (PyTorch's): no class index is negative, so by
+#: default no sample is ignored.
+DEFAULT_IGNORE_INDEX = -100
+
+L = TypeVar("L")
+
+
+def check_reduction(reduction: str) -> str:
+    """Return ``reduction`` if valid, else raise ``ValueError`` naming it and the valid choices."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}"
+        )
+    return reduction
+
+
+def reduce(losses: L, reduction: str, total: Callable[[L], Any], denominator: Any) -> Any:
+    """Apply an (already checked) ``reduction`` to per-element ``losses``, in either engine.
+
+    Args:
+        losses: the per-element losses (a list of Values, or a Tensor).
+        reduction: ``"none"`` returns ``losses`` unchanged, ``"sum"`` returns ``total(losses)``,
+            ``"mean"`` returns ``total(losses) / denominator``.
+        total: the engine's sum (``Value.sum`` of a list, ``Tensor.sum``).
+        denominator: what the mean divides by: the number of elements for most losses, the sum
+            of the targets' class weights for a weighted ``cross_entropy`` (PyTorch's weighted
+            mean). A denominator of exactly 1 leaves the sum as it is (no extra graph node).
+
+    Callers refuse empty input first (:func:`check_nonempty`): NumPy's mean of nothing is NaN,
+    and a loss should never be that silently.
+    """
+    if reduction == "none":
+        return losses
+    summed = total(losses)
+    if reduction == "sum" or (isinstance(denominator, Real) and denominator == 1):
+        return summed
+    return summed / denominator
+
+
+def check_nonempty(fn: str, size: int, name: str = "input") -> None:
+    """Raise ``ValueError("{fn}: input is empty")`` if ``size == 0`` (the rule of every loss)."""
+    if size == 0:
+        raise ValueError(f"{fn}: {name} is empty")
 
 
 def check_eps(fn: str, eps: float) -> float:
@@ -30,3 +109,61 @@ def check_eps(fn: str, eps: float) -> float:
     if not isinstance(eps, Real) or not eps >= 0.0:
         raise ValueError(f"{fn}: eps must be a number >= 0, got {eps!r}")
     return eps
+
+
+def check_margin(fn: str, margin: object) -> float:
+    """``hinge_loss``'s ``margin`` as a finite float.
+
+    Raises:
+        TypeError: ``margin`` is not a real number (a bool or a string is refused).
+        ValueError: ``margin`` is NaN or infinite (the loss would be NaN or infinite everywhere).
+    """
+    if not isinstance(margin, Real) or isinstance(margin, bool):
+        raise TypeError(f"{fn}: margin must be a number, got {type(margin).__name__} {margin!r}")
+    if not math.isfinite(margin):
+        raise ValueError(f"{fn}: margin must be a finite number, got {margin!r}")
+    return float(margin)
+
+
+def check_label_smoothing(fn: str, label_smoothing: object) -> float:
+    """``cross_entropy``'s ``label_smoothing`` as a float in [0, 1] (PyTorch's range).
+
+    Raises:
+        TypeError: not a real number. ValueError: outside [0, 1] or NaN.
+    """
+    return probability(f"{fn}: label_smoothing", label_smoothing, closed=True)
+
+
+def check_ignore_index(fn: str, ignore_index: object) -> int:
+    """``cross_entropy``'s ``ignore_index`` as an int (any int; the default -100 ignores nothing).
+
+    Raises:
+        TypeError: not an integer (a bool, a float are refused).
+    """
+    if isinstance(ignore_index, bool):
+        raise TypeError(f"{fn}: ignore_index must be an integer, got the bool {ignore_index!r}")
+    try:
+        return operator.index(ignore_index)
+    except TypeError:
+        raise TypeError(
+            f"{fn}: ignore_index must be an integer, got {type(ignore_index).__name__} "
+            f"{ignore_index!r}"
+        ) from None
+
+
+def reduction_in_weight_position(fn: str, weight: Any, reduction: str) -> tuple[Any, str]:
+    """``(weight, reduction)``, accepting the old call ``loss(input, target, "sum")``.
+
+    ``cross_entropy`` and both binary cross-entropies took ``reduction`` as their third
+    positional argument before they had PyTorch's ``weight``; a string there is still read as
+    the reduction, with a ``DeprecationWarning`` (pass ``reduction=`` by keyword).
+    """
+    if isinstance(weight, str):
+        warnings.warn(
+            f"{fn}: the third positional argument is weight (PyTorch's order); pass "
+            f"reduction={weight!r} by keyword",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return None, weight
+    return weight, reduction

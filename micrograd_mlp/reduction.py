@@ -1,17 +1,11 @@
-"""The ``reduction=`` argument shared by every loss in both engines (PyTorch's semantics)."""
+"""The ``reduction=`` argument of every loss: re-exported from :mod:`micrograd_mlp.loss_common`.
+
+Kept so that ``from micrograd_mlp.reduction import REDUCTIONS, check_reduction`` still works;
+the loss plumbing of both engines lives in one module, :mod:`micrograd_mlp.loss_common`.
+"""
 
 from __future__ import annotations
 
+from micrograd_mlp.loss_common import REDUCTIONS, check_reduction
+
 __all__ = ["REDUCTIONS", "check_reduction"]
-
-#: ``"mean"``: average over elements; ``"sum"``: add them; ``"none"``: per-element losses.
-REDUCTIONS = ("mean", "sum", "none")
-
-
-def check_reduction(reduction: str) -> str:
-    """Return ``reduction`` if valid, else raise ``ValueError`` naming it and the valid choices."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(
-            f"unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}"
-        )
-    return reduction
