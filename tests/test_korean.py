@@ -16,9 +16,11 @@ import pytest
 
 from micrograd_mlp.cli import main, run_demo
 from micrograd_mlp.demos import backprop as backprop_demo
+from micrograd_mlp.engine import Value
 from micrograd_mlp.examples import EXAMPLES, example, shopping
 from micrograd_mlp.messages import LANGUAGES, catalogue, message, resolve_lang
 from micrograd_mlp.viz import fonts
+from micrograd_mlp.viz.backprop import explain
 from micrograd_mlp.viz.graph import DotNotFoundWarning, draw_dot, escape_label
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +96,39 @@ def test_example_lookup():
     assert "shopping" in EXAMPLES
     with pytest.raises(ValueError, match="unknown example 'fruit'; choose one of"):
         example("fruit")
+
+
+# ------------------------------------------------------------------------ explain
+def test_explain_in_korean_for_the_shopping_graph():
+    trace = explain(shopping("ko").root, lang="ko").splitlines()
+    assert trace == [
+        "d 총액/d 총액 = 1  (시작값: 출력을 자기 자신으로 미분하면 1)",
+        "d 총액/d (세전 금액) = d 총액/d 총액 * d 총액/d (세전 금액) = 1 * 1.1 = 1.1",
+        "d 총액/d 소비세 = d 총액/d 총액 * d 총액/d 소비세 = 1 * 200 = 200",
+        "d 총액/d (사과 가격) = d 총액/d (세전 금액) * d (세전 금액)/d (사과 가격) = 1.1 * 2 = 2.2",
+        "d 총액/d (사과 개수) = d 총액/d (세전 금액) * d (세전 금액)/d (사과 개수)"
+        " = 1.1 * 100 = 110",
+    ]
+
+
+def test_explain_remarks_in_korean_and_the_same_formulas_as_in_english(monkeypatch):
+    a = Value(3.0, label="a")
+    b = a + a
+    b.label = "b"
+    c = 2 * b
+    c.label = "c"
+    korean = explain(c, lang="ko")
+    assert "(2곳 중 1번째 사용; 지금까지 d c/d a = 2)" in korean
+    assert "(2곳 중 2번째 사용; 지금까지 d c/d a = 4)" in korean
+    assert "(상수이므로 기울기를 저장하지 않음)" in korean
+    english = explain(c, lang="en")
+    assert "(use 2 of 2; d c/d a so far: 4)" in english and "a constant" in english
+    formulas = [[line.split("  (")[0] for line in t.splitlines()] for t in (korean, english)]
+    assert formulas[0] == formulas[1]
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "ko")
+    assert explain(c) == korean
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        explain(c, lang="de")
 
 
 # ------------------------------------------------------------------------ the demo

@@ -180,14 +180,20 @@ def run(args: argparse.Namespace) -> dict:
 
     print(message("backprop.output", lang, expression=expression, value=f"{root.data:.6g}"))
     print()
-    trace = explain(root)
+    trace = explain(root, lang=lang)
     print(trace)
     steps = backward_steps(root)
     atomic_write_bytes(args.out / "trace.txt", trace.encode("utf-8"))
 
-    # The replay never touches .grad; now let the engine do the real thing and compare.
+    # backward_steps left every .grad as it was; now the engine's own backward() fills them.
     root.backward()
-    traced = {id(u.child): (u.name, u.child, u.grad_after) for s in steps for u in s.children}
+    # Constants (the 2 of "x*y + 2") keep no gradient in the engine: nothing to compare or show.
+    traced = {
+        id(u.child): (u.name, u.child, u.grad_after)
+        for s in steps
+        for u in s.children
+        if not u.constant
+    }
     agrees = all(child.grad == grad for _, child, grad in traced.values())
     position = {id(v): i for i, v in enumerate(operand_order(root))}  # inputs left to right
     leaves = {

@@ -29,6 +29,7 @@ from typing import TextIO
 
 from micrograd_mlp.autodiff import ChainRule, backpropagate
 from micrograd_mlp.engine import Constant, Value
+from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.viz.graph import format_number, operand_order
 
 __all__ = ["BackwardStep", "ChildUpdate", "backward_steps", "explain"]
@@ -172,7 +173,13 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     return steps
 
 
-def explain(root: Value, file: TextIO | None = None, *, number_format: str = ".4g") -> str:
+def explain(
+    root: Value,
+    file: TextIO | None = None,
+    *,
+    number_format: str = ".4g",
+    lang: str | None = None,
+) -> str:
     """A text trace of ``root``'s backward pass: one line per chain-rule application.
 
     The first line is the seed ``d out/d out = 1``; then, for every step of
@@ -187,35 +194,52 @@ def explain(root: Value, file: TextIO | None = None, *, number_format: str = ".4
         root: the output (a ``Value``).
         file: if given, a text stream (e.g. ``sys.stdout``) the trace is also written to.
         number_format: format spec for the numbers (default ``".4g"``).
+        lang: language of the remarks in parentheses, ``"en"`` or ``"ko"`` (the ``explain.*``
+            messages of :mod:`micrograd_mlp.messages`); None reads ``$MICROGRAD_MLP_LANG``,
+            default English. The formulas are the same in every language.
 
     Returns:
         The trace, one line per application, each ending in a newline.
 
     Raises:
         TypeError: ``root`` is not a ``Value``.
+        ValueError: unknown language.
     """
+    lang = resolve_lang(lang)
     steps = backward_steps(root)
     out = _term(steps[0].name if steps else _names(root)[id(root)])
 
     def num(x: float) -> str:
         return format_number(x, number_format)
 
-    lines = [f"d {out}/d {out} = 1  (the seed: the output's gradient with respect to itself)"]
+    lines = [message("explain.seed", lang, out=out)]
     for step in steps:
         node = _term(step.name)
         for u in step.children:
             child = _term(u.name)
             sign = "=" if u.contributions == 1 else "+="
-            line = (
-                f"d {out}/d {child} {sign} d {out}/d {node} * d {node}/d {child}"
-                f" = {num(step.upstream)} * {num(u.local_grad)} = {num(u.product)}"
+            line = message(
+                "explain.step",
+                lang,
+                out=out,
+                child=child,
+                sign=sign,
+                node=node,
+                upstream=num(step.upstream),
+                local=num(u.local_grad),
+                product=num(u.product),
             )
             if u.constant:
-                line += "  (a constant: it keeps no gradient)"
+                line += message("explain.constant", lang)
             elif u.contributions > 1:
-                line += (
-                    f"  (use {u.contribution} of {u.contributions}; "
-                    f"d {out}/d {child} so far: {num(u.grad_after)})"
+                line += message(
+                    "explain.use",
+                    lang,
+                    k=u.contribution,
+                    n=u.contributions,
+                    out=out,
+                    child=child,
+                    total=num(u.grad_after),
                 )
             lines.append(line)
     text = "\n".join(lines) + "\n"
