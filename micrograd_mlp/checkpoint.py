@@ -8,12 +8,15 @@ A checkpoint holds everything a training run's future depends on:
 * ``epoch``           -- the number of finished epochs;
 * ``history.<key>``   -- the per-epoch figures so far (1-D float64 arrays);
 * ``loader``          -- the training loader's shuffling state (seed, batch size, ...), as JSON;
-* ``config``          -- the run's settings (architecture, optimizer, data...), as JSON.
+* ``config``          -- the run's settings (architecture, optimizer, data...), as JSON;
+* ``scheduler``       -- the learning-rate scheduler's ``state_dict()``, as JSON (optional);
+* ``rng``             -- the bit-generator states of the model's random layers (dropout), as
+  JSON (optional).
 
 The mini-batch order of epoch ``k`` depends only on the loader's seed and ``k``
-(:meth:`micrograd_mlp.data.DataLoader.set_epoch`), and nothing else in training is random, so
-model + optimizer + epoch + loader seed is the whole state: a resumed run repeats an
-uninterrupted one bit for bit.
+(:meth:`micrograd_mlp.data.DataLoader.set_epoch`), and the only other randomness (dropout masks)
+comes from generators whose states are saved, so model + optimizer + scheduler + generators +
+epoch + loader seed is the whole state: a resumed run repeats an uninterrupted one bit for bit.
 
 Everything is stored as plain arrays (strings as unicode arrays), so the file is read with
 ``allow_pickle=False``: loading a checkpoint never runs code from it.
@@ -26,6 +29,7 @@ import os
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +37,22 @@ import numpy as np
 
 from micrograd_mlp.files import atomic_write
 
-__all__ = ["Checkpoint", "CheckpointError", "check_checkpoint_path", "load_checkpoint"]
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "check_checkpoint_path",
+    "load_checkpoint",
+    "refuse_overwrite",
+]
 
 #: Written into every file; a file with another (or no) format tag is refused.
 FORMAT = "micrograd-mlp checkpoint 1"
 _SECTIONS = ("model", "optimizer", "history")
 _JSON_ENTRIES = ("loader", "config")
+#: JSON entries that files written before they existed do not have (read as ``{}``).
+_OPTIONAL_JSON = ("scheduler", "rng")
+_ZIP_MAGIC = b"PK\x03\x04"
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 class CheckpointError(ValueError):
@@ -85,6 +99,8 @@ class Checkpoint:
         loader: the training loader's state (``seed``, ``batch_size``, ``shuffle``, ...).
         config: the run's settings, as saved.
         path: the file it was read from (None before it is saved).
+        scheduler: the learning-rate scheduler's state dict (JSON-representable; ``{}``: none).
+        rng: bit-generator states of the model's random layers, by module name (``{}``: none).
     """
 
     model_state: dict[str, np.ndarray]
@@ -94,6 +110,8 @@ class Checkpoint:
     loader: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    scheduler: dict[str, Any] = field(default_factory=dict)
+    rng: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the checkpoint to ``path`` atomically: the file is the old one or the new one,
@@ -102,14 +120,20 @@ class Checkpoint:
         Raises:
             FileNotFoundError, NotADirectoryError, IsADirectoryError: see
                 :func:`check_checkpoint_path`.
-            TypeError: ``loader`` or ``config`` holds something JSON cannot represent.
+            ValueError: ``epoch`` is not an integer >= 0 (such a file could not be loaded).
+            TypeError: ``loader``, ``config``, ``scheduler`` or ``rng`` holds something JSON
+                cannot represent.
+            OSError: the file cannot be written (the message names it; the old file is kept).
         """
+        epoch = self.epoch
+        if isinstance(epoch, bool) or not isinstance(epoch, Integral) or epoch < 0:
+            raise ValueError(f"Checkpoint epoch must be an integer >= 0, got {epoch!r}")
         path = check_checkpoint_path(path)
         arrays: dict[str, np.ndarray] = {
             "format": np.array(FORMAT),
-            "epoch": np.array(self.epoch, dtype=np.int64),
+            "epoch": np.array(int(epoch), dtype=np.int64),
         }
-        for name in _JSON_ENTRIES:
+        for name in (*_JSON_ENTRIES, *_OPTIONAL_JSON):
             arrays[name] = np.array(json.dumps(getattr(self, name), sort_keys=True))
         for key, value in self.model_state.items():
             arrays[f"model.{key}"] = np.asarray(value)
@@ -134,6 +158,18 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at '{path}'")
+    with open(path, "rb") as f:
+        head = f.read(len(_NPY_MAGIC))
+    if head.startswith(_NPY_MAGIC):
+        raise CheckpointError(
+            f"'{path}' is a NumPy .npy array, not a checkpoint (a .npz file written by "
+            "micrograd-mlp train); give the checkpoint's path"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        raise CheckpointError(
+            f"checkpoint '{path}' is corrupt or not a checkpoint: a checkpoint is an .npz (zip) "
+            "file, and this file does not start like one; delete it or train without --resume"
+        )
     try:
         with np.load(path, allow_pickle=False) as npz:
             # Read every entry now: a damaged member shows up here (zip CRC check), inside
@@ -160,8 +196,8 @@ def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
     epoch = arrays["epoch"]
     if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
         raise fail(f"'epoch' must be a non-negative integer, got {epoch!r}")
-    parsed: dict[str, Any] = {}
-    for name in _JSON_ENTRIES:
+    parsed: dict[str, Any] = {name: {} for name in _OPTIONAL_JSON}
+    for name in (*_JSON_ENTRIES, *(n for n in _OPTIONAL_JSON if n in arrays)):
         try:
             value = json.loads(str(arrays[name]))
         except json.JSONDecodeError as error:
@@ -174,7 +210,7 @@ def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
         section, _, rest = key.partition(".")
         if section in sections and rest:
             sections[section][rest] = value
-        elif key not in ("format", "epoch", *_JSON_ENTRIES):
+        elif key not in ("format", "epoch", *_JSON_ENTRIES, *_OPTIONAL_JSON):
             raise fail(f"unexpected entry '{key}'")
     if not sections["model"]:
         raise fail("it holds no model parameters")
@@ -193,4 +229,34 @@ def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
         loader=parsed["loader"],
         config=parsed["config"],
         path=path,
+        scheduler=parsed["scheduler"],
+        rng=parsed["rng"],
+    )
+
+
+def refuse_overwrite(
+    path: str | os.PathLike[str], resume: str = "resume=True", force: str = "force=True"
+) -> None:
+    """Refuse to start a new run over an existing file at ``path`` (never replace unasked).
+
+    Does nothing when there is no file. Otherwise raises, naming the file and, for a
+    checkpoint, its epoch count and settings, and the two ways on: ``resume`` (continue that
+    run) and ``force`` (replace it), in the caller's words (``"--resume"`` for the CLI).
+
+    Raises:
+        CheckpointError: a file exists at ``path``.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        saved = load_checkpoint(path)
+    except (CheckpointError, OSError):
+        what = "a file that is not a readable checkpoint"
+    else:
+        settings = ", ".join(f"{k}={v!r}" for k, v in saved.config.items()) or "no settings"
+        what = f"the checkpoint of another run after epoch {saved.epoch} ({settings})"
+    raise CheckpointError(
+        f"'{path}' already holds {what}; pass {resume} to continue that run or {force} to "
+        "replace it (or choose another checkpoint path)"
     )

@@ -5,13 +5,28 @@ interrupted write leaves the previous file intact."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "atomic_write_bytes"]
+__all__ = ["atomic_write", "atomic_write_bytes", "remove_stale_temporaries"]
+
+#: Errors of writing itself (a full disk, a quota, a read-only or failing device): re-raised
+#: naming the destination file rather than the temporary one (or none).
+_WRITE_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS")
+    if hasattr(errno, name)
+)
+#: A temporary file of another naming (mkstemp's 8 characters, no process id: written by older
+#: versions) counts as stale once it is this old, in seconds.
+_UNTAGGED_STALE_AFTER = 3600.0
 
 
 def _umask() -> int:
@@ -30,12 +45,20 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     would get from ``open()`` (mkstemp's are 0600). On any exception it is deleted and ``path``
     is left as it was.
 
+    The temporary file is named ``.<name>.<pid>-<random>.tmp``; one left behind by a process
+    that was killed mid-write is removed by the next write of the same file
+    (:func:`remove_stale_temporaries`).
+
     Raises:
         FileNotFoundError: the directory of ``path`` does not exist (it is not created).
-        OSError: the directory cannot be written.
+        OSError: the directory cannot be written; a full disk (or quota, read-only or failing
+            device) while writing is re-raised naming ``path``, with its ``errno``.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -43,10 +66,57 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        ours = isinstance(error, OSError) and error.filename in (None, tmp)
+        if ours and error.errno in _WRITE_ERRNOS:
+            strerror = error.strerror or os.strerror(error.errno)
+            raise OSError(error.errno, strerror, str(path)) from error
         raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # maybe another thread of ours, writing right now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # a process of another user: not ours to judge
+    return True
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files that interrupted writes of ``path`` left behind.
+
+    A temporary file of :func:`atomic_write` is stale when the process named in it no longer
+    runs (it was killed mid-write); one without a process id (older versions) when it is over
+    an hour old. Files of running processes are never touched.
+
+    Returns:
+        The files removed.
+    """
+    path = Path(path)
+    prefix = f".{path.name}."
+    removed = []
+    for name in glob.glob(glob.escape(str(path.parent / prefix)) + "*.tmp"):
+        candidate = Path(name)
+        middle = candidate.name[len(prefix) : -len(".tmp")]
+        tagged = re.fullmatch(r"(\d+)-\w+", middle)
+        try:
+            if tagged:
+                stale = not _alive(int(tagged.group(1)))
+            else:
+                old = time.time() - candidate.stat().st_mtime > _UNTAGGED_STALE_AFTER
+                stale = bool(re.fullmatch(r"\w{8}", middle)) and old
+            if stale:
+                candidate.unlink()
+                removed.append(candidate)
+        except FileNotFoundError:
+            continue  # removed meanwhile by someone else
+    return removed
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
