@@ -1,11 +1,9 @@
-"""Full-batch, mini-batch and single-sample gradient descent compared:
-``python demos/batch_size.py [--out DIR]``. The work is done by
-``micrograd_mlp.demos.batch_size``."""
+"""Full-batch vs mini-batch gradient descent: ``python demos/batch_size.py [--out DIR] [options]``.
+The work is done by ``micrograd_mlp.demos.batch_size``; the options are those of
+``micrograd-mlp batch-size``."""
 
-import sys
-
-from micrograd_mlp.cli import run_demo
+from micrograd_mlp.cli import script_main
 from micrograd_mlp.demos import batch_size
 
 if __name__ == "__main__":
-    run_demo(batch_size, sys.argv[1:])
+    script_main(batch_size)

@@ -1,10 +1,9 @@
-"""MLP(2, [16, 16, 1]) on two moons with hinge loss + L2: ``python demos/moons.py [--out DIR]``.
-The work is done by ``micrograd_mlp.demos.moons``."""
+"""Two moons with hinge loss: ``python demos/moons.py [--out DIR] [options]``.
+The work is done by ``micrograd_mlp.demos.moons``; the options are those of
+``micrograd-mlp moons``."""
 
-import sys
-
-from micrograd_mlp.cli import run_demo
+from micrograd_mlp.cli import script_main
 from micrograd_mlp.demos import moons
 
 if __name__ == "__main__":
-    run_demo(moons, sys.argv[1:])
+    script_main(moons)

@@ -1,11 +1,9 @@
-"""Linear regression vs least squares, and an MLP fitting sin(x): ``python demos/regression.py
-[--out DIR]``.
-The work is done by ``micrograd_mlp.demos.regression``."""
+"""A line and a curve by gradient descent: ``python demos/regression.py [--out DIR] [options]``.
+The work is done by ``micrograd_mlp.demos.regression``; the options are those of
+``micrograd-mlp regression``."""
 
-import sys
-
-from micrograd_mlp.cli import run_demo
+from micrograd_mlp.cli import script_main
 from micrograd_mlp.demos import regression
 
 if __name__ == "__main__":
-    run_demo(regression, sys.argv[1:])
+    script_main(regression)

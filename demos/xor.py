@@ -1,11 +1,9 @@
-"""A perceptron learns AND and OR but not XOR; an MLP learns XOR: ``python demos/xor.py
-[--out DIR]``.
-The work is done by ``micrograd_mlp.demos.xor``."""
+"""AND, OR and XOR: a perceptron and an MLP: ``python demos/xor.py [--out DIR] [options]``.
+The work is done by ``micrograd_mlp.demos.xor``; the options are those of
+``micrograd-mlp xor``."""
 
-import sys
-
-from micrograd_mlp.cli import run_demo
+from micrograd_mlp.cli import script_main
 from micrograd_mlp.demos import xor
 
 if __name__ == "__main__":
-    run_demo(xor, sys.argv[1:])
+    script_main(xor)

@@ -8,12 +8,34 @@ import math
 import numpy as np
 import pytest
 
-from micrograd_mlp.cli import build_parser, demo_modules, run_demo
-from micrograd_mlp.demos import activations, batch_size, learning_rate, linear_collapse, losses
+from micrograd_mlp.cli import UserError, build_parser, demo_modules, run_demo
+from micrograd_mlp.demos import (
+    activations,
+    batch_size,
+    dying_relu,
+    learning_rate,
+    linear_collapse,
+    losses,
+    matrix_form,
+    sigmoid_vs_tanh,
+    softmax,
+    vanishing_gradients,
+)
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD
 
-DEMOS = (activations, linear_collapse, losses, learning_rate, batch_size)
+DEMOS = (
+    activations,
+    linear_collapse,
+    losses,
+    learning_rate,
+    batch_size,
+    sigmoid_vs_tanh,
+    dying_relu,
+    vanishing_gradients,
+    softmax,
+    matrix_form,
+)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -235,5 +257,175 @@ def test_batch_size_demo_records_loss_and_time_per_epoch(batch_run):
 
 
 def test_batch_size_demo_refuses_a_batch_larger_than_n(tmp_path):
-    with pytest.raises(SystemExit, match="batch sizes in"):
+    with pytest.raises(UserError, match="--batch-sizes must be at most --n = 10; got 11"):
         run_demo(batch_size, ["--out", str(tmp_path), "--n", "10", "--batch-sizes", "11"])
+    assert not any(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------ activations: the size bound
+def test_activations_points_are_bounded(tmp_path, capsys):
+    # 100,000,000 points would build 400 million scalar graphs: refused before any work.
+    with pytest.raises(SystemExit) as exit_info:
+        run_demo(activations, ["--out", str(tmp_path), "--points", "100000000"])
+    assert exit_info.value.code == 2
+    assert f"--points: must be between 3 and {activations.MAX_POINTS:,}" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------ sigmoid vs tanh
+@pytest.fixture(scope="module")
+def zero_centred_run(tmp_path_factory):
+    return _run(sigmoid_vs_tanh, tmp_path_factory)
+
+
+def test_sigmoid_updates_into_a_unit_share_one_sign_tanh_updates_do_not(zero_centred_run):
+    result, out = zero_centred_run
+    # All-positive outputs (sigmoid, tanh + 1): a sample's row of dL/dW is delta_j * h, one sign.
+    assert result["one_signed_rows"]["sigmoid"] == 1.0
+    assert result["one_signed_rows"]["tanh + 1"] == 1.0
+    # tanh's h has both signs: a row of 16 one-signed entries is rare.
+    assert result["one_signed_rows"]["tanh"] < 0.1
+    _assert_pictures(sigmoid_vs_tanh, out)
+
+
+def test_tanh_learns_faster_than_sigmoid_and_than_uncentred_tanh(zero_centred_run):
+    result, _ = zero_centred_run
+    loss = result["loss"]
+    for step in (50, 200, 400):
+        assert loss["tanh"][step - 1] < loss["sigmoid"][step - 1]
+        assert loss["tanh"][step - 1] < loss["tanh + 1"][step - 1]
+    assert result["final_loss"]["tanh"] < 0.5 * result["final_loss"]["tanh + 1"]
+    assert result["final_loss"]["tanh"] < 0.1 * result["final_loss"]["sigmoid"]
+
+
+def test_one_signed_rows_counts_rows_with_a_single_sign():
+    X = np.array([[0.5, -1.0], [1.5, 0.2]])
+    y = np.array([1.0, 0.0])
+    model = sigmoid_vs_tanh.linear_stack(2, [4, 4, 1], seed=0)
+    tanh = sigmoid_vs_tanh.ACTIVATIONS["tanh"]
+    fractions = sigmoid_vs_tanh.one_signed_rows(X, y, model, tanh)
+    # Recompute sample 0 by hand: dL/dW2 = outer(delta2, h1) with h1 = tanh(z1).
+    signs = sigmoid_vs_tanh.sample_update_signs(X[0], y[0], model, tanh)
+    by_hand = np.mean(np.all(signs <= 0, axis=1) | np.all(signs >= 0, axis=1))
+    assert fractions.shape == (2,) and fractions[0] == by_hand
+    assert all(p.grad is None or not np.any(p.grad) for p in model.parameters())
+
+
+# ------------------------------------------------------------------------------ dying ReLU
+@pytest.fixture(scope="module")
+def dying_run(tmp_path_factory):
+    return _run(dying_relu, tmp_path_factory)
+
+
+def test_a_too_large_learning_rate_kills_relu_units_and_they_stay_dead(dying_run):
+    result, out = dying_run
+    good, large, leaky = result["dead"]
+    assert result["dead"][large] >= 20  # of 100 units
+    assert result["dead"][good] <= 5
+    # Dead ReLU units get exactly zero gradient: 50 more SGD steps do not move them at all.
+    assert result["no_gradient"][large] >= result["dead"][large]
+    assert result["frozen_change"][large] == 0.0
+    _assert_pictures(dying_relu, out)
+
+
+def test_leaky_relu_units_inactive_everywhere_still_learn(dying_run):
+    result, _ = dying_run
+    leaky = list(result["dead"])[2]
+    assert result["dead"][leaky] > 0  # pushed below zero on every sample as well ...
+    assert result["no_gradient"][leaky] == 0  # ... but every unit still gets a gradient
+    assert result["frozen_change"][leaky] > 0.0
+    assert all(n == 0 for n in result["runs"][leaky]["no_gradient"])
+
+
+def test_unit_counts_counts_inactive_and_gradient_free_units():
+    pre = np.array([[-1.0, 2.0, 0.0], [-0.5, -1.0, 0.0]])
+    grad = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.0]])
+    assert dying_relu.unit_counts(pre, grad) == (2, 2)  # units 0 and 2
+    assert dying_relu.unit_counts(pre, None) == (2, 3)
+
+
+# --------------------------------------------------------------------- vanishing gradients
+@pytest.fixture(scope="module")
+def vanishing_run(tmp_path_factory):
+    return _run(vanishing_gradients, tmp_path_factory)
+
+
+def test_sigmoid_gradients_vanish_through_ten_layers(vanishing_run):
+    result, out = vanishing_run
+    norms = result["norms"]
+    assert set(norms) == {"sigmoid", "tanh", "relu"}
+    assert all(v.shape == (10,) and np.all(v > 0) for v in norms.values())
+    # Through 9 sigmoid layers (each sigmoid' <= 1/4) the first layer's gradient is tiny.
+    assert result["ratio"]["sigmoid"] < 1e-5
+    assert result["ratio"]["sigmoid"] < 1e-3 * min(result["ratio"]["tanh"], result["ratio"]["relu"])
+    assert np.all(np.diff(norms["sigmoid"]) > 0)  # it shrinks at every layer going back
+    _assert_pictures(vanishing_gradients, out)
+
+
+def test_layer_gradient_norms_match_a_direct_computation():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((8, 3)), rng.integers(0, 10, 8)
+    norms = vanishing_gradients.layer_gradient_norms("tanh", 2, 3, X, y, seed=0)
+    # Two layers by hand: L = CE(W2 tanh(W1 x + b1) + b2); dL/dW2 = G^T h.
+    from micrograd_mlp.tensor import MLP
+
+    model = MLP(3, [3, 10], activation="tanh", seed=0, dtype=np.float64)
+    h = np.tanh(X @ model.layers[0].weight.data.T + model.layers[0].bias.data)
+    z = h @ model.layers[1].weight.data.T + model.layers[1].bias.data
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    G = (p - np.eye(10)[y]) / len(y)
+    assert norms[1] == pytest.approx(np.linalg.norm(G.T @ h), rel=1e-12)
+
+
+# ------------------------------------------------------------------------------- softmax
+@pytest.fixture(scope="module")
+def softmax_run(tmp_path_factory):
+    return _run(softmax, tmp_path_factory)
+
+
+def test_softmax_outputs_are_probabilities_in_the_order_of_the_logits(softmax_run):
+    result, out = softmax_run
+    p, z = result["probabilities"], result["logits"]
+    assert np.all(p > 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-12)
+    assert np.array_equal(p.argmax(axis=1), z.argmax(axis=1))
+    assert np.array_equal(p.argmax(axis=1)[:3], [0, 1, 2])  # each centre gets its class
+    assert result["accuracy"] > 0.9
+    assert abs(p[3].max() - softmax.UNSURE) < 0.15  # the unsure point is unsure
+    assert result["shift_error"] < 1e-12  # softmax(z + c) = softmax(z)
+    _assert_pictures(softmax, out)
+
+
+def test_scaling_the_logits_sharpens_or_flattens_but_keeps_the_argmax(softmax_run):
+    result, _ = softmax_run
+    scaled = result["scaled"]
+    assert len(set(scaled.argmax(axis=1))) == 1
+    top = scaled.max(axis=1)
+    assert np.all(np.diff(top) > 0)  # larger s, surer
+    entropy = -np.sum(scaled * np.log(scaled), axis=1)
+    assert np.all(np.diff(entropy) < 0) and entropy[0] < np.log(3)
+    assert np.allclose(softmax.softmax(result["logits"][3], 0.0), 1 / 3)  # s = 0: uniform
+
+
+# --------------------------------------------------------------------------- matrix form
+def test_lecture_form_and_ours_are_transposes(tmp_path):
+    result = run_demo(matrix_form, ["--out", str(tmp_path), "--batch", "7", "--nin", "5"])
+    shapes = result["shapes"]
+    assert shapes["W"] == (3, 5) and shapes["X (rows)"] == (7, 5)
+    assert shapes["X (columns)"] == (5, 7)
+    assert shapes["U = W X"] == (3, 7) and shapes["Y = X W^T"] == (7, 3)
+    assert result["forward_error"] < 1e-12 and result["grad_error"] < 1e-12
+    _assert_pictures(matrix_form, tmp_path)
+
+
+def test_both_forms_compute_the_layer_and_its_weight_gradient():
+    from micrograd_mlp.tensor import Linear
+
+    layer = Linear(2, 2, seed=0, dtype=np.float64)
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5]])
+    forms = matrix_form.both_forms(layer, X)
+    W, b = layer.weight.data, layer.bias.data
+    assert np.allclose(forms["U"][:, 1], W @ X[1] + b)  # column 1 = sample 1
+    assert np.allclose(forms["Y"][1], W @ X[1] + b)  # row 1 = sample 1
+    # L = sum(Y^2)/2: dL/dW = sum_n y_n x_n^T.
+    expected = sum(np.outer(forms["Y"][n], X[n]) for n in range(3))
+    assert np.allclose(forms["grad_backward"], expected)

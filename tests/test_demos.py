@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -29,15 +30,46 @@ def test_xor_perceptron_fails_where_the_mlp_succeeds(tmp_path: Path) -> None:
     assert result["perceptron_accuracy"]["or"] == 1.0
     assert result["perceptron_accuracy"]["xor"] <= 0.75  # no line separates XOR
     assert result["mlp_accuracy"] == 1.0
-    for name in ("xor_perceptron_boundary.png", "xor_mlp_boundary.png", "xor_loss.png"):
+    names = [f"{gate}_perceptron_boundary.png" for gate in ("and", "or", "xor")]
+    for name in [*names, "xor_mlp_boundary.png", "xor_loss.png"]:
         _assert_png(tmp_path / name)
         assert tmp_path / name in result["files"]
+    assert result["graph_accuracy"] == 1.0  # the 2-2-1 MLP drawn solves XOR too
     if shutil.which("dot"):
-        svg = tmp_path / "xor_graph.svg"
-        text = svg.read_text()
-        assert "<svg" in text and "layers.0.weight.0.0" in text and "loss" in text
+        text = (tmp_path / "xor_graph.svg").read_text()
+        assert "<svg" in text and "W1[2,1]" in text and "h1[2]" in text and "logit" in text
+        assert "layers.0.weight" not in text
+        # Readable at page width: the old 2-8-1 graph was 2940 x 1420 pt.
+        width, height = (
+            float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', text).groups()
+        )
+        assert width < 1600 and height < 600
     else:
         assert (tmp_path / "xor_graph.gv").read_text().startswith("digraph")
+
+
+def test_xor_equations_have_no_solution() -> None:
+    eq = xor.xor_equations()
+    # 0 = b, 1 = w2 + b, 1 = w1 + b, 0 = w1 + w2 + b (rows in logic_gate's order).
+    assert eq["A"].tolist() == [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+    assert eq["t"].tolist() == [0, 1, 1, 0]
+    assert eq["rank_A"] == 3 and eq["rank_augmented"] == 4  # Rouche-Capelli: inconsistent
+    # The least-squares best is w = 0, b = 1/2 (1/2 everywhere): each residual is +-1/2.
+    assert np.allclose(eq["least_squares"], [0.0, 0.0, 0.5], atol=1e-12)
+    assert np.allclose(np.abs(eq["residual"]), 0.5)
+    assert eq["residual_sum_of_squares"] == pytest.approx(1.0)
+
+
+def test_xor_graph_names_every_node_by_its_role() -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    loss = xor.label_by_role(model)
+    labels = {v.label for v in loss.topological_order()}
+    expected = {f"W1[{j},{i}]" for j in (1, 2, 3) for i in (1, 2)}
+    expected |= {"b1[1]", "b1[2]", "b1[3]", "W2[1,1]", "W2[1,2]", "W2[1,3]", "b2[1]"}
+    expected |= {"x1", "x2", "z1[1]", "h1[3]", "logit", "target", "loss"}
+    assert expected <= labels
+    with pytest.raises(ValueError, match="expected MLP"):
+        xor.label_by_role(MLP(2, [3, 3, 1], seed=0))
 
 
 def test_xor_graph_falls_back_to_dot_source_without_graphviz(
@@ -98,19 +130,32 @@ def test_moons_objective_is_hinge_plus_l2() -> None:
 
 
 @pytest.mark.parametrize(
-    ("module", "argv"),
+    ("module", "argv", "option"),
     [
-        (xor, ["--epochs", "0"]),
-        (xor, ["--lr", "-1"]),
-        (regression, ["--samples", "1"]),
-        (moons, ["--steps", "0"]),
-        (moons, ["--alpha", "-0.1"]),
+        (xor, ["--epochs", "0"], "--epochs"),
+        (xor, ["--lr", "-1"], "--lr"),
+        (xor, ["--hidden", "100000000"], "--hidden"),
+        (regression, ["--samples", "1"], "--samples"),
+        (regression, ["--lr", "inf"], "--lr"),
+        (regression, ["--samples", "100000000"], "--samples"),
+        (moons, ["--steps", "0"], "--steps"),
+        (moons, ["--alpha", "-0.1"], "--alpha"),
+        (moons, ["--momentum", "nan"], "--momentum"),
+        (moons, ["--seed", "-1"], "--seed"),
     ],
 )
-def test_demos_refuse_bad_options(module, argv: list[str], tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match="error"):
+def test_demos_refuse_bad_options(module, argv, option, tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
         run_demo(module, ["--out", str(tmp_path), *argv])
+    assert exit_info.value.code == 2  # an argparse usage error, before anything runs
+    assert f"argument {option}: must be" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())  # refused before writing anything
+
+
+def test_moons_says_why_its_labels_are_minus_one_and_plus_one(tmp_path: Path, capsys) -> None:
+    run_demo(moons, ["--out", str(tmp_path), "--steps", "2", "--samples", "10"])
+    out = capsys.readouterr().out
+    assert "labels are -1 and +1" in out and "hinge" in out
 
 
 def test_console_script_and_wrappers_show_help() -> None:

@@ -11,7 +11,10 @@ show:
 * ReLU'(x) = 0 for every x < 0: a unit whose input is negative passes no gradient back
   (a "dead" unit if that holds for every sample), while leaky ReLU keeps a small slope there.
 
-Writes ``activations.png`` (the functions, left; their derivatives, right) under ``--out``.
+Writes ``activations.png`` (the functions, left; their derivatives, right) under ``--out``. The
+lecture's other points about activations have their own demos: ``micrograd-mlp
+sigmoid-vs-tanh`` (zero-centred outputs), ``dying-relu``, ``vanishing-gradients`` and
+``softmax``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import numpy as np
 from matplotlib.figure import Figure
 
+from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.viz.plots import save_figure
 
@@ -33,22 +37,30 @@ PICTURES = ("activations.png",)
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
 
 
+#: The largest ``--points``: every point is a small graph of the scalar engine (a few seconds).
+MAX_POINTS = 10_001
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options: the grid and leaky ReLU's slope."""
     parser.add_argument(
-        "--xmax", type=float, default=5.0, help="the grid spans [-XMAX, XMAX] (default: 5)"
+        "--xmax",
+        type=float_option(0, 1e6, exclusive_minimum=True),
+        default=5.0,
+        help="the grid spans [-XMAX, XMAX], 0 < XMAX <= 1e6 (default: 5)",
     )
     parser.add_argument(
         "--points",
-        type=int,
+        type=int_option(3, MAX_POINTS),
         default=201,
-        help="grid points; an odd number puts one at x = 0 (default: 201)",
+        help=f"grid points, 3 to {MAX_POINTS:,}; an odd number puts one at x = 0 (default: 201)",
     )
     parser.add_argument(
         "--negative-slope",
-        type=float,
+        type=float_option(0, 1, exclusive_maximum=True),
         default=0.1,
-        help="leaky ReLU's slope for x < 0 (PyTorch's default is 0.01; 0.1 is easier to see)",
+        help="leaky ReLU's slope for x < 0, in [0, 1) (PyTorch's default is 0.01; 0.1 is "
+        "easier to see; default: 0.1)",
     )
 
 
@@ -78,18 +90,6 @@ def engine_curve(name: str, xs: np.ndarray, **kwargs: float) -> tuple[np.ndarray
         y.backward()
         values[i], grads[i] = y.data, x.grad
     return values, grads
-
-
-def _check_args(args: argparse.Namespace) -> None:
-    if not args.xmax > 0 or not np.isfinite(args.xmax):
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: --xmax must be > 0, got {args.xmax}")
-    if args.points < 3:
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: --points must be >= 3: {args.points}")
-    if not 0 <= args.negative_slope < 1:
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: --negative-slope must be in [0, 1), "
-            f"got {args.negative_slope}"
-        )
 
 
 def _plot(xs: np.ndarray, curves: dict, sigmoid_max: float) -> Figure:
@@ -125,11 +125,7 @@ def run(args: argparse.Namespace) -> dict:
         "leaky_relu_grad_negative": the distinct leaky ReLU' values over x < 0 (list),
         "sigmoid_chain_10": 0.25 ** 10 (the best case through 10 sigmoid layers),
         "plot": path of activations.png}``.
-
-    Raises:
-        SystemExit: a bad option (the message names it).
     """
-    _check_args(args)
     xs = np.linspace(-args.xmax, args.xmax, args.points)
     curves = {
         name: engine_curve(

@@ -28,6 +28,7 @@ import time
 import numpy as np
 from matplotlib.figure import Figure
 
+from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data.toy import sine_regression_data
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import MLP
@@ -42,19 +43,38 @@ BUILTIN_DATA = True
 PICTURES = ("batch_size.png",)
 
 
+#: Upper bounds of the size options (the scalar engine; batch size 1 is one update per sample).
+MAX_N, MAX_EPOCHS = 2_000, 1_000
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options: data size, batch sizes, epochs, learning rate."""
-    parser.add_argument("--n", type=int, default=60, help="samples N (default: 60)")
+    parser.add_argument(
+        "--n",
+        type=int_option(2, MAX_N),
+        default=60,
+        help=f"samples N, 2 to {MAX_N:,} (default: 60)",
+    )
     parser.add_argument(
         "--batch-sizes",
-        type=int,
+        type=int_option(1, MAX_N),
         nargs="+",
         default=None,
         metavar="B",
-        help="batch sizes to compare (default: N, 8 and 1)",
+        help="batch sizes to compare, each in [1, N] (default: N, 8 and 1)",
     )
-    parser.add_argument("--epochs", type=int, default=40, help="epochs per run (default: 40)")
-    parser.add_argument("--lr", type=float, default=0.05, help="SGD's lr (default: 0.05)")
+    parser.add_argument(
+        "--epochs",
+        type=int_option(1, MAX_EPOCHS),
+        default=40,
+        help=f"epochs per run, 1 to {MAX_EPOCHS:,} (default: 40)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=float_option(0, exclusive_minimum=True),
+        default=0.05,
+        help="SGD's lr, > 0 (default: 0.05)",
+    )
 
 
 def updates_per_epoch(n: int, batch_size: int) -> int:
@@ -129,14 +149,13 @@ def run(args: argparse.Namespace) -> dict:
         "seconds": [...], "step_losses": loss of every update}}, "plot": path}``.
 
     Raises:
-        SystemExit: a bad option (e.g. a batch size < 1 or > N).
+        UserError: a batch size larger than ``--n``.
     """
     sizes = args.batch_sizes if args.batch_sizes is not None else [args.n, 8, 1]
-    if args.n < 2 or args.epochs < 1 or not args.lr > 0 or any(not 1 <= b <= args.n for b in sizes):
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: need --n >= 2, --epochs >= 1, --lr > 0 and batch "
-            f"sizes in [1, N]; got N = {args.n}, epochs = {args.epochs}, lr = {args.lr}, "
-            f"batch sizes {sizes}"
+    too_large = [b for b in sizes if b > args.n]
+    if too_large:
+        raise UserError(
+            f"--batch-sizes must be at most --n = {args.n}; got {', '.join(map(str, too_large))}"
         )
     x, y = sine_regression_data(args.n, noise=0.1, seed=args.seed)
     X = x[:, None]

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data.toy import xor
 from micrograd_mlp.functional import binary_cross_entropy_with_logits
 from micrograd_mlp.metrics import accuracy
@@ -39,18 +40,30 @@ PICTURES = ("linear_boundary.png", "relu_boundary.png", "training.png")
 TOLERANCE = 1e-12
 
 
+#: Upper bounds of the size options (the scalar engine).
+MAX_HIDDEN, MAX_LAYERS, MAX_EPOCHS = 256, 10, 100_000
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options: hidden layer sizes, epochs and Adam's learning rate."""
     parser.add_argument(
         "--hidden",
-        type=int,
+        type=int_option(1, MAX_HIDDEN),
         nargs="+",
         default=[16, 16],
         metavar="SIZE",
-        help="hidden layer sizes (default: 16 16)",
+        help=f"hidden layer sizes, 1 to {MAX_HIDDEN} each, at most {MAX_LAYERS} layers "
+        "(default: 16 16)",
     )
-    parser.add_argument("--epochs", type=int, default=200, help="epochs (default: 200)")
-    parser.add_argument("--lr", type=float, default=0.05, help="Adam's lr (default: 0.05)")
+    parser.add_argument(
+        "--epochs", type=int_option(1, MAX_EPOCHS), default=200, help="epochs (default: 200)"
+    )
+    parser.add_argument(
+        "--lr",
+        type=float_option(0, exclusive_minimum=True),
+        default=0.05,
+        help="Adam's lr, > 0 (default: 0.05)",
+    )
 
 
 def collapse(state_dict: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -113,13 +126,10 @@ def run(args: argparse.Namespace) -> dict:
         "linear_loss", "relu_loss": loss histories (lists), "plots": paths}``.
 
     Raises:
-        SystemExit: a bad option.
+        UserError: more than ``MAX_LAYERS`` ``--hidden`` sizes.
     """
-    if any(h < 1 for h in args.hidden) or args.epochs < 1 or not args.lr > 0:
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: --hidden sizes and --epochs must be >= 1 and "
-            f"--lr > 0 (got {args.hidden}, {args.epochs}, {args.lr})"
-        )
+    if len(args.hidden) > MAX_LAYERS:
+        raise UserError(f"--hidden: at most {MAX_LAYERS} layers, got {len(args.hidden)}")
     X, y = xor()
     rng = np.random.default_rng(args.seed)
     # The corners of XOR and random points around them: the identity must hold everywhere.

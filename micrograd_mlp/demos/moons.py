@@ -1,7 +1,9 @@
 """Two moons: an MLP(2, [16, 16, 1]) learns a curved boundary with a max-margin loss.
 
 The classic demo of micrograd, on this library: 100 points of two interleaving half circles
-(labels -1 and +1), a ReLU network with two hidden layers of 16, and the SVM loss::
+(labels -1 and +1, not 0 and 1 as in the other demos: the hinge loss below needs them, since
+``y * score`` is positive exactly on the right side of the boundary), a ReLU network with two
+hidden layers of 16, and the SVM loss::
 
     loss = mean_i max(0, 1 - y_i * score_i)  +  alpha * sum_p p^2
 
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import make_moons
 from micrograd_mlp.demos._predict import score_predictor, sign_accuracy
 from micrograd_mlp.engine import Value
@@ -42,33 +45,45 @@ HIDDEN = (16, 16)
 STEPS, LR, MOMENTUM, ALPHA = 150, 0.3, 0.9, 1e-4
 
 
+#: Upper bounds of the size options (the scalar engine: every step is a Python graph).
+MAX_SAMPLES, MAX_STEPS = 2_000, 10_000
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: data size and noise, training steps, learning rate, momentum, L2 strength."""
-    parser.add_argument("--samples", type=int, default=SAMPLES, help="points (default: 100)")
-    parser.add_argument("--noise", type=float, default=NOISE, help="data noise (default: 0.1)")
-    parser.add_argument("--steps", type=int, default=STEPS, help="full-batch steps (default: 150)")
     parser.add_argument(
-        "--lr", type=float, default=LR, help="initial SGD lr, decaying to lr/10 (default: 0.3)"
+        "--samples",
+        type=int_option(2, MAX_SAMPLES),
+        default=SAMPLES,
+        help=f"points, 2 to {MAX_SAMPLES:,} (default: {SAMPLES})",
     )
     parser.add_argument(
-        "--momentum", type=float, default=MOMENTUM, help="SGD momentum (default: 0.9)"
+        "--noise", type=float_option(0), default=NOISE, help=f"data noise, >= 0 (default: {NOISE})"
     )
     parser.add_argument(
-        "--alpha", type=float, default=ALPHA, help="L2 coefficient alpha (default: 1e-4)"
+        "--steps",
+        type=int_option(1, MAX_STEPS),
+        default=STEPS,
+        help=f"full-batch steps, 1 to {MAX_STEPS:,} (default: {STEPS})",
     )
-
-
-def _check(args: argparse.Namespace) -> None:
-    if args.samples < 2 or args.steps < 1:
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: --samples must be >= 2 and --steps >= 1 "
-            f"(got {args.samples}, {args.steps})"
-        )
-    if not (args.lr > 0 and args.momentum >= 0 and args.alpha >= 0 and args.noise >= 0):
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: need --lr > 0 and --momentum, --alpha, --noise "
-            f">= 0 (got {args.lr}, {args.momentum}, {args.alpha}, {args.noise})"
-        )
+    parser.add_argument(
+        "--lr",
+        type=float_option(0, exclusive_minimum=True),
+        default=LR,
+        help=f"initial SGD lr, > 0, decaying to lr/10 (default: {LR})",
+    )
+    parser.add_argument(
+        "--momentum",
+        type=float_option(0, 1, exclusive_maximum=True),
+        default=MOMENTUM,
+        help=f"SGD momentum, in [0, 1) (default: {MOMENTUM})",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float_option(0),
+        default=ALPHA,
+        help=f"L2 coefficient alpha, >= 0 (default: {ALPHA:g})",
+    )
 
 
 def make_data(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -156,9 +171,8 @@ def run(args: argparse.Namespace) -> dict:
         right (None if none), "files": [paths]}``.
 
     Raises:
-        SystemExit: a bad option.
+        NonFiniteLossError: the loss overflowed (a too-large ``--lr``).
     """
-    _check(args)
     out = Path(args.out)
     X, y = make_data(args.samples, args.noise, args.seed)
     model = make_model(args.seed)
@@ -166,6 +180,10 @@ def run(args: argparse.Namespace) -> dict:
         f"{model} ({len(model.parameters())} parameters) on {args.samples} two-moons points; "
         f"hinge loss + {args.alpha:g} * sum p^2; SGD, momentum {args.momentum:g}, lr "
         f"{args.lr:g} -> {args.lr / 10:g} over {args.steps} steps"
+    )
+    print(
+        "labels are -1 and +1 here (0 and 1 elsewhere): the hinge loss max(0, 1 - y * score) "
+        "needs them, since y * score > 0 exactly when the sign of the score is the class"
     )
     history = train(model, X, y, args.steps, args.lr, args.momentum, args.alpha)
     outputs = [model(x) for x in X.tolist()]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import linear_regression_data, sine_regression_data
 from micrograd_mlp.demos._predict import scores
 from micrograd_mlp.functional import mse_loss
@@ -35,36 +36,48 @@ BUILTIN_DATA = True
 TRUE_W, TRUE_B, NOISE = 2.0, -1.0, 0.1
 
 
+#: Upper bounds of the size options (the scalar engine: one graph node per number).
+MAX_SAMPLES, MAX_HIDDEN, MAX_EPOCHS = 10_000, 256, 100_000
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: data size and both models' training settings."""
+    """Options: data size and both models' training settings (each bounded; see cli)."""
     parser.add_argument(
-        "--samples", type=int, default=100, help="points per data set (default: 100)"
+        "--samples",
+        type=int_option(2, MAX_SAMPLES),
+        default=100,
+        help=f"points per data set, 2 to {MAX_SAMPLES:,} (default: 100)",
     )
     parser.add_argument(
-        "--linear-epochs", type=int, default=100, help="line: full-batch steps (default: 100)"
+        "--linear-epochs",
+        type=int_option(1, MAX_EPOCHS),
+        default=100,
+        help="line: full-batch steps (default: 100)",
     )
     parser.add_argument(
-        "--linear-lr", type=float, default=0.5, help="line: SGD learning rate (default: 0.5)"
+        "--linear-lr",
+        type=float_option(0, exclusive_minimum=True),
+        default=0.5,
+        help="line: SGD learning rate, > 0 (default: 0.5)",
     )
-    parser.add_argument("--hidden", type=int, default=16, help="MLP: tanh units (default: 16)")
     parser.add_argument(
-        "--epochs", type=int, default=300, help="MLP: full-batch steps (default: 300)"
+        "--hidden",
+        type=int_option(1, MAX_HIDDEN),
+        default=16,
+        help=f"MLP: tanh units, 1 to {MAX_HIDDEN} (default: 16)",
     )
-    parser.add_argument("--lr", type=float, default=0.02, help="MLP: Adam lr (default: 0.02)")
-
-
-def _check(args: argparse.Namespace) -> None:
-    if args.samples < 2 or min(args.linear_epochs, args.hidden, args.epochs) < 1:
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: --samples must be >= 2 and --linear-epochs, "
-            f"--hidden, --epochs >= 1 (got {args.samples}, {args.linear_epochs}, {args.hidden}, "
-            f"{args.epochs})"
-        )
-    if not (args.linear_lr > 0 and args.lr > 0):
-        raise SystemExit(
-            f"micrograd-mlp {COMMAND}: error: --linear-lr and --lr must be > 0 "
-            f"(got {args.linear_lr}, {args.lr})"
-        )
+    parser.add_argument(
+        "--epochs",
+        type=int_option(1, MAX_EPOCHS),
+        default=300,
+        help="MLP: full-batch steps (default: 300)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=float_option(0, exclusive_minimum=True),
+        default=0.02,
+        help="MLP: Adam lr, > 0 (default: 0.02)",
+    )
 
 
 def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -111,9 +124,9 @@ def run(args: argparse.Namespace) -> dict:
         "files": [paths]}``.
 
     Raises:
-        SystemExit: a bad option.
+        NonFiniteLossError: the loss overflowed (a too-large ``--linear-lr`` or ``--lr``);
+            ``micrograd-mlp`` reports it as one line.
     """
-    _check(args)
     out = Path(args.out)
     rng = np.random.default_rng(args.seed)  # one generator: the two data sets differ
     x, y = linear_regression_data(args.samples, TRUE_W, TRUE_B, NOISE, seed=rng)

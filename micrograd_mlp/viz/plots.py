@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
 from micrograd_mlp.files import atomic_write_bytes
@@ -266,7 +267,8 @@ def plot_regression_fit(
     Args:
         x, y: the data, shape (N,) each.
         predictions: model name -> predictions at ``x``, shape (N,) (or (N, 1)); drawn as lines
-            through the points sorted by ``x``. May be empty (only the data is drawn).
+            through the points sorted by ``x``, each later one thinner, dashed and on top, so
+            lines that coincide all stay visible. May be empty (only the data is drawn).
         path: where to save the picture (optional).
 
     Returns:
@@ -289,7 +291,7 @@ def plot_regression_fit(
     fig = _figure(figsize=(6.5, 4.5))
     ax = fig.add_subplot()
     ax.scatter(xs, ys, s=14, color="0.35", label="data", zorder=3)
-    for name, values in predictions.items():
+    for i, (name, values) in enumerate(predictions.items()):
         pred = np.asarray(values, dtype=np.float64)
         if pred.shape == (len(xs), 1):
             pred = pred[:, 0]
@@ -298,7 +300,16 @@ def plot_regression_fit(
                 f"plot_regression_fit: predictions[{name!r}] has shape {pred.shape} but x has "
                 f"shape {xs.shape}"
             )
-        ax.plot(xs[order], pred[order], linewidth=2, label=str(name))
+        # Lines that coincide (a fit and its closed form) must all stay visible: each later
+        # line is thinner and dashed differently, drawn on top of the earlier ones.
+        ax.plot(
+            xs[order],
+            pred[order],
+            linewidth=max(4.0 - 1.5 * i, 1.5),
+            linestyle=_LINE_STYLES[i % len(_LINE_STYLES)],
+            zorder=4 + i,
+            label=str(name),
+        )
     ax.legend(loc="best")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
     ax.grid(alpha=0.3)
@@ -306,6 +317,10 @@ def plot_regression_fit(
 
 
 # ----------------------------------------------------------------------------- helpers
+#: Line styles of successive prediction lines in plot_regression_fit.
+_LINE_STYLES = ("-", (0, (5, 3)), (0, (1, 2)), "-.")
+
+
 def _figure(figsize: tuple[float, float]) -> Figure:
     """A Figure drawn by the Agg canvas (headless; not registered with pyplot)."""
     fig = Figure(figsize=figsize, layout="constrained")
@@ -405,6 +420,7 @@ def _curves(
         if ylabel == "loss" and log_scale:
             ax.set_yscale("log")
         ax.set(xlabel=xlabel, ylabel=ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps and epochs are whole
         ax.grid(alpha=0.3)
         if len(series) > 1 or next(iter(series)) not in ("loss", "accuracy"):
             ax.legend(loc="best")
