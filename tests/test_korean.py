@@ -291,3 +291,15 @@ def test_korean_tutorial_has_the_english_sections_in_korean():
     for section in prose.split("\n## ")[1:]:
         assert len(HANGUL.findall(section)) > 100, section.splitlines()[0]
     assert "U = W X" in korean and "Y = X W^\\top + b" in korean  # the notation table
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
+@NEEDS_FONT
+def test_explorer_page_of_the_korean_shopping_graph_uses_a_hangul_font():
+    from micrograd_mlp.viz.explorer import explorer
+
+    page = explorer(shopping("ko").root)
+    fonts_used = set(re.findall(r'font-family="([^"]*)"', page))
+    assert fonts_used == {fonts.hangul_font()}
+    for label in ("사과 가격", "사과 개수", "소비세", "세전 금액", "총액"):
+        assert label in page
