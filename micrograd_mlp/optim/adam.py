@@ -162,15 +162,16 @@ class Adam(Optimizer):
             flush_subnormals(v, work, nonnegative=True)  # v >= 0
         if self.amsgrad:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # Bias corrections (the moments started at 0), as Python floats.
+        # Bias corrections (the moments started at 0), as Python floats c1 and c2. The step
+        # m / c1 / (sqrt(v) / sqrt(c2) + eps) is computed as m / (sqrt(v) + eps sqrt(c2)),
+        # scaled by sqrt(c2) / c1: one pass over the arrays fewer than PyTorch's order (a
+        # division), equal up to rounding.
         bias_correction1 = 1.0 - beta1**step
         bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
-        step_size = self.lr / bias_correction1
         denom = np.sqrt(v, out=tmp)
-        denom /= bias_correction2_sqrt
-        denom += self.eps
-        update = np.divide(m, denom, out=tmp)  # p <- p - step_size * (m / denom)
-        update *= -step_size
+        denom += self.eps * bias_correction2_sqrt
+        update = np.divide(m, denom, out=tmp)
+        update *= -self.lr * bias_correction2_sqrt / bias_correction1
         data += update
 
 
