@@ -93,7 +93,14 @@ class Module:
     * ``_own_state()`` / ``_load_own_state(name, array)`` -- its entries of the state dict;
     * ``named_children()`` -- by default every attribute that is a Module, or a list of
       Modules (named ``attr.i``, as PyTorch's ``ModuleList``).
+
+    Attributes:
+        training: True in training mode (the default), False in evaluation mode; set for the
+            module and all its submodules by :meth:`train` / :meth:`eval`, as in PyTorch. Only
+            layers that behave differently (``Dropout``) read it.
     """
+
+    training: bool = True
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for attr, value in vars(self).items():
@@ -128,6 +135,23 @@ class Module:
         PyTorch's ``zero_grad()``; the next backward pass gives each one a fresh gradient."""
         for p in self.parameters():
             clear_grad(p)
+
+    def train(self, mode: bool = True) -> Module:
+        """Put the module and every submodule in training mode (``mode=False``: evaluation
+        mode), as PyTorch's ``Module.train``; returns the module itself.
+
+        Raises:
+            TypeError: ``mode`` is not a bool.
+        """
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"train(mode) expects True or False, got {mode!r}")
+        for _, module in self._named_modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (``train(False)``): dropout off. Returns the module itself."""
+        return self.train(False)
 
     def _named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         yield prefix, self
