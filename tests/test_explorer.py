@@ -391,7 +391,7 @@ def test_the_mlp_step_shows_backward_then_the_sgd_update(browser, tmp_path: Path
 @needs_dot
 def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> None:
     terms = 16
-    formula = "tanh(" + " + ".join(f"w{i}*x{i}" for i in range(terms)) + ")"
+    formula = "tanh(" + " + ".join(f"w{i}*x{i}" for i in range(terms)) + ") * 2 + 1"
     values = [f"w{i}={(-1) ** i * 0.1 * (i + 1):g}" for i in range(terms)]
     values += [f"x{i}={0.05 * i - 0.3:g}" for i in range(terms)]
     result = run_demo(explore, [formula, "--values", *values, "--out", str(tmp_path / "big.html")])
@@ -401,6 +401,13 @@ def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> Non
     root = parse_expression(formula, parse_assignments(values))
     page = Explorer(root, title=f"Forward and backward pass of {formula}")
     _assert_final_grads_are_backwards(root, page, states[-1]["grads"])
+    # The numbers 2 and 1 are constants: no gradient, and the page says so.
+    constants = [
+        i for i, v in enumerate(root.topological_order()) if not v._children and not v.label
+    ]
+    assert len(constants) == 2 and not {page.names[i] for i in constants} & set(states[-1]["grads"])
+    browser.execute_script(f"window.explorer.go({len(states) - 1})")
+    assert [_field(browser, f"n{i}", 2) for i in constants] == ["grad none (constant)"] * 2
 
     def view() -> list[float]:
         box = browser.execute_script(
