@@ -1,4 +1,4 @@
-"""Neural networks on Tensors: :class:`Linear` and :class:`MLP`.
+"""Neural networks on Tensors: :class:`Linear`, :class:`Dropout` and :class:`MLP`.
 
 The vectorized twins of :mod:`micrograd_mlp.nn`: a ``Linear`` layer holds the weights of all
 the scalar ``Layer``'s neurons as one ``(nout, nin)`` matrix and computes every neuron for every
@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_mlp.checks import probability
 from micrograd_mlp.module import Module, linear_init, make_rng, mlp_layers
 from micrograd_mlp.tensor.engine import Tensor
 from micrograd_mlp.tensor.fused import linear
 
-__all__ = ["MLP", "Linear"]
+__all__ = ["MLP", "Dropout", "Linear"]
 
 
 class Linear(Module):
@@ -77,6 +78,50 @@ class Linear(Module):
         return f"Linear({self.nin}, {self.nout}, dtype={np.dtype(self.weight.dtype).name})"
 
 
+class Dropout(Module):
+    """Inverted dropout, PyTorch's ``nn.Dropout``: in training mode each element is zeroed with
+    probability ``p`` and the others are scaled by ``1 / (1 - p)``; in evaluation mode
+    (``model.eval()``) it is the identity.
+
+    The scaling keeps the expected value of every element unchanged, so nothing needs
+    rescaling at test time (Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov,
+    "Dropout: A Simple Way to Prevent Neural Networks from Overfitting", JMLR 2014; the
+    "inverted" scaling at training time is PyTorch's). Forward: ``y = x * m / (1 - p)`` with
+    ``m ~ Bernoulli(1 - p)`` drawn anew at every call, of ``x``'s shape; backward: the upstream
+    gradient times the same ``m / (1 - p)`` (the product rule of a Tensor times a constant).
+    ``p = 1`` gives zeros, as PyTorch.
+
+    Args:
+        p: probability of zeroing an element, in [0, 1].
+        seed: int, ``numpy.random.Generator`` (shared, e.g. the MLP's) or None, for the masks.
+
+    Attributes:
+        p: as given. rng: the mask generator (its state is saved in training checkpoints).
+
+    Calling it on a Tensor (or array) of any shape returns a Tensor of the same shape and dtype.
+
+    Raises:
+        TypeError, ValueError: ``p`` is not a number in [0, 1].
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
+        self.p = probability("p", p, closed=True)
+        self.rng = make_rng(seed)
+
+    def __call__(self, x: Tensor | Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p == 1.0:
+            return x * 0.0
+        dtype = x.data.dtype
+        keep = self.rng.random(x.shape, dtype=dtype) >= dtype.type(self.p)
+        return x * np.divide(keep, 1.0 - self.p, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
 class MLP(Module):
     """A multi-layer perceptron on Tensors: ``Linear`` layers, ``activation`` between them.
 
@@ -87,8 +132,11 @@ class MLP(Module):
             every layer but the last (the last layer is linear: logits or regression outputs).
         seed: int, ``numpy.random.Generator`` or None. A seed gives the same weights as the
             scalar ``micrograd_mlp.nn.MLP`` with the same arguments (rounded to float32 when
-            ``dtype`` is float32).
+            ``dtype`` is float32); the dropout masks are drawn from the same generator after
+            the weights.
         dtype: ``np.float32`` (default, fast) or ``np.float64``.
+        dropout: probability of a :class:`Dropout` after every hidden activation (0: none,
+            the default). Active in training mode only (``model.train()``/``model.eval()``).
 
     Calling it on ``(N, nin)`` returns ``(N, nouts[-1])``; on ``(nin,)``, ``(nouts[-1],)``.
     (Unlike the scalar MLP, one output stays an array of shape ``(N, 1)``.) Inputs are
@@ -105,10 +153,13 @@ class MLP(Module):
         activation: str = "relu",
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float32,
+        dropout: float = 0.0,
     ) -> None:
         plan = mlp_layers(nin, nouts, activation)  # the activation is applied in __call__
         rng = make_rng(seed)
         self.layers = [Linear(n_in, n_out, rng, dtype) for n_in, n_out, _ in plan]
+        p = probability("dropout", dropout)
+        self.dropout = Dropout(p, rng) if p > 0.0 else None
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
         self.dtype = self.layers[0].weight.dtype
 
@@ -123,12 +174,16 @@ class MLP(Module):
             x = linear(x, layer.weight, layer.bias)
             if i < last and self.activation != "linear":
                 x = getattr(x, self.activation)()
+            if i < last and self.dropout is not None:
+                x = self.dropout(x)
         return x
 
     def __repr__(self) -> str:
         return (
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
-            f"dtype={np.dtype(self.dtype).name})"
+            f"dtype={np.dtype(self.dtype).name}"
+            + (f", dropout={self.dropout.p}" if self.dropout is not None else "")
+            + ")"
         )
 
 
