@@ -1,0 +1,92 @@
+"""Practise backprop: write a workbook of ten exercises, then check your answers.
+
+    micrograd-mlp exercises start DIR [--force N] [--lang ko]
+    micrograd-mlp exercises check DIR [N ...] [--timeout SECONDS] [--lang ko]
+
+``start`` writes one Python file per exercise into DIR (the math first, then what to write,
+stubs with TODOs); it never overwrites a file you have edited (``--force N`` resets exercise N).
+``check`` runs your code in a separate process with a time limit, compares it with the
+library's engine on many random inputs, names the first failing case with a hint for common
+mistakes, draws your graph with a wrong gradient in red, and prints a progress table. The exit
+status is 0 only when every exercise asked for passes. ``--lang`` defaults to
+``$MICROGRAD_MLP_LANG``, else English.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from micrograd_mlp import exercises
+from micrograd_mlp.cli import UserError, float_option, int_option
+from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
+
+COMMAND = "exercises"
+HELP = "write the exercise workbook (start DIR) or check your answers (check DIR [N ...])"
+BUILTIN_DATA = False
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``start DIR [--force N]`` and ``check DIR [N ...] [--timeout S]``, both with --lang."""
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    count = len(exercises.EXERCISES)
+    for name, helptext in (
+        ("start", "write the workbook into DIR (edited files are kept)"),
+        ("check", "check the exercises in DIR (all, or the numbers given)"),
+    ):
+        sub = actions.add_parser(name, help=helptext, description=helptext)
+        sub.add_argument("dir", metavar="DIR", help="the workbook folder")
+        sub.add_argument(
+            "--lang",
+            choices=LANGUAGES,
+            default=None,
+            help="language of the text (default: $MICROGRAD_MLP_LANG, else en)",
+        )
+        if name == "start":
+            sub.add_argument(
+                "--force",
+                type=int_option(1, count),
+                metavar="N",
+                help="reset exercise N to its blank template (your changes to it are lost)",
+            )
+        else:
+            sub.add_argument(
+                "numbers",
+                nargs="*",
+                type=int_option(1, count),
+                metavar="N",
+                help=f"exercise numbers 1-{count} (default: all)",
+            )
+            sub.add_argument(
+                "--timeout",
+                type=float_option(0, 3600, exclusive_minimum=True),
+                default=exercises.DEFAULT_TIMEOUT,
+                metavar="SECONDS",
+                help="time limit per exercise (default: %(default)g)",
+            )
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Do ``start`` or ``check``. Returns what was done; after a check that did not pass
+    everything asked for, raises ``SystemExit(1)`` once the feedback is printed."""
+    lang = resolve_lang(args.lang)
+    if args.action == "start":
+        report = exercises.start(args.dir, lang, args.force)
+        print("\n".join(report.lines))
+        return {
+            "action": "start",
+            "written": report.written,
+            "kept": report.kept,
+            "refused": report.refused,
+            "reset": report.reset,
+        }
+    if not Path(args.dir).is_dir():
+        raise UserError(message("exercises.fail.no_dir", lang, dir=args.dir))
+    results = exercises.check(args.dir, args.numbers or None, lang, args.timeout)
+    for result in results:
+        print(exercises.format_result(result, lang), end="\n\n")
+    print(exercises.progress_table(results, lang))
+    summary = {"action": "check", "results": results}
+    if not all(r.status == "passed" for r in results):
+        raise SystemExit(1)
+    return summary

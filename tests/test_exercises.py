@@ -1,0 +1,351 @@
+"""The exercises: the blank workbook fails every check clearly, the reference solutions
+(tests/exercise_solutions/) pass every check, each typical mistake gets its hint, and a learner's
+file that loops forever or raises is reported while the checker exits cleanly."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from micrograd_mlp import exercises
+from micrograd_mlp.cli import main
+from micrograd_mlp.exercises.checks import run_check
+from micrograd_mlp.messages import catalogue, message
+
+SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"
+STEMS = {e.number: e.stem for e in exercises.EXERCISES}
+
+
+def _solutions(tmp_path: Path) -> Path:
+    folder = tmp_path / "wb"
+    shutil.copytree(SOLUTIONS, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _load(folder: Path, stem: str):
+    """Import a workbook file as the checker's subprocess does (its folder first on the path)."""
+    for name in [m for m in sys.modules if m[:2] == "ex" and m[2:4].isdigit()]:
+        del sys.modules[name]
+    sys.path.insert(0, str(folder))
+    try:
+        return importlib.import_module(stem)
+    finally:
+        sys.path.remove(str(folder))
+        for name in [m for m in sys.modules if m[:2] == "ex" and m[2:4].isdigit()]:
+            del sys.modules[name]
+
+
+def test_every_exercise_has_a_template_title_and_intro_in_both_languages():
+    assert [e.number for e in exercises.EXERCISES] == list(range(1, 11))
+    for e in exercises.EXERCISES:
+        for lang in ("en", "ko"):
+            text = exercises.render(e, lang)
+            assert "@@" not in text and "TODO" in text and "NotImplementedError" in text
+            compile(text, e.file, "exec")  # a valid Python file
+        assert exercises.render(e, "en") != exercises.render(e, "ko")
+        assert "수학" in exercises.render(e, "ko")
+
+
+def test_blank_workbook_fails_every_check_with_a_clear_message(tmp_path: Path, capsys):
+    folder = tmp_path / "wb"
+    assert main(["exercises", "start", str(folder)]) == 0
+    assert sorted(p.name for p in folder.glob("ex*.py")) == sorted(
+        e.file for e in exercises.EXERCISES
+    )
+    with pytest.raises(SystemExit) as exit_:
+        main(["exercises", "check", str(folder)])
+    assert exit_.value.code == 1
+    out = capsys.readouterr().out
+    for e in exercises.EXERCISES:
+        assert f"[{e.number}] {e.title('en')}: not started" in out
+    assert out.count("is not written yet (it raises NotImplementedError): fill in its TODO") == 10
+    assert "Value.__mul__ is not written yet" in out  # the stub that failed is named
+    assert "0 of 10 checked exercises passed." in out
+
+
+def test_reference_solutions_pass_every_check(tmp_path: Path, capsys):
+    folder = _solutions(tmp_path)
+    results = exercises.check(folder)
+    failed = [exercises.format_result(r) for r in results if r.status != "passed"]
+    assert not failed, "\n".join(failed)
+    assert all(r.cases > 0 for r in results)
+    assert exercises.check(folder, [1])[0].cases >= 9 * 40  # many random cases per function
+    assert main(["exercises", "check", str(folder), "1", "3"]) == 0
+    assert "2 of 2 checked exercises passed." in capsys.readouterr().out
+
+
+# A recursive topological order (with a visited set): right, until the graph is deep.
+RECURSIVE = """def topological_order(root):
+    return _visit(root, [], set())
+
+
+def _visit(node, order, seen):
+    for child in node._prev:
+        if id(child) not in seen:
+            _visit(child, order, seen)
+    seen.add(id(node))
+    order.append(node)
+    return order
+
+
+def _iterative(root):
+"""
+
+# (exercise, file edit that makes the typical mistake, hint key the checker must give)
+MISTAKES = [
+    (1, ("1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2"), "tanh_square"),
+    (1, ("return s * (1.0 - s)", "return s"), "sigmoid_value"),
+    (1, ("p * a ** (p - 1)", "p * a**p"), "pow_off_by_one"),
+    (1, ("return b, a", "return a, b"), "mul_swapped"),
+    (1, ("return 1.0 / b, -a / (b * b)", "return 1.0 / b, -a / b"), "div_square"),
+    (2, ("self.grad += other.data * out.grad", "self.grad = other.data * out.grad"), "accumulate"),
+    (2, ("self.grad += local * out.grad", "self.grad += local"), "chain_rule"),
+    (2, ("    def __radd__(self, other):\n        return self + other\n", ""), "radd"),
+    (3, ("elif id(node) not in visited:", "elif True:"), "visited"),
+    (3, ("def topological_order(root):\n", RECURSIVE), "recursion"),
+    (4, ("    root.grad = 1.0\n", ""), "seed"),
+    (4, ("reversed(topological_order(root))", "topological_order(root)"), "reverse"),
+    (5, ("2.0 / n * sum(e * x", "2.0 * sum(e * x"), "mean"),
+    (5, ("/ len(preds)", ""), "mean"),
+    (5, ("2.0 / n * sum(errors)", "1.0 / n * sum(errors)"), "factor_two"),
+    (6, ("return w - lr * dw, b - lr * db", "return w + lr * dw, b + lr * db"), "descent_sign"),
+    (7, ("    m = max(z)\n    e =", "    m = 0\n    e ="), "stable"),
+    (7, ("pj - (1.0 if j == target else 0.0)", "pj"), "onehot"),
+    (
+        7,
+        ("pj - (1.0 if j == target else 0.0)", "(1.0 if j == target else 0.0) - pj"),
+        "onehot_sign",
+    ),
+    (
+        8,
+        (
+            "1 - beta1**t), vi / (1 - beta2**t)",
+            "1 - beta1 ** (t + 1)), vi / (1 - beta2 ** (t + 1))",
+        ),
+        "adam_power",
+    ),
+    (
+        8,
+        (
+            "1 - beta1**t), vi / (1 - beta2**t)",
+            "1 - beta1 ** (t - 1)), vi / (1 - beta2 ** (t - 1))",
+        ),
+        "adam_power",
+    ),
+    (8, ("(math.sqrt(v_hat) + eps)", "math.sqrt(v_hat + eps)"), "adam_eps"),
+    (8, ("momentum * v + g for", "momentum * v + (1 - momentum) * g for"), "momentum_ema"),
+    (10, ("dY.sum(axis=0)", "dY.mean(axis=0)"), "db_mean"),
+    (10, ("dY.T @ X", "X.T @ dY"), "dw_transpose"),
+]
+
+
+@pytest.mark.parametrize(
+    "number, edit, hint",
+    MISTAKES,
+    ids=[f"ex{n:02d}-{h}-{i}" for i, (n, _, h) in enumerate(MISTAKES)],
+)
+def test_each_typical_mistake_gets_its_hint(tmp_path: Path, number, edit, hint):
+    folder = _solutions(tmp_path)
+    _edit(folder / f"{STEMS[number]}.py", *edit)
+    outcome = run_check(number, _load(folder, STEMS[number]), tmp_path / "feedback")
+    assert outcome["status"] == "failing"
+    hints = [key for key, _ in outcome["hints"]]
+    assert f"exercises.hint.{hint}" in hints, (outcome["message"], hints)
+    key, fields = outcome["message"]
+    text = message(key, "en", **fields)
+    # The exact failing case is named: the function and its input, and (for a wrong number)
+    # what was expected and what came back.
+    assert fields["func"] and fields["func"] in text
+    if key in ("exercises.fail.mismatch", "exercises.fail.grad", "exercises.fail.array"):
+        assert fields["expected"] != fields["got"]
+        assert fields["expected"] in text and fields["got"] in text
+    # The hint reads the same in Korean (every hint has a Korean text).
+    assert message(f"exercises.hint.{hint}", "ko") != message(f"exercises.hint.{hint}", "en")
+
+
+def test_a_wrong_gradient_in_a_graph_is_drawn_in_red(tmp_path: Path):
+    folder = _solutions(tmp_path)
+    _edit(
+        folder / "ex02_value.py",
+        "self.grad += other.data * out.grad",
+        "self.grad = other.data * out.grad",
+    )
+    (result,) = exercises.check(folder, [2])
+    assert result.status == "failing" and result.graph is not None
+    assert result.graph.parent == folder.resolve() / exercises.FEEDBACK_DIR
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is needed to render the picture")
+    assert result.graph.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(result.graph) in exercises.format_result(result)
+    # Fixed: the check passes and the stale picture is gone.
+    _edit(
+        folder / "ex02_value.py",
+        "self.grad = other.data * out.grad",
+        "self.grad += other.data * out.grad",
+    )
+    (result,) = exercises.check(folder, [2])
+    assert result.status == "passed" and not list((folder / "feedback").glob("ex02_graph.*"))
+
+
+def test_the_picture_marks_the_wrong_node_in_red(tmp_path: Path):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is needed to render the picture")
+    from PIL import Image
+
+    folder = _solutions(tmp_path)
+    _edit(
+        folder / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
+    )
+    outcome = run_check(4, _load(folder, STEMS[4]), tmp_path / "feedback")
+    assert "exercises.hint.reverse" in [k for k, _ in outcome["hints"]]
+    rgb = np.asarray(Image.open(outcome["graph"]).convert("RGB")).astype(int)
+    red = int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)).sum())
+    assert red > 100  # the border of the wrong node; nothing else in a picture is red
+    _edit(
+        folder / "ex04_backward.py", "topological_order(root)", "reversed(topological_order(root))"
+    )
+    assert run_check(4, _load(folder, STEMS[4]), tmp_path / "feedback")["status"] == "passed"
+
+
+def test_infinite_loop_and_crash_are_reported_and_the_checker_exits_cleanly(tmp_path: Path):
+    folder = _solutions(tmp_path)
+    _edit(
+        folder / "ex01_local_derivatives.py",
+        "def d_add(a, b):\n",
+        "def d_add(a, b):\n    while True:\n        pass\n",
+    )
+    (folder / "ex03_topological_order.py").write_text("raise RuntimeError('boom')\n")
+    _edit(
+        folder / "ex05_neuron_mse.py",
+        "def mse(preds, targets):\n",
+        "def mse(preds, targets):\n    return 1 / 0\n",
+    )
+    (folder / "ex06_gradient_descent.py").write_text("import os\nos._exit(3)\n")
+    env = {**os.environ, "MICROGRAD_MLP_LANG": "en"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "micrograd_mlp.cli",
+            "exercises",
+            "check",
+            str(folder),
+            "1",
+            "3",
+            "5",
+            "6",
+            "7",
+            "--timeout",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    out = done.stdout
+    assert "ex01_local_derivatives.py did not finish within 3 s and was stopped." in out
+    assert "ex03_topological_order.py cannot be imported (line 1): RuntimeError: boom" in out
+    assert "mse(preds=" in out and "raised ZeroDivisionError: division by zero" in out
+    assert "the check stopped without a result (exit status 3)" in out
+    assert "[7] softmax and cross-entropy: passed" in out  # the others still ran
+    table = out[out.index("#   exercise") :]
+    assert table.count("failing") == 4 and table.count("not checked") == 5
+
+
+def test_start_refuses_to_overwrite_an_edited_file_and_force_resets_one(tmp_path: Path, capsys):
+    folder = tmp_path / "wb"
+    first = exercises.start(folder)
+    assert len(first.written) == 10
+    again = exercises.start(folder)
+    assert len(again.kept) == 10 and not again.written and not again.refused
+    edited = folder / "ex01_local_derivatives.py"
+    edited.write_text(edited.read_text() + "\n# my work\n")
+    mine = folder / "ex02_value.py"
+    mine.write_text(mine.read_text() + "\n# mine too\n")
+    assert main(["exercises", "start", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"{edited} has been edited: not overwritten" in out and "--force 1" in out
+    assert edited.read_text().endswith("# my work\n")
+    report = exercises.start(folder, force=1)
+    assert report.reset == [edited] and report.refused == [mine]
+    assert "# my work" not in edited.read_text() and mine.read_text().endswith("# mine too\n")
+    # A file start did not write (no manifest entry) counts as the learner's.
+    (folder / exercises.MANIFEST).unlink()
+    assert len(exercises.start(folder).refused) == 10
+    with pytest.raises(SystemExit) as usage:
+        main(["exercises", "start", str(folder), "--force", "11"])
+    assert usage.value.code == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_korean_workbook_and_feedback(tmp_path: Path, capsys):
+    folder = tmp_path / "wb"
+    assert main(["exercises", "start", str(folder), "--lang", "ko"]) == 0
+    assert "연습장을 만들었습니다" in capsys.readouterr().out
+    text = (folder / "ex03_topological_order.py").read_text(encoding="utf-8")
+    assert "위상 정렬" in text and "def topological_order(root):" in text
+    manifest = json.loads((folder / exercises.MANIFEST).read_text())
+    assert manifest["lang"] == "ko"
+    (result,) = exercises.check(folder, [1], lang="ko")
+    assert result.status == "not_started" and "TODO를 채우세요" in result.message
+    assert "시작 전" in exercises.progress_table([result], "ko")
+
+
+def test_lang_defaults_to_the_environment(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "ko")
+    folder = tmp_path / "wb"
+    assert main(["exercises", "start", str(folder)]) == 0
+    assert "연습장" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["exercises", "check", str(folder), "4"])
+    assert "검사한 연습 1개 중 0개 통과." in capsys.readouterr().out
+
+
+def test_progress_table_shows_passed_failing_and_not_started(tmp_path: Path):
+    folder = _solutions(tmp_path)
+    _edit(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    blank = tmp_path / "blank"
+    exercises.start(blank)
+    shutil.copy(blank / "ex03_topological_order.py", folder)
+    results = exercises.check(folder, [1, 3, 10])
+    assert [r.status for r in results] == ["failing", "not_started", "passed"]
+    table = exercises.progress_table(results).splitlines()
+    assert table[2].split()[-1] == "failing" and table[4].endswith("not started")
+    assert table[11].endswith("passed") and table[3].endswith("not checked")
+    assert table[-1] == "1 of 3 checked exercises passed."
+
+
+def test_check_errors_name_the_interface(tmp_path: Path, capsys):
+    assert main(["exercises", "check", str(tmp_path / "nowhere")]) == 1
+    assert "DIR" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no exercise 11"):
+        exercises.check(tmp_path, [11])
+    with pytest.raises(SystemExit):
+        main(["exercises", "check", str(tmp_path), "0"])
+    assert "argument N" in capsys.readouterr().err
+
+
+def test_every_exercise_key_exists_in_both_catalogues():
+    en, ko = catalogue("en"), catalogue("ko")
+    mine = {k for k in en if k.startswith("exercises.")}
+    assert mine and mine == {k for k in ko if k.startswith("exercises.")}
+    source = (Path(exercises.__file__).parent / "checks.py").read_text()
+    for key in {k for k in mine if k.startswith("exercises.hint.")}:
+        assert f'"{key}"' in source or key in ("exercises.hint.timeout",), key
