@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from micrograd_mlp.engine import Value, _dot
+from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
 from micrograd_mlp.module import Module, check_activation, linear_init, make_rng, mlp_layers
 
 __all__ = ["Layer", "MLP", "Module", "Neuron"]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_mlp.checks import probability
+from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
 from micrograd_mlp.module import Module, linear_init, make_rng, mlp_layers
 from micrograd_mlp.tensor.engine import Tensor
 from micrograd_mlp.tensor.fused import linear

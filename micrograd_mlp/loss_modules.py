@@ -1,0 +1,278 @@
+"""PyTorch's loss modules, for both engines: ``loss = CrossEntropyLoss(); loss(logits, target)``.
+
+Each class takes the constructor arguments of its ``torch.nn`` namesake, keeps them, and calls the
+function of the same name on the input's engine:
+
+* a :class:`~micrograd_mlp.tensor.Tensor` or a NumPy array ->
+  :mod:`micrograd_mlp.tensor.functional`;
+* a :class:`~micrograd_mlp.engine.Value`, a number, or a sequence of them (what a scalar
+  ``MLP`` returns) -> :mod:`micrograd_mlp.functional`.
+
+So ``criterion = nn.CrossEntropyLoss(label_smoothing=0.1)`` works unchanged in a scalar loop, a
+vectorized loop and (with ``torch.nn``) a PyTorch loop. The formulas, shapes and errors are those
+of the functions (see their docstrings); the modules have no parameters. PyTorch's deprecated
+``size_average`` / ``reduce`` arguments are accepted in their positions and mapped to
+``reduction`` as PyTorch maps them (with a ``DeprecationWarning``).
+
+Errors: a bad ``reduction``, ``label_smoothing``, ``ignore_index`` or ``eps`` is refused at
+construction (``ValueError``/``TypeError`` naming it); a ``weight`` that is not numbers, too.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from micrograd_mlp import functional as scalar_functional
+from micrograd_mlp.loss_common import (
+    DEFAULT_IGNORE_INDEX,
+    check_eps,
+    check_ignore_index,
+    check_label_smoothing,
+    check_reduction,
+)
+from micrograd_mlp.module import Module
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "GaussianNLLLoss",
+    "L1Loss",
+    "MSELoss",
+]
+
+
+def functional_for(input: Any) -> Any:
+    """The functional module of ``input``'s engine: tensor for Tensors and arrays, else scalar."""
+    # imported here: micrograd_mlp.tensor.nn imports this module while the tensor package loads
+    from micrograd_mlp.tensor import Tensor
+    from micrograd_mlp.tensor import functional as tensor_functional
+
+    if isinstance(input, (Tensor, np.ndarray)):
+        return tensor_functional
+    return scalar_functional
+
+
+def _legacy_reduction(
+    size_average: bool | None, reduce: bool | None, reduction: str, cls: str
+) -> str:
+    """PyTorch's mapping of the deprecated ``size_average``/``reduce`` pair to ``reduction``."""
+    if size_average is None and reduce is None:
+        return check_reduction(reduction)
+    warnings.warn(
+        f"{cls}: size_average and reduce are deprecated (as in PyTorch); use reduction=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _constant(x: Any, cls: str, name: str) -> np.ndarray | None:
+    """A ``weight``-like argument as a float64 array (a constant), or None."""
+    if x is None:
+        return None
+    from micrograd_mlp.tensor import Tensor  # here: see functional_for
+
+    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{cls}: {name} must be numbers, got {type(x).__name__} {x!r}")
+    return arr.astype(np.float64)
+
+
+class _Loss(Module):
+    """What every loss module shares: the reduction, the engine dispatch, a readable repr."""
+
+    reduction: str
+
+    def _options(self) -> dict[str, Any]:
+        """The constructor arguments that differ from their defaults (for ``repr``)."""
+        return {}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self._options().items())
+        return f"{type(self).__name__}({opts})"
+
+
+class MSELoss(_Loss):
+    """``mse_loss(input, target, reduction)``: mean squared error, PyTorch's ``nn.MSELoss``."""
+
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, "MSELoss")
+
+    def __call__(self, input: Any, target: Any) -> Any:
+        return functional_for(input).mse_loss(input, target, reduction=self.reduction)
+
+    def _options(self) -> dict[str, Any]:
+        return {} if self.reduction == "mean" else {"reduction": self.reduction}
+
+
+class L1Loss(_Loss):
+    """``l1_loss(input, target, reduction)``: mean absolute error, PyTorch's ``nn.L1Loss``."""
+
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, "L1Loss")
+
+    def __call__(self, input: Any, target: Any) -> Any:
+        return functional_for(input).l1_loss(input, target, reduction=self.reduction)
+
+    def _options(self) -> dict[str, Any]:
+        return {} if self.reduction == "mean" else {"reduction": self.reduction}
+
+
+class CrossEntropyLoss(_Loss):
+    """``cross_entropy`` of logits against class indices or probabilities, ``nn.CrossEntropyLoss``.
+
+    Args:
+        weight: C class weights (a constant) or None.
+        size_average, reduce: deprecated (PyTorch's), mapped to ``reduction``.
+        ignore_index: a class index whose samples are skipped (default -100: none).
+        reduction: ``"mean"`` (weighted mean), ``"sum"`` or ``"none"``.
+        label_smoothing: in [0, 1].
+    """
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        ignore_index: int = DEFAULT_IGNORE_INDEX,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        name = "CrossEntropyLoss"
+        self.weight = _constant(weight, name, "weight")
+        self.ignore_index = check_ignore_index(name, ignore_index)
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, name)
+        self.label_smoothing = check_label_smoothing(name, label_smoothing)
+
+    def __call__(self, input: Any, target: Any) -> Any:
+        return functional_for(input).cross_entropy(
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
+
+    def _options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {}
+        if self.weight is not None:
+            opts["weight"] = self.weight.tolist()
+        if self.ignore_index != DEFAULT_IGNORE_INDEX:
+            opts["ignore_index"] = self.ignore_index
+        if self.reduction != "mean":
+            opts["reduction"] = self.reduction
+        if self.label_smoothing:
+            opts["label_smoothing"] = self.label_smoothing
+        return opts
+
+
+class BCELoss(_Loss):
+    """``binary_cross_entropy`` of probabilities, PyTorch's ``nn.BCELoss``.
+
+    Args:
+        weight: a constant multiplying each element's loss (broadcast to the input), or None.
+        size_average, reduce: deprecated (PyTorch's), mapped to ``reduction``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    """
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        self.weight = _constant(weight, "BCELoss", "weight")
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, "BCELoss")
+
+    def __call__(self, input: Any, target: Any) -> Any:
+        return functional_for(input).binary_cross_entropy(
+            input, target, self.weight, reduction=self.reduction
+        )
+
+    def _options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {} if self.weight is None else {"weight": self.weight.tolist()}
+        if self.reduction != "mean":
+            opts["reduction"] = self.reduction
+        return opts
+
+
+class BCEWithLogitsLoss(_Loss):
+    """``binary_cross_entropy_with_logits``, PyTorch's ``nn.BCEWithLogitsLoss``.
+
+    Args:
+        weight: a constant multiplying each element's loss (broadcast to the input), or None.
+        size_average, reduce: deprecated (PyTorch's), mapped to ``reduction``.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        pos_weight: the weight of the positive term (broadcast along the last axis), or None.
+    """
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        pos_weight: Any = None,
+    ) -> None:
+        name = "BCEWithLogitsLoss"
+        self.weight = _constant(weight, name, "weight")
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, name)
+        self.pos_weight = _constant(pos_weight, name, "pos_weight")
+
+    def __call__(self, input: Any, target: Any) -> Any:
+        return functional_for(input).binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
+
+    def _options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {} if self.weight is None else {"weight": self.weight.tolist()}
+        if self.reduction != "mean":
+            opts["reduction"] = self.reduction
+        if self.pos_weight is not None:
+            opts["pos_weight"] = self.pos_weight.tolist()
+        return opts
+
+
+class GaussianNLLLoss(_Loss):
+    """``gaussian_nll_loss(input, target, var)``, PyTorch's ``nn.GaussianNLLLoss``.
+
+    Called as ``loss(input, target, var)``: the negative log-likelihood of ``target`` under
+    ``Normal(input, var)``.
+
+    Args (keyword-only, as in PyTorch):
+        full: add the constant ``0.5 log(2 pi)`` per element.
+        eps: the variance clamp (>= 0).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        self.full = bool(full)
+        self.eps = check_eps("GaussianNLLLoss", eps)
+        self.reduction = check_reduction(reduction)
+
+    def __call__(self, input: Any, target: Any, var: Any) -> Any:
+        return functional_for(input).gaussian_nll_loss(
+            input, target, var, full=self.full, eps=self.eps, reduction=self.reduction
+        )
+
+    def _options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {"full": True} if self.full else {}
+        if self.eps != 1e-6:
+            opts["eps"] = self.eps
+        if self.reduction != "mean":
+            opts["reduction"] = self.reduction
+        return opts
