@@ -80,7 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="samples per step (default: 128 for fashion-mnist, 32 for mnist's 8,000)",
     )
-    parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    parser.add_argument(
+        "--optimizer",
+        choices=("adam", "sgd"),
+        default="adam",
+        help="adam or sgd (with --momentum) (default: %(default)s)",
+    )
     parser.add_argument(
         "--lr", type=float, default=None, help="learning rate (default: 1e-3 Adam, 0.05 SGD)"
     )
