@@ -201,6 +201,8 @@ def run(args: argparse.Namespace) -> dict:
         for name, child, grad in sorted(traced.values(), key=lambda t: position[id(t[1])])
         if not child._children
     }
+    if not steps:  # the formula is one leaf ("x"): its gradient is d x/d x = 1, the seed
+        leaves = {root.label or "out": root.grad}
     shown = ", ".join(f"{k} = {v:.6g}" for k, v in leaves.items())
     print(message("backprop.leaf_grads", lang, grads=shown))
     print(message("backprop.agrees" if agrees else "backprop.disagrees", lang))
