@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_mlp.cli import UserError, main, run_demo
+from micrograd_mlp.cli import UserError, describe_error, run_demo
 from micrograd_mlp.demos import explore
-from micrograd_mlp.engine import Value
+from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import parse_assignments, parse_expression
 from micrograd_mlp.optim import SGD
 from micrograd_mlp.viz import Explorer, explorer, save_explorer
@@ -242,8 +242,9 @@ def test_cli_writes_the_page_to_a_file_or_into_a_directory(tmp_path: Path, capsy
 )
 def test_cli_errors_name_the_options(argv: list[str], error: str, tmp_path: Path, capsys) -> None:
     out = tmp_path / "p.html"
-    assert main(["explore", *argv, "--out", str(out)]) == 1
-    assert capsys.readouterr().err.startswith(f"micrograd-mlp explore: error: {error}")
+    with pytest.raises(UserError) as raised:  # micrograd-mlp prints it as one line, exit 1
+        run_demo(explore, [*argv, "--out", str(out)])
+    assert describe_error(raised.value).startswith(error)
     assert not out.exists()
 
 
@@ -253,7 +254,7 @@ def test_cli_errors_name_the_options(argv: list[str], error: str, tmp_path: Path
 )
 def test_bad_numbers_are_usage_errors(argv: list[str], error: str, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
-        main(["explore", "--mlp", *argv])
+        run_demo(explore, ["--mlp", *argv])
     assert exit_.value.code == 2 and error in capsys.readouterr().err
 
 
@@ -402,9 +403,7 @@ def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> Non
     page = Explorer(root, title=f"Forward and backward pass of {formula}")
     _assert_final_grads_are_backwards(root, page, states[-1]["grads"])
     # The numbers 2 and 1 are constants: no gradient, and the page says so.
-    constants = [
-        i for i, v in enumerate(root.topological_order()) if not v._children and not v.label
-    ]
+    constants = [i for i, v in enumerate(root.topological_order()) if isinstance(v, Constant)]
     assert len(constants) == 2 and not {page.names[i] for i in constants} & set(states[-1]["grads"])
     browser.execute_script(f"window.explorer.go({len(states) - 1})")
     assert [_field(browser, f"n{i}", 2) for i in constants] == ["grad none (constant)"] * 2

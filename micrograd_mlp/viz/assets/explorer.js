@@ -291,6 +291,8 @@
   document.addEventListener("keydown", function (ev) {
     var tag = ev.target && ev.target.tagName;
     if (tag === "SELECT" || (tag === "INPUT" && ev.target.type === "range")) return;
+    // Space and Enter on a focused button press that button (the browser does it).
+    if ((tag === "BUTTON" || tag === "INPUT") && (ev.key === " " || ev.key === "Enter")) return;
     var keys = {
       ArrowRight: function () { stop(); go(current + 1); },
       ArrowLeft: function () { stop(); go(current - 1); },
