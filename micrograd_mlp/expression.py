@@ -12,19 +12,25 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Mapping
+from numbers import Real
 
-from micrograd_mlp.engine import Value
+from micrograd_mlp.engine import Constant, Value
 
 __all__ = ["ALLOWED", "FUNCTIONS", "ExpressionError", "parse_assignments", "parse_expression"]
 
-#: The functions a formula may call, each on one argument, mapped to the ``Value`` method.
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+#: The functions a formula may call, mapped to the ``Value`` method. Each takes one argument;
+#: ``leaky_relu`` takes an optional second, a number: its slope for x < 0 (default 0.01).
+FUNCTIONS: dict[str, Callable[..., Value]] = {
     "exp": Value.exp,
     "log": Value.log,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
     "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "abs": Value.abs,
 }
+#: Functions that accept a second argument (a number), with that argument's name.
+_SECOND_ARGUMENT = {"leaky_relu": "negative_slope"}
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
@@ -35,7 +41,8 @@ _MAX_LENGTH = 2000
 
 ALLOWED = (
     "numbers (2, 1.5, 1e-3), variable names, + - * / ** , unary minus, parentheses, "
-    f"and the functions {', '.join(f'{f}(...)' for f in FUNCTIONS)}"
+    f"and the functions {', '.join(f'{f}(...)' for f in FUNCTIONS)} "
+    "(leaky_relu(x, 0.1): a slope for x < 0)"
 )
 
 
@@ -48,23 +55,28 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
     """The ``Value`` graph of the formula ``source``, with each variable taken from ``values``.
 
     Each variable becomes one leaf ``Value`` labelled with its name (a name used twice is the
-    same node, so ``x*x`` has one leaf ``x`` with two uses); each number becomes a constant leaf,
-    except a number directly used as an exponent (``x**2``), which stays a plain constant of the
-    ``**`` operation, as in ``Value.__pow__``.
+    same node, so ``x*x`` has one leaf ``x`` with two uses); each number becomes a
+    :class:`~micrograd_mlp.engine.Constant` leaf labelled with the number as typed (``2``,
+    ``1.5``): graphs draw it as a constant and ``explain`` says so; it gets no gradient. A number
+    directly used as an exponent (``x**2``) stays a plain number of the ``**`` operation, as in
+    ``Value.__pow__``, and a function's second argument (``leaky_relu(x, 0.1)``) is passed as
+    the slope.
 
     Args:
         source: the formula, e.g. ``"tanh(w1*x1 + w2*x2 + b)"`` (at most 2000 characters).
-        values: a float for every variable in ``source`` and for nothing else.
+        values: a real number (not a bool) for every variable in ``source`` and for nothing
+            else.
 
     Returns:
-        The root ``Value`` (its ``grad`` and its nodes' grads are all 0.0).
+        The root ``Value`` (no backward pass has run: every ``grad`` is unset).
 
     Raises:
         ExpressionError: a syntax error; a construct outside the whitelist (the message names it
             and lists what is allowed); a variable without a value, or a value for a name the
-            formula does not use (likely a typo); a value named like a function; a bool, complex
-            or non-finite number; a result the engine refuses (division by zero, log of a
-            non-positive number, overflow).
+            formula does not use (likely a typo); a value named like a function; a value that is
+            a bool, a string, complex or non-finite; ``^`` (with a hint to write ``**``); a
+            result the engine refuses (division by zero, log of a non-positive number,
+            overflow).
     """
     if not isinstance(source, str):
         raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
@@ -86,8 +98,8 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
         raise ExpressionError(f"cannot evaluate {source!r}: {e}") from None
     except RecursionError:
         raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
-    if not isinstance(result, Value):  # a formula with no variable, e.g. "2" or "2**3"
-        result = Value(result)
+    if not isinstance(result, Value):  # a formula that is just a number, e.g. "2" or "-1.5"
+        result = Value(float(result))
     return result
 
 
@@ -124,6 +136,12 @@ def _check(tree: ast.Expression, source: str) -> set[str]:
         if isinstance(node, _PLAIN):
             continue
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.BitXor):
+                left, right = _snippet(node.left, source), _snippet(node.right, source)
+                raise ExpressionError(
+                    f"'^' in {_snippet(node, source)!r} is not a power (in Python it is bitwise "
+                    f"exclusive or): write {left}**{right} for {left} to the power {right}"
+                )
             if type(node.op) not in _BINARY:
                 _refuse(f"the operator {_snippet(node, source)!r}", source)
         elif isinstance(node, ast.UnaryOp):
@@ -137,10 +155,22 @@ def _check(tree: ast.Expression, source: str) -> set[str]:
             name = node.func.id if isinstance(node.func, ast.Name) else None
             if name not in FUNCTIONS:
                 _refuse(f"the call {_snippet(node, source)!r}", source)
-            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            most = 2 if name in _SECOND_ARGUMENT else 1
+            if (
+                node.keywords
+                or not 1 <= len(node.args) <= most
+                or any(isinstance(a, ast.Starred) for a in node.args)
+            ):
+                takes = (
+                    "one argument and an optional number" if most == 2 else "exactly one argument"
+                )
                 raise ExpressionError(
-                    f"{name}() takes exactly one argument and no keywords; "
-                    f"got {_snippet(node, source)!r}"
+                    f"{name}() takes {takes} and no keywords; got {_snippet(node, source)!r}"
+                )
+            if len(node.args) == 2 and _number_literal(node.args[1]) is None:
+                raise ExpressionError(
+                    f"the second argument of {name}() must be a number (its "
+                    f"{_SECOND_ARGUMENT[name]}); got {_snippet(node, source)!r}"
                 )
         elif isinstance(node, ast.Name):
             if node.id not in FUNCTIONS:
@@ -198,11 +228,17 @@ def _leaves(values: Mapping[str, float], used: set[str], source: str) -> dict[st
         )
     leaves = {}
     for name in sorted(used):
-        try:
-            number = float(values[name])
-        except (TypeError, ValueError):
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, Real):
+            what = "a bool" if isinstance(value, bool) else type(value).__name__
             raise ExpressionError(
-                f"the value of {name!r} is not a number: {values[name]!r}"
+                f"the value of {name!r} must be a real number, got {what} {value!r}"
+            )
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            raise ExpressionError(
+                f"the value of {name!r} does not fit a float: {value!r}"
             ) from None
         if not math.isfinite(number):
             raise ExpressionError(f"the value of {name!r} must be finite, got {number!r}")
@@ -210,32 +246,73 @@ def _leaves(values: Mapping[str, float], used: set[str], source: str) -> dict[st
     return leaves
 
 
+def _number_literal(node: ast.expr) -> float | None:
+    """The value of a number as typed (``2``, ``-0.1``), or None if ``node`` is not one."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign *= -1.0 if isinstance(node.op, ast.USub) else 1.0
+        node = node.operand
+    if (
+        isinstance(node, ast.Constant)
+        and not isinstance(node.value, bool)
+        and isinstance(node.value, (int, float))
+    ):
+        return sign * float(node.value)
+    return None
+
+
+class _Number(float):
+    """A number of the formula not yet in the graph, with the text it was typed as."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> _Number:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+
+def _leaf(x: Value | float) -> Value:
+    """``x`` as a node: a number becomes a :class:`Constant` labelled as typed (or by value)."""
+    if isinstance(x, Value):
+        return x
+    return Constant(float(x), label=getattr(x, "text", None) or f"{float(x):g}")
+
+
 def _evaluate(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
     """The value of an already checked node: a ``Value`` if it involves a variable, else a
-    float (numbers become constant leaves only when combined with a Value, by the engine)."""
+    number (which becomes a labelled constant leaf where it meets an operation)."""
     if isinstance(node, ast.Constant):
         number = float(node.value)  # an int literal too large for a float raises OverflowError
         if not math.isfinite(number):
             raise ValueError(f"the number {node.value!r} is not finite")
-        return number
+        return _Number(number, f"{node.value!r}" if isinstance(node.value, int) else f"{number:g}")
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, leaves)
-        return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(operand, Value):
+            return -operand
+        return _Number(-operand, f"-{getattr(operand, 'text', f'{operand:g}')}")
     if isinstance(node, ast.Call):
-        argument = _evaluate(node.args[0], leaves)
-        if not isinstance(argument, Value):
-            argument = Value(argument)  # exp(2): a constant leaf, so the call is still a node
-        return FUNCTIONS[node.func.id](argument)
+        # exp(2): a constant leaf, so the call is still a node
+        argument = _leaf(_evaluate(node.args[0], leaves))
+        extra = {}
+        if len(node.args) == 2:
+            extra[_SECOND_ARGUMENT[node.func.id]] = _number_literal(node.args[1])
+        return FUNCTIONS[node.func.id](argument, **extra)
     # A BinOp (the only node left after _check).
     left = _evaluate(node.left, leaves)
     right = _evaluate(node.right, leaves)
-    if not isinstance(left, Value) and not isinstance(right, Value):
-        # Two numbers: make the left one a leaf so the engine does the arithmetic (and its
-        # checks: division by zero, overflow), and the constant shows in the graph.
-        left = Value(left)
     op = type(node.op)
+    if op is ast.Pow and not isinstance(right, Value):
+        # x**2: the exponent stays a plain number of the ** operation (Value.__pow__).
+        return _leaf(left) ** float(right)
+    # Numbers become labelled constant leaves, so they show in the graph (and the engine does
+    # the arithmetic of two numbers, with its checks: division by zero, overflow).
+    left, right = _leaf(left), _leaf(right)
     if op is ast.Add:
         return left + right
     if op is ast.Sub:
