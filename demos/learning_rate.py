@@ -1,4 +1,5 @@
-"""Too small, good and too large learning rates; SGD vs momentum vs Adam:
+"""Too small, good and too large learning rates; SGD, momentum, RMSprop, Adagrad, Adam, AdamW
+and the three learning-rate schedulers:
 ``python demos/learning_rate.py [--out DIR]``. The work is done by
 ``micrograd_mlp.demos.learning_rate``."""
 

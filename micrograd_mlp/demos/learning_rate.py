@@ -20,7 +20,18 @@
    Adam (Kingma & Ba 2015) divides each coordinate's step by the root-mean-square of its
    gradients, so both directions move at a similar pace.
 
-Writes ``learning_rates.png`` and ``optimizers.png`` under ``--out``.
+3. Adaptive learning rates and schedules. On the same valley, every optimizer of
+   ``micrograd_mlp.optim`` side by side (a table of final loss and steps to within 1% of the
+   optimum): RMSprop (Tieleman & Hinton 2012) divides by a running RMS of the gradients,
+   Adagrad (Duchi et al. 2011) by the root of their running *sum* (its steps only shrink),
+   AdamW (Loshchilov & Hutter 2019) is Adam with weight decay applied to the weights directly.
+   Then the schedules of ``micrograd_mlp.optim.lr_scheduler``, stepped once per epoch: with
+   mini-batches a constant rate leaves the loss jittering at a noise floor above the optimum
+   (each batch's gradient is a noisy estimate); ``StepLR``, ``ExponentialLR`` and
+   ``CosineAnnealingLR`` shrink the rate and with it the noise, ending orders of magnitude
+   closer.
+
+Writes ``learning_rates.png``, ``optimizers.png`` and ``adaptive.png`` under ``--out``.
 """
 
 from __future__ import annotations
@@ -29,21 +40,29 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
+from micrograd_mlp.cli import int_option
 from micrograd_mlp.data.toy import linear_regression_data
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import Neuron
-from micrograd_mlp.optim import SGD, Adam, Optimizer
+from micrograd_mlp.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
 from micrograd_mlp.training import History, NonFiniteLossError, fit
 from micrograd_mlp.viz.plots import plot_loss_curve, save_figure
 
 COMMAND = "learning-rate"
-HELP = "too small, good and too large learning rates (divergence reported); SGD vs momentum/Adam"
+HELP = (
+    "too small, good and too large learning rates (divergence reported); SGD, momentum, "
+    "RMSprop, Adagrad, Adam, AdamW; StepLR, ExponentialLR, CosineAnnealingLR"
+)
 BUILTIN_DATA = True
 #: The files ``run`` writes under ``--out``.
-PICTURES = ("learning_rates.png", "optimizers.png")
+PICTURES = ("learning_rates.png", "optimizers.png", "adaptive.png")
 #: A run whose loss exceeds this multiple of its first loss is stopped and called diverged.
 BLOWUP_FACTOR = 1e4
 #: A run whose final loss is within this relative distance of the least-squares loss converged.
@@ -61,13 +80,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the three SGD learning rates (default: 0.01 0.5 1.5)",
     )
     parser.add_argument(
-        "--epochs", type=int, default=60, help="full-batch steps per learning rate (default: 60)"
+        "--epochs",
+        type=int_option(1, 100_000),
+        default=60,
+        help="full-batch steps per learning rate (default: 60)",
     )
     parser.add_argument(
         "--optimizer-epochs",
-        type=int,
+        type=int_option(1, 100_000),
         default=100,
         help="full-batch steps per optimizer (default: 100)",
+    )
+    parser.add_argument(
+        "--schedule-epochs",
+        type=int_option(1, 100_000),
+        default=60,
+        help="epochs of mini-batch SGD per learning-rate schedule (default: 60)",
     )
 
 
@@ -84,12 +112,14 @@ class Run:
         losses: the loss of every step taken (float).
         status: ``"converged"``, ``"too slow"`` (still above the optimum) or ``"diverged"``.
         reason: for a diverged run, what was detected; else "".
+        lrs: the learning rate of every epoch (schedule runs; else empty).
     """
 
     label: str
     losses: list[float] = field(default_factory=list)
     status: str = ""
     reason: str = ""
+    lrs: list[float] = field(default_factory=list)
 
 
 def train_and_classify(
@@ -244,13 +274,148 @@ def _optimizers(args: argparse.Namespace) -> dict:
     }
 
 
+def steps_to_optimum(losses: list[float], optimum: float) -> int | None:
+    """The first step (0-based) whose loss is within ``CONVERGED_WITHIN`` of ``optimum``, or
+    ``None`` if none is."""
+    for step, loss in enumerate(losses):
+        if loss <= optimum * (1.0 + CONVERGED_WITHIN):
+            return step
+    return None
+
+
+def train_with_schedule(
+    label: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+    make_scheduler: Callable[[Optimizer], Any] | None,
+    epochs: int,
+    batch_size: int,
+    seed: int | None,
+) -> Run:
+    """Mini-batch SGD on a linear neuron by MSE, its rate set by ``make_scheduler(optimizer)``
+    once per epoch (``None``: constant).
+
+    Returns:
+        A :class:`Run` whose ``losses`` are the MSE on all of ``(X, y)`` after each epoch
+        (mini-batch losses are too noisy to compare) and ``lrs`` the rate of each epoch.
+    """
+    neuron = Neuron(X.shape[1], activation="linear", seed=seed)
+    optimizer = SGD(neuron.parameters(), lr=lr)
+    scheduler = None if make_scheduler is None else make_scheduler(optimizer)
+    run = Run(label)
+
+    def record(epoch: int, history: History) -> None:
+        state = neuron.state_dict()
+        run.losses.append(float(np.mean((X @ state["weight"] + state["bias"] - y) ** 2)))
+
+    history = fit(
+        neuron, X, y, mse_loss, optimizer, epochs, batch_size=batch_size, seed=seed,
+        scheduler=scheduler, callback=record,
+    )
+    run.lrs = list(history.lr)
+    return run
+
+
+def _table(rows: list[tuple[str, Run]], optimum: float, unit: str, first: int = 0) -> None:
+    """Print each run's final loss, its excess and when it came within 1% of ``optimum``
+    (``first``: the number of the first entry of ``losses``: step 0, epoch 1)."""
+    print(f"   {'':>34} {'final loss':>12} {'above optimum':>14} {unit + ' to 1%':>13}")
+    for label, r in rows:
+        reached = steps_to_optimum(r.losses, optimum)
+        text = "never" if reached is None else str(reached + first)
+        excess = max(r.losses[-1] - optimum, 0.0)
+        print(f"   {label:>34} {r.losses[-1]:>12.6f} {excess:>14.2e} {text:>13}")
+
+
+def _plot_adaptive(
+    optimizers: list[Run], schedules: list[Run], optimum: float, sched_optimum: float,
+    path: Path,
+) -> Path:
+    fig = Figure(figsize=(15, 4.4))
+    left, middle, right = fig.subplots(1, 3)
+    for r in optimizers:
+        left.semilogy(np.maximum(np.array(r.losses) - optimum, 1e-16), label=r.label)
+    left.set(xlabel="step", ylabel="loss - optimum (log)",
+             title="Full-batch steps in the narrow valley")
+    for r in schedules:
+        epochs = np.arange(1, len(r.losses) + 1)
+        middle.semilogy(epochs, np.maximum(np.array(r.losses) - sched_optimum, 1e-16),
+                        label=r.label)
+        right.semilogy(np.arange(1, len(r.lrs) + 1), r.lrs, label=r.label)
+    middle.set(xlabel="epoch", ylabel="loss - optimum (log)",
+               title="Mini-batch SGD: constant rate vs schedules")
+    right.set(xlabel="epoch", ylabel="learning rate (log)", title="The schedules' rates")
+    for ax in (left, middle, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(loc="best", fontsize=8)
+    fig.suptitle("Adaptive learning rates and learning-rate schedules")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def _adaptive(args: argparse.Namespace, earlier: dict) -> dict:
+    X, y = valley_data(50, args.seed)
+    optimum = earlier["optimum"]
+    sgd, momentum, adam = earlier["runs"]
+    print(
+        "3. adaptive learning rates, the same valley and steps; then learning-rate schedules."
+    )
+    others = {
+        "RMSprop (lr 0.1)": lambda p: RMSprop(p, lr=0.1),
+        "Adagrad (lr 1)": lambda p: Adagrad(p, lr=1.0),
+        "AdamW (lr 0.1, weight decay 0.01)": lambda p: AdamW(p, lr=0.1, weight_decay=0.01),
+    }
+    optimizer_runs = [sgd, momentum]
+    for label, make in others.items():
+        optimizer_runs.append(
+            train_and_classify(label, X, y, make, args.optimizer_epochs, args.seed, optimum)
+        )
+    optimizer_runs.insert(4, adam)  # SGD, momentum, RMSprop, Adagrad, Adam, AdamW
+    _table([(r.label, r) for r in optimizer_runs], optimum, "steps")
+    # Schedules: a well-conditioned line, noisy targets, mini-batches of 5.
+    x, y_line = linear_regression_data(50, w=2.0, b=-1.0, noise=0.3, seed=args.seed)
+    X_line = x[:, None]
+    line_optimum, _ = least_squares(X_line, y_line)
+    epochs = args.schedule_epochs
+    lr = 0.3
+    schedules = {
+        f"constant lr {lr:g}": None,
+        "StepLR(step_size=15, gamma=0.3)": lambda o: StepLR(o, step_size=15, gamma=0.3),
+        "ExponentialLR(gamma=0.93)": lambda o: ExponentialLR(o, gamma=0.93),
+        f"CosineAnnealingLR(T_max={epochs})": lambda o: CosineAnnealingLR(o, T_max=epochs),
+    }
+    print(
+        f"   schedules: SGD lr {lr:g}, mini-batches of 5 of {len(x)} noisy points on a line, "
+        f"{epochs} epochs, scheduler.step() once per epoch (loss on all points):"
+    )
+    schedule_runs = [
+        train_with_schedule(label, X_line, y_line, lr, make, epochs, 5, args.seed)
+        for label, make in schedules.items()
+    ]
+    _table([(r.label, r) for r in schedule_runs], line_optimum, "epochs", first=1)
+    path = _plot_adaptive(
+        optimizer_runs, schedule_runs, optimum, line_optimum, args.out / PICTURES[2]
+    )
+    return {
+        "optimum": optimum,
+        "runs": {r.label.split(" (")[0]: r for r in optimizer_runs},
+        "schedule_optimum": line_optimum,
+        "schedules": {r.label: r for r in schedule_runs},
+        "plot": path,
+    }
+
+
 def run(args: argparse.Namespace) -> dict:
     """Run both comparisons, report how each run ended, draw the loss curves.
 
     Returns:
         ``{"learning_rates": {"critical_lr", "optimum", "runs": {lr: Run}, "plot"},
         "optimizers": {"condition_number", "optimum", "runs": [Run, Run, Run] (SGD, momentum,
-        Adam), "plot"}, "plots": [paths]}``.
+        Adam), "plot"}, "adaptive": {"optimum", "runs": {"SGD", "SGD + momentum 0.9",
+        "RMSprop", "Adagrad", "Adam", "AdamW": Run}, "schedule_optimum", "schedules":
+        {label: Run} (constant first, then StepLR, ExponentialLR, CosineAnnealingLR), "plot"},
+        "plots": [paths]}``.
 
     Raises:
         SystemExit: a bad option.
@@ -263,6 +428,12 @@ def run(args: argparse.Namespace) -> dict:
         )
     rates = _learning_rates(args)
     optimizers = _optimizers(args)
-    plots = [rates["plot"], optimizers["plot"]]
+    adaptive = _adaptive(args, optimizers)
+    plots = [rates["plot"], optimizers["plot"], adaptive["plot"]]
     print("wrote " + ", ".join(str(p) for p in plots))
-    return {"learning_rates": rates, "optimizers": optimizers, "plots": plots}
+    return {
+        "learning_rates": rates,
+        "optimizers": optimizers,
+        "adaptive": adaptive,
+        "plots": plots,
+    }
