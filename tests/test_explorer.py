@@ -316,6 +316,19 @@ def test_a_reused_node_accumulates_and_ends_with_backwards_gradients(
         browser.execute_script("return window.explorer.go(0), window.explorer.current()")
         == (states[0])
     )
+    # The slider and "play" (at the fastest speed) move through the same states.
+    slider = browser.find_element("id", "slider")
+    slider.send_keys("\ue014")  # right arrow on the focused slider: one step on
+    assert browser.execute_script("return window.explorer.current()") == states[1]
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    Select(browser.find_element("id", "speed")).select_by_value("120")
+    browser.find_element("id", "play").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script("return window.explorer.current().index") == page.steps - 1
+    )
+    assert browser.find_element("id", "play").text.endswith("play")  # stopped at the end
+    assert browser.execute_script("return window.explorer.current()") == states[-1]
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert _console_errors(browser) == []
 
