@@ -28,7 +28,7 @@ from micrograd_mlp import functional
 from micrograd_mlp.engine import Value
 from micrograd_mlp.optim import SGD, Adam
 
-__all__ = ["CHECKS", "Failure", "Outcome", "run_check"]
+__all__ = ["CHECKS", "Failure", "Outcome", "naive_and_correct_dc_da", "run_check"]
 
 #: Random cases per checked function (each exercise checks several functions).
 CASES = 40
@@ -674,7 +674,7 @@ def _check_order(module: ModuleType, root: _Node, shown: str, ctx: _Context) -> 
     return got
 
 
-def _naive_and_correct_dc_da() -> tuple[float, float]:
+def naive_and_correct_dc_da() -> tuple[float, float]:
     """d c/d a for ``b = a + a; c = b + b`` with a backward over the naive order (each reuse
     processed again) and over the library's (each node once)."""
     a, b, c = _diamond()
@@ -700,7 +700,7 @@ def check_03(module: ModuleType, ctx: _Context) -> None:
         )
     deep = _chain(5000)
     _check_order(module, deep[-1], "a chain 5,000 nodes deep", ctx)
-    naive, correct = _naive_and_correct_dc_da()
+    naive, correct = naive_and_correct_dc_da()
     for func, expected in (("correct_dc_da", correct), ("naive_dc_da", naive)):
         got = _number(func, "", _call(module, func, shown=""))
         _expect(ctx, func, "b = a + a; c = b + b", expected, got)
