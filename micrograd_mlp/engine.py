@@ -118,14 +118,9 @@ class Value:
         if isinstance(other, Value):
             b = other.data
             out = _power(a, b)
-            if a < 0.0:
-                raise ValueError(
-                    f"Value ** Value: the base must be >= 0 when the exponent is a Value "
-                    f"(d/d exponent = out * log(base)); got base {a!r}. "
-                    "Use a plain number as the exponent instead."
-                )
-            # d(a^b)/da = b a^(b-1),  d(a^b)/db = a^b log(a)   (0 when a = 0)
-            d_exponent = out * math.log(a) if a > 0.0 else 0.0
+            # d(a^b)/da = b a^(b-1),  d(a^b)/db = a^b log(a): 0 when a = 0, NaN when a < 0
+            # (the log of a negative number; as PyTorch)
+            d_exponent = out * math.log(a) if a > 0.0 else (0.0 if a == 0.0 else math.nan)
             return _result(out, (self, other), (_dpower(a, b), d_exponent), "**")
         b = _checked_float(other, "**")
         # d(a^p)/da = p a^(p-1)   (p is a constant: it gets no gradient)

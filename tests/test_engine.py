@@ -219,7 +219,6 @@ def test_non_numeric_operand_names_the_op_and_value():
         (lambda: Value(1.0) / 0, ZeroDivisionError, r"1.0 / 0.0"),
         (lambda: 1.0 / Value(0.0), ZeroDivisionError, "division by zero"),
         (lambda: Value(-8.0) ** 0.5, ValueError, "negative base to a fractional power"),
-        (lambda: Value(-2.0) ** Value(2.0), ValueError, "base must be >= 0"),
         (lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000.0\)"),
     ],
 )

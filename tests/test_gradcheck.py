@@ -80,11 +80,10 @@ def test_catches_a_wrong_local_derivative_in_the_scalar_engine(monkeypatch):
 
 
 def test_catches_a_wrong_vjp_in_the_vectorized_engine(monkeypatch):
-    def wrong_sigmoid_vjp(g, node):
-        s = node.data
-        return (g * s,)  # should be g * s * (1 - s)
+    def wrong_sigmoid_backward(ctx, g):
+        return g * ctx.out  # should be g * s * (1 - s)
 
-    monkeypatch.setattr(tensor_engine, "_vjp_sigmoid", wrong_sigmoid_vjp)
+    monkeypatch.setattr(tensor_engine.Sigmoid, "backward", staticmethod(wrong_sigmoid_backward))
     x = f64([[0.1, 2.0], [-3.0, 0.4]])
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda x: x.sigmoid().sum(), [x])

@@ -161,61 +161,34 @@ class Tensor:
         return f"Tensor({body}{extras})"
 
     # ------------------------------------------------------------------ arithmetic
+    # Each method names the op; the op itself -- forward and vector-Jacobian product side by
+    # side, with the formula and the shapes -- is a Function below the class, in this order.
     def __add__(self, other: Any) -> Tensor:
-        other = _lift(other, self, "+")
-        # d(a+b)/da = 1, d(a+b)/db = 1: g passes through (summed over broadcast axes)
-        return _binary(np.add, self, other, _vjp_add, "+")
+        return _call(Add, self, _lift(other, self, "+"))
 
     def __sub__(self, other: Any) -> Tensor:
-        other = _lift(other, self, "-")
-        # d(a-b)/da = 1, d(a-b)/db = -1
-        return _binary(np.subtract, self, other, _vjp_sub, "-")
+        return _call(Sub, self, _lift(other, self, "-"))
 
     def __mul__(self, other: Any) -> Tensor:
-        other = _lift(other, self, "*")
-        # d(a*b)/da = b, d(a*b)/db = a
-        return _binary(np.multiply, self, other, _vjp_mul, "*")
+        return _call(Mul, self, _lift(other, self, "*"))
 
     def __truediv__(self, other: Any) -> Tensor:
-        other = _lift(other, self, "/")
-        if not np.all(other.data):
-            zeros = np.argwhere(other.data == 0)
-            raise ZeroDivisionError(
-                f"/: division by zero: the divisor (shape {other.shape}) has {len(zeros)} zero "
-                f"element(s), the first at index {tuple(zeros[0].tolist())}"
-            )
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b
-        return _binary(np.divide, self, other, _vjp_div, "/")
+        """Elementwise division. Raises ZeroDivisionError naming the first zero divisor."""
+        return _call(Div, self, _lift(other, self, "/"))
 
     def __pow__(self, other: Any) -> Tensor:
-        a = self.data
+        """``self ** other`` elementwise: a number exponent (a constant) or a Tensor/array one.
+
+        Raises ZeroDivisionError (zero to a negative power), ValueError (a negative base to a
+        fractional power) or OverflowError, from NumPy's floating-point flags (no extra pass).
+        """
         if isinstance(other, (Tensor, np.ndarray, list)):
-            other = _lift(other, self, "**")
-            with np.errstate(all="ignore"):  # domain errors are reported below, by name
-                out = _binary(np.power, self, other, _vjp_pow, "**")
-            b = other.data
-            if np.any((a < 0) & (b != np.round(b))):
-                raise ValueError("**: a negative base to a fractional power is not real")
-            if other.requires_grad and np.any(a < 0):
-                raise ValueError(
-                    "Tensor ** Tensor: every base must be >= 0 when the exponent requires grad "
-                    "(d/d exponent = out * log(base)); use a plain number as the exponent instead"
-                )
-            if np.any((a == 0) & (b < 0)):
-                raise ZeroDivisionError("**: zero to a negative power is a division by zero")
-            # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a)
-            return out
+            return _call(Pow, self, _lift(other, self, "**"))
         p = _checked_number(other, "**")
-        if not float(p).is_integer() and np.any(a < 0):
-            raise ValueError(f"** {p!r}: a negative base to a fractional power is not real")
-        if p < 0 and not np.all(a):
-            raise ZeroDivisionError(f"** {p!r}: zero to a negative power is a division by zero")
-        # d(a^p)/da = p a^(p-1)   (p is a constant: it gets no gradient)
-        return _result(a**p, (self,), _vjp_pow_number, f"**{p:g}", p)
+        return _call(PowNumber, self, op=f"**{p:g}", p=p)
 
     def __neg__(self) -> Tensor:
-        # d(-a)/da = -1
-        return _result(-self.data, (self,), _vjp_neg, "neg")
+        return _call(Neg, self)
 
     # Reflected forms: the number or array is on the left (2 + t, x @ t, ...).
     def __radd__(self, other: Any) -> Tensor:
@@ -238,13 +211,7 @@ class Tensor:
 
         Raises ValueError naming both shapes when the inner dimensions differ.
         """
-        other = _lift(other, self, "@")
-        try:
-            data = np.matmul(self.data, other.data)
-        except ValueError:
-            raise ValueError(_matmul_message(self.shape, other.shape)) from None
-        # d(A@B)/dA: g @ B^T,  d(A@B)/dB: A^T @ g
-        return _result(data, (self, other), _vjp_matmul, "@")
+        return _call(MatMul, self, _lift(other, self, "@"))
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _lift(other, self, "@") @ self
@@ -252,69 +219,44 @@ class Tensor:
     # ------------------------------------------------------------ unary functions
     def exp(self) -> Tensor:
         """e**x elementwise. Raises OverflowError naming the largest input if a result is inf."""
-        with np.errstate(over="ignore"):
-            e = np.exp(self.data)
-        if np.any(e == np.inf):
-            raise OverflowError(
-                f"exp overflows {self.dtype} for input {self.data.max().item()!r} "
-                f"(the largest finite result is exp({np.log(np.finfo(self.dtype).max):.2f}))"
-            )
-        # d(e^x)/dx = e^x
-        return _result(e, (self,), _vjp_exp, "exp")
+        return _call(Exp, self)
 
     def log(self) -> Tensor:
-        """Natural logarithm elementwise. Raises ValueError if any input is <= 0 (or NaN)."""
-        x = self.data
-        positive = x > 0
-        if not np.all(positive):
-            where = np.argwhere(~positive)[0]
-            raise ValueError(
-                f"log of a non-positive number: log({x[tuple(where)].item()!r}) at index "
-                f"{tuple(where.tolist())}; every input must be > 0"
-            )
-        # d(log x)/dx = 1/x
-        return _result(np.log(x), (self,), _vjp_log, "log")
+        """Natural logarithm elementwise. Raises ValueError naming the first input <= 0."""
+        return _call(Log, self)
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent elementwise."""
-        # d(tanh x)/dx = 1 - tanh(x)^2
-        return _result(np.tanh(self.data), (self,), _vjp_tanh, "tanh")
+        return _call(Tanh, self)
 
     def sigmoid(self) -> Tensor:
         """Logistic sigmoid 1 / (1 + e**-x) elementwise, stable for any x (no overflow)."""
-        x = self.data
-        # With e = e^-|x| <= 1: sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0 (the same
-        # number, e^x/(1+e^x)), so exp never sees a large positive argument.
-        e = np.exp(-np.abs(x))
-        s = np.where(x >= 0, 1, e) / (1 + e)
-        # d(sigmoid x)/dx = sigmoid(x) (1 - sigmoid(x))
-        return _result(s, (self,), _vjp_sigmoid, "sigmoid")
+        return _call(Sigmoid, self)
 
     def relu(self) -> Tensor:
         """max(0, x) elementwise; its derivative at 0 is taken as 0 (as in PyTorch)."""
-        # d(relu x)/dx = 1 if x > 0 else 0
-        return _result(np.maximum(self.data, 0), (self,), _vjp_relu, "relu")
+        return _call(ReLU, self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x where x > 0, ``negative_slope * x`` elsewhere (PyTorch's ``leaky_relu``)."""
-        slope = _checked_number(negative_slope, "leaky_relu")
-        x = self.data
-        # d(leaky_relu x)/dx = 1 if x > 0 else negative_slope
-        return _result(np.where(x > 0, x, x * slope), (self,), _vjp_leaky_relu, "leaky_relu", slope)
+        return _call(LeakyReLU, self, slope=_checked_number(negative_slope, "leaky_relu"))
 
     def abs(self) -> Tensor:
         """|x| elementwise; its derivative at 0 is taken as 0 (sign(x), as in PyTorch)."""
-        # d|x|/dx = sign(x)
-        return _result(np.abs(self.data), (self,), _vjp_abs, "abs")
+        return _call(Abs, self)
 
     __abs__ = abs
 
     def astype(self, dtype: Any) -> Tensor:
-        """This Tensor converted to ``dtype`` (float32 or float64); gradients convert back."""
+        """This Tensor converted to ``dtype`` (float32 or float64); gradients convert back.
+
+        Raises:
+            ValueError: ``dtype`` is not float32 or float64 (the allowed ones are listed).
+        """
         dtype = _check_dtype(dtype)
         if dtype == self.dtype:
             return self
-        return _result(self.data.astype(dtype), (self,), _vjp_astype, "astype")
+        return _call(AsType, self, dtype=dtype)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -322,16 +264,11 @@ class Tensor:
 
         (``Value.sum(values)`` adds a list of scalars; here the values are the array's elements.)
         """
-        # d(sum)/dx_i = 1: g is copied back along the summed axes
-        data = self.data.sum(axis=axis, keepdims=keepdims)
-        return _result(np.asarray(data), (self,), _vjp_sum, "sum", (axis, keepdims))
+        return _call(Sum, self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (all axes when None), as ``numpy.mean``."""
-        data = np.asarray(self.data.mean(axis=axis, keepdims=keepdims))
-        # d(mean)/dx_i = 1/n, n = how many elements each output averages
-        n = self.data.size // max(data.size, 1)
-        return _result(data, (self,), _vjp_mean, "mean", (axis, keepdims, n))
+        return _call(Mean, self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis`` (all axes when None), as ``numpy.max``.
@@ -339,52 +276,28 @@ class Tensor:
         The gradient goes to the maximal elements; when several tie, it is split evenly among
         them (as ``torch.amax``), the symmetric choice of subgradient.
         """
-        data = np.asarray(self.data.max(axis=axis, keepdims=keepdims))
-        # d(max)/dx_i = [x_i == max] / (number of maximal elements)
-        return _result(data, (self,), _vjp_max, "max", (axis, keepdims))
+        return _call(Max, self, axis=axis, keepdims=keepdims)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``, computed with the maximum subtracted (stable)."""
-        x = self.data
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        s = e / e.sum(axis=axis, keepdims=True)
-        # d s_i/d x_j = s_i (delta_ij - s_j), so (g J)_j = s_j (g_j - sum_i g_i s_i)
-        return _result(s, (self,), _vjp_softmax, "softmax", axis)
+        return _call(Softmax, self, axis=axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - log(sum(exp(x))) along ``axis``, by log-sum-exp with the maximum subtracted."""
-        x = self.data
-        shifted = x - x.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        # d y_i/d x_j = delta_ij - softmax_j, so (g J)_j = g_j - softmax_j sum_i g_i
-        return _result(out, (self,), _vjp_log_softmax, "log_softmax", axis)
+        return _call(LogSoftmax, self, axis=axis)
 
     # --------------------------------------------------------------- reshaping
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The same elements in a new shape (``t.reshape(2, 3)`` or ``t.reshape((2, 3))``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        try:
-            data = self.data.reshape(shape)
-        except ValueError:
-            raise ValueError(
-                f"reshape: cannot reshape a Tensor of shape {self.shape} "
-                f"({self.size} elements) into shape {shape}"
-            ) from None
-        # reshaping moves no numbers: the gradient is reshaped back
-        return _result(data, (self,), _vjp_reshape, "reshape")
+        return _call(Reshape, self, shape=shape)
 
     def transpose(self, *axes: int) -> Tensor:
         """Axes permuted (reversed when none are given), as ``numpy.transpose``."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        axes = axes or tuple(range(self.ndim - 1, -1, -1))
-        try:
-            data = self.data.transpose(axes)
-        except ValueError as e:
-            raise ValueError(f"transpose{axes} of a Tensor of shape {self.shape}: {e}") from None
-        # the gradient is permuted back by the inverse permutation
-        return _result(data, (self,), _vjp_transpose, "transpose", axes)
+        return _call(Transpose, self, axes=axes or tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def T(self) -> Tensor:  # noqa: N802 (NumPy's and PyTorch's name)
@@ -399,12 +312,7 @@ class Tensor:
         """
         if isinstance(index, Tensor):
             index = index.data
-        try:
-            data = self.data[index]
-        except IndexError as e:
-            raise IndexError(f"indexing a Tensor of shape {self.shape}: {e}") from None
-        # d out/d x: 1 at the picked positions; the gradient is scattered back
-        return _result(np.asarray(data), (self,), _vjp_getitem, "index", index)
+        return _call(GetItem, self, index=index)
 
     # --------------------------------------------------------------- backprop
     def backward(self, gradient: Any = None) -> None:
@@ -518,17 +426,6 @@ def _leaf(data: np.ndarray) -> Tensor:
     out.data, out.grad, out.requires_grad, out.label = data, None, False, ""
     out._children, out._vjp, out._ctx, out._op = (), None, None, ""
     return out
-
-
-def _binary(fn: Callable, a: Tensor, b: Tensor, vjp: Callable, op: str) -> Tensor:
-    try:
-        data = fn(a.data, b.data)
-    except ValueError:
-        raise ValueError(
-            f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (NumPy rules: "
-            "aligned from the right, each pair of dimensions must be equal or one of them 1)"
-        ) from None
-    return _result(data, (a, b), vjp, op)
 
 
 def _start_backward(order: list[Tensor]) -> None:
@@ -667,169 +564,563 @@ def _expand(g: np.ndarray, shape: tuple, axis: Any, keepdims: bool) -> np.ndarra
     return np.broadcast_to(g, shape)
 
 
-# ------------------------------------------------------------ derivative table
-# Each function maps g = d(loss)/d(node) to d(loss)/d(child) for every child, None for a child
-# that does not require grad (its gradient is never computed).
+# ------------------------------------------------------------------------------ the ops
+# One Function per op: ``forward`` computes the result from the operands' arrays and saves what
+# the derivative needs on ``ctx`` by name; ``backward`` maps ``g`` = d loss/d output (the
+# output's shape) to d loss/d operand for each operand (that operand's shape; None where
+# ``ctx.needs_input_grad`` is False): the op's vector-Jacobian product, never the Jacobian.
+# Domain errors (division by zero, log of x <= 0, overflow in exp/**) come from NumPy's
+# floating-point flags (np.errstate(..., "raise")): no extra pass over the data; the index of
+# the offending element is looked up only when raising. See docs/architecture.md.
 
 
-def _vjp_add(g, node):
-    a, b = node._children
-    return (
-        _unbroadcast(g, a.shape) if a.requires_grad else None,
-        _unbroadcast(g, b.shape) if b.requires_grad else None,
+def _call(fn: type[Function], *children: Tensor, op: str | None = None, **params: Any) -> Tensor:
+    """Run a built-in op on Tensors (the lean form of ``fn.apply``: operands already lifted)."""
+    ctx = Context(tuple([c.requires_grad for c in children]))
+    data = fn.forward(ctx, *[c.data for c in children], **params)
+    if autodiff._anomaly_mode:
+        autodiff.check_forward(op or fn.name, data, children)
+    return _result(data, children, _function_vjp(fn), op or fn.name, ctx)
+
+
+def _broadcast_error(op: str, a: np.ndarray, b: np.ndarray) -> ValueError:
+    return ValueError(
+        f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (NumPy rules: "
+        "aligned from the right, each pair of dimensions must be equal or one of them 1)"
     )
 
 
-def _vjp_sub(g, node):
-    a, b = node._children
-    return (
-        _unbroadcast(g, a.shape) if a.requires_grad else None,
-        _unbroadcast(-g, b.shape) if b.requires_grad else None,
-    )
+def _first(mask: np.ndarray) -> tuple[int, ...]:
+    """The index of the first True element (error messages only: this is a pass over data)."""
+    return tuple(np.argwhere(mask)[0].tolist())
 
 
-def _vjp_mul(g, node):
-    a, b = node._children
-    return (
-        _unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
-        _unbroadcast(g * a.data, b.shape) if b.requires_grad else None,
-    )
+class Add(Function):
+    """``a + b`` with broadcasting. g: the output's shape; d/da = 1, d/db = 1, so each operand
+    gets g summed over the axes broadcasting stretched (shapes of a and b)."""
+
+    name = "+"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
+        try:
+            return np.add(a, b)
+        except ValueError:
+            raise _broadcast_error("+", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            _unbroadcast(g, ctx.a_shape) if need_a else None,
+            _unbroadcast(g, ctx.b_shape) if need_b else None,
+        )
 
 
-def _vjp_div(g, node):
-    a, b = node._children
-    return (
-        _unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
-        _unbroadcast(-g * node.data / b.data, b.shape) if b.requires_grad else None,
-    )
+class Sub(Function):
+    """``a - b`` with broadcasting; d/da = 1, d/db = -1 (g unbroadcast to each shape)."""
+
+    name = "-"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
+        try:
+            return np.subtract(a, b)
+        except ValueError:
+            raise _broadcast_error("-", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            _unbroadcast(g, ctx.a_shape) if need_a else None,
+            _unbroadcast(-g, ctx.b_shape) if need_b else None,
+        )
 
 
-def _vjp_pow(g, node):
-    a, b = node._children
-    x, p = a.data, b.data
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # d/da = b a^(b-1) (0 where b = 0: a constant); d/db = a^b log(a) (0 where a = 0)
+class Mul(Function):
+    """``a * b`` with broadcasting; d/da = b, d/db = a: ``g * b`` and ``g * a``, unbroadcast to
+    the shapes of a and b."""
+
+    name = "*"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.a, ctx.b = a, b
+        try:
+            return np.multiply(a, b)
+        except ValueError:
+            raise _broadcast_error("*", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_b = ctx.needs_input_grad
+        a, b = ctx.a, ctx.b
+        return (
+            _unbroadcast(g * b, a.shape) if need_a else None,
+            _unbroadcast(g * a, b.shape) if need_b else None,
+        )
+
+
+class Div(Function):
+    """``q = a / b`` with broadcasting; d/da = 1/b, d/db = -a/b^2, computed as ``-q/b`` (``b*b``
+    underflows to 0 for |b| < 1e-154 where q is finite). Gradients unbroadcast to a's and b's
+    shapes. Raises ZeroDivisionError naming the first zero divisor (0/0 included), ValueError
+    for inf/inf."""
+
+    name = "/"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            with np.errstate(divide="raise", invalid="raise", over="ignore"):
+                q = np.divide(a, b)
+        except ValueError:
+            raise _broadcast_error("/", a, b) from None
+        except FloatingPointError:
+            if not np.all(b):
+                raise ZeroDivisionError(
+                    f"/: division by zero: the divisor (shape {b.shape}) has "
+                    f"{int(np.sum(b == 0))} zero element(s), the first at index {_first(b == 0)}"
+                ) from None
+            raise ValueError("/: an invalid division (inf / inf) is not a number") from None
+        ctx.a_shape, ctx.b, ctx.q = a.shape, b, q
+        return q
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_b = ctx.needs_input_grad
+        b = ctx.b
+        return (
+            _unbroadcast(g / b, ctx.a_shape) if need_a else None,
+            _unbroadcast(-g * ctx.q / b, b.shape) if need_b else None,
+        )
+
+
+def _power(x: np.ndarray, p: Any, op: str) -> np.ndarray:
+    """``x ** p`` with a clear error for the results that are not real or finite."""
+    try:
+        with np.errstate(divide="raise", invalid="raise", over="raise"):
+            return np.power(x, p)
+    except ValueError:
+        raise _broadcast_error(op, x, np.asarray(p)) from None
+    except FloatingPointError as e:
+        if "divide" in str(e):
+            raise ZeroDivisionError(
+                f"{op}: zero to a negative power is a division by zero"
+            ) from None
+        if "overflow" in str(e):
+            raise OverflowError(f"{op} overflows {x.dtype}") from None
+        raise ValueError(f"{op}: a negative base to a fractional power is not real") from None
+
+
+class Pow(Function):
+    """``out = a ** b`` elementwise, both operands arrays (broadcast).
+
+    d/da = b a^(b-1) (0 where b = 0: a constant power); d/db = a^b log(a): 0 where a = 0 (as
+    PyTorch), NaN where a < 0 (log of a negative number, as PyTorch). Gradients unbroadcast to
+    a's and b's shapes.
+    """
+
+    name = "**"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = _power(a, b, "**")
+        ctx.a, ctx.b, ctx.out = a, b, out
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_b = ctx.needs_input_grad
+        x, p = ctx.a, ctx.b
         ga = gb = None
-        if a.requires_grad:
-            ga = _unbroadcast(g * np.where(p == 0, 0, p * x ** (p - 1)), a.shape)
-        if b.requires_grad:
-            log_a = np.log(np.where(x > 0, x, 1))
-            gb = _unbroadcast(g * node.data * log_a, b.shape)
-    return ga, gb
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                ga = _unbroadcast(g * np.where(p == 0, 0, p * x ** (p - 1)), x.shape)
+            if need_b:
+                gb = _unbroadcast(g * np.where(x == 0, 0, ctx.out * np.log(x)), p.shape)
+        return ga, gb
 
 
-def _vjp_pow_number(g, node):
-    (a,) = node._children
-    p = node._ctx
-    if p == 0:
-        return (np.zeros_like(g),)
-    # d(a^p)/da = p a^(p-1); +inf at a = 0 for 0 < p < 1, as in PyTorch
-    with np.errstate(divide="ignore"):
-        return (g * (p * a.data ** (p - 1)),)
+class PowNumber(Function):
+    """``a ** p`` for a number ``p`` (a constant: it gets no gradient). g and a: same shape.
+
+    d/da = p a^(p-1): zeros when p = 0 (a constant), +inf at a = 0 for 0 < p < 1 (e.g. sqrt),
+    as PyTorch.
+    """
+
+    name = "**"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, p: float) -> np.ndarray:
+        ctx.a, ctx.p = a, p
+        return _power(a, p, f"** {p!r}")
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        p = ctx.p
+        if p == 0:
+            return np.zeros_like(g)
+        with np.errstate(divide="ignore"):
+            return g * (p * ctx.a ** (p - 1))
 
 
-def _vjp_neg(g, node):
-    return (-g,)
+class Neg(Function):
+    """``-a``; d/da = -1. g and a: same shape."""
+
+    name = "neg"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return -g
 
 
-def _vjp_matmul(g, node):
-    a, b = node._children
-    A, B = a.data, b.data
-    # A 1-D operand acts as a row (left) or column (right) matrix; g gets the matching axis.
-    if B.ndim == 1:
-        B, g = B[:, None], g[..., None]
-    if A.ndim == 1:
-        A, g = A[None, :], np.expand_dims(g, -2)
-    ga = gb = None
-    if a.requires_grad:  # dL/dA = g @ B^T, summed over broadcast batch axes
-        ga = _unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape).reshape(a.shape)
-    if b.requires_grad:  # dL/dB = A^T @ g
-        gb = _unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape).reshape(b.shape)
-    return ga, gb
+class MatMul(Function):
+    """``A @ B`` with NumPy's matmul rules: ``(..., n, k) @ (..., k, m) -> (..., m)``; a 1-D
+    A is a row ``(1, k)``, a 1-D B a column ``(k, 1)``, batch axes broadcast.
+
+    dL/dA = g @ B^T and dL/dB = A^T @ g, each summed over the batch axes that broadcasting
+    added or stretched for it (so a 2-D weight times a batch gets one (n, k) gradient).
+    """
+
+    name = "@"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            raise ValueError(_matmul_message(a.shape, b.shape)) from None
+        ctx.a, ctx.b = a, b
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_b = ctx.needs_input_grad
+        A, B = ctx.a, ctx.b
+        a_shape, b_shape = A.shape, B.shape
+        # A 1-D operand acts as a row (left) or column (right) matrix; g gets the matching axis.
+        if B.ndim == 1:
+            B, g = B[:, None], g[..., None]
+        if A.ndim == 1:
+            A, g = A[None, :], np.expand_dims(g, -2)
+        ga = gb = None
+        if need_a:  # dL/dA = g @ B^T, summed over broadcast batch axes
+            ga = _unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape).reshape(a_shape)
+        if need_b:  # dL/dB = A^T @ g
+            gb = _unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape).reshape(b_shape)
+        return ga, gb
 
 
-def _vjp_exp(g, node):
-    return (g * node.data,)
+class Exp(Function):
+    """``e^x`` elementwise; d/dx = e^x (the output, saved). g and x: same shape. Raises
+    OverflowError naming the largest input when a result exceeds the dtype's range."""
+
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        try:
+            with np.errstate(over="raise"):
+                e = np.exp(x)
+        except FloatingPointError:
+            raise OverflowError(
+                f"exp overflows {x.dtype} for input {np.nanmax(x).item()!r} "
+                f"(the largest finite result is exp({np.log(np.finfo(x.dtype).max):.2f}))"
+            ) from None
+        ctx.out = e
+        return e
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g * ctx.out
 
 
-def _vjp_log(g, node):
-    return (g / node._children[0].data,)
+class Log(Function):
+    """``log x`` elementwise; d/dx = 1/x. g and x: same shape. Raises ValueError naming the
+    first input <= 0 (NaN passes through as NaN)."""
+
+    name = "log"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        try:
+            with np.errstate(divide="raise", invalid="raise"):
+                out = np.log(x)
+        except FloatingPointError:
+            where = _first(x <= 0)
+            raise ValueError(
+                f"log of a non-positive number: log({x[where].item()!r}) at index {where}; "
+                "every input must be > 0"
+            ) from None
+        ctx.x = x
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g / ctx.x
 
 
-def _vjp_tanh(g, node):
-    t = node.data
-    return (g * (1 - t * t),)
+class Tanh(Function):
+    """``t = tanh x`` elementwise; d/dx = 1 - t^2. g and x: same shape."""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.out = np.tanh(x)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        t = ctx.out
+        return g * (1 - t * t)
 
 
-def _vjp_sigmoid(g, node):
-    s = node.data
-    return (g * (s * (1 - s)),)
+class Sigmoid(Function):
+    """``s = 1 / (1 + e^-x)`` elementwise, stable for any x; d/dx = s (1 - s). Same shapes."""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        # With e = e^-|x| <= 1: sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0 (the same
+        # number, e^x/(1+e^x)), so exp never sees a large positive argument.
+        e = np.exp(-np.abs(x))
+        ctx.out = np.where(x >= 0, 1, e) / (1 + e)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        s = ctx.out
+        return g * (s * (1 - s))
 
 
-def _vjp_relu(g, node):
-    return (g * (node.data > 0),)
+class ReLU(Function):
+    """``max(0, x)`` elementwise; d/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.out = np.maximum(x, 0)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g * (ctx.out > 0)
 
 
-def _vjp_leaky_relu(g, node):
-    x = node._children[0].data
-    return (np.where(x > 0, g, g * node._ctx),)
+class LeakyReLU(Function):
+    """``x`` where x > 0, ``slope * x`` elsewhere; d/dx = 1 or ``slope``. Same shapes."""
+
+    name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
+        ctx.x, ctx.slope = x, slope
+        return np.where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return np.where(ctx.x > 0, g, g * ctx.slope)
 
 
-def _vjp_abs(g, node):
-    return (g * np.sign(node._children[0].data),)
+class Abs(Function):
+    """``|x|`` elementwise; d/dx = sign(x) (0 at the kink, as PyTorch). Same shapes."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.x = x
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g * np.sign(ctx.x)
 
 
-def _vjp_astype(g, node):
-    return (g.astype(node._children[0].dtype),)
+class AsType(Function):
+    """``x`` converted to ``dtype``; the gradient (g, the output's shape and dtype) is converted
+    back to x's dtype: d/dx = 1."""
+
+    name = "astype"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, dtype: np.dtype) -> np.ndarray:
+        ctx.x_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g.astype(ctx.x_dtype)
 
 
-def _vjp_sum(g, node):
-    axis, keepdims = node._ctx
-    return (_expand(g, node._children[0].shape, axis, keepdims),)
+class Sum(Function):
+    """Sum of x over ``axis``; d/dx_i = 1: g (the output's shape) is copied back along the
+    summed axes to x's shape."""
+
+    name = "sum"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axis: Any, keepdims: bool) -> np.ndarray:
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return _expand(g, ctx.shape, ctx.axis, ctx.keepdims)
 
 
-def _vjp_mean(g, node):
-    axis, keepdims, n = node._ctx
-    return (_expand(g / n, node._children[0].shape, axis, keepdims),)
+class Mean(Function):
+    """Mean of x over ``axis``; d/dx_i = 1/n (n = elements per output): g / n copied back along
+    the averaged axes to x's shape."""
+
+    name = "mean"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axis: Any, keepdims: bool) -> np.ndarray:
+        out = np.asarray(x.mean(axis=axis, keepdims=keepdims))
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        ctx.n = x.size // max(out.size, 1)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return _expand(g / ctx.n, ctx.shape, ctx.axis, ctx.keepdims)
 
 
-def _vjp_max(g, node):
-    x = node._children[0].data
-    axis, keepdims = node._ctx
-    out = node.data
-    if axis is not None and not keepdims:
-        out, g = np.expand_dims(out, axis), np.expand_dims(g, axis)
-    is_max = x == out
-    ties = is_max.sum(axis=axis, keepdims=True, dtype=g.dtype)
-    return (is_max * (g / ties),)
+class Max(Function):
+    """Maximum of x over ``axis``; d/dx_i = [x_i == max] / (number of maximal elements): g (the
+    output's shape) goes to the maxima of x, split evenly among ties (as ``torch.amax``)."""
+
+    name = "max"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axis: Any, keepdims: bool) -> np.ndarray:
+        out = np.asarray(x.max(axis=axis, keepdims=keepdims))
+        ctx.x, ctx.out, ctx.axis, ctx.keepdims = x, out, axis, keepdims
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        out, axis = ctx.out, ctx.axis
+        if axis is not None and not ctx.keepdims:
+            out, g = np.expand_dims(out, axis), np.expand_dims(g, axis)
+        is_max = ctx.x == out
+        ties = is_max.sum(axis=axis, keepdims=True, dtype=g.dtype)
+        return is_max * (g / ties)
 
 
-def _vjp_softmax(g, node):
-    s = node.data
-    return (s * (g - (g * s).sum(axis=node._ctx, keepdims=True)),)
+class Softmax(Function):
+    """``s = exp(x) / sum exp(x)`` along ``axis`` (maximum subtracted: stable). With
+    d s_i/d x_j = s_i (delta_ij - s_j): (g J)_j = s_j (g_j - sum_i g_i s_i). Same shapes."""
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axis: int) -> np.ndarray:
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        ctx.out, ctx.axis = e / e.sum(axis=axis, keepdims=True), axis
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        s = ctx.out
+        return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True))
 
 
-def _vjp_log_softmax(g, node):
-    return (g - np.exp(node.data) * g.sum(axis=node._ctx, keepdims=True),)
+class LogSoftmax(Function):
+    """``y = x - log sum exp(x)`` along ``axis`` (log-sum-exp, maximum subtracted). With
+    d y_i/d x_j = delta_ij - softmax_j: (g J)_j = g_j - softmax_j sum_i g_i. Same shapes."""
+
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axis: int) -> np.ndarray:
+        shifted = x - x.max(axis=axis, keepdims=True)
+        ctx.out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.axis = axis
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g - np.exp(ctx.out) * g.sum(axis=ctx.axis, keepdims=True)
 
 
-def _vjp_reshape(g, node):
-    return (g.reshape(node._children[0].shape),)
+class Reshape(Function):
+    """x in a new ``shape``; moving no numbers, the gradient is g reshaped back to x's shape."""
+
+    name = "reshape"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, shape: tuple) -> np.ndarray:
+        try:
+            out = x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a Tensor of shape {x.shape} ({x.size} elements) into "
+                f"shape {shape}"
+            ) from None
+        ctx.shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g.reshape(ctx.shape)
 
 
-def _vjp_transpose(g, node):
-    return (g.transpose(np.argsort(node._ctx)),)
+class Transpose(Function):
+    """x with its axes permuted by ``axes``; the gradient is g permuted back by the inverse
+    permutation (``argsort(axes)``), giving x's shape."""
+
+    name = "transpose"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, axes: tuple) -> np.ndarray:
+        try:
+            out = x.transpose(axes)
+        except ValueError as e:
+            raise ValueError(f"transpose{axes} of a Tensor of shape {x.shape}: {e}") from None
+        ctx.axes = axes
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g.transpose(np.argsort(ctx.axes))
 
 
-def _vjp_getitem(g, node):
-    x = node._children[0]
-    index = node._ctx
-    grad = np.zeros(x.shape, dtype=g.dtype)
-    if _is_basic_index(index):
-        grad[index] = g  # a slice view: each element picked at most once
-    else:
-        np.add.at(grad, index, g)  # integer arrays may repeat an element: add, don't overwrite
-    return (grad,)
+class GetItem(Function):
+    """``x[index]`` (NumPy indexing); d out/d x is 1 at the picked positions: g (the output's
+    shape) is scattered back into zeros of x's shape, a repeated element getting the sum."""
+
+    name = "index"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, index: Any) -> np.ndarray:
+        try:
+            out = np.asarray(x[index])
+        except IndexError as e:
+            raise IndexError(f"indexing a Tensor of shape {x.shape}: {e}") from None
+        ctx.shape, ctx.index = x.shape, index
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        if _is_basic_index(ctx.index):
+            grad[ctx.index] = g  # a slice view: each element picked at most once
+        else:
+            np.add.at(grad, ctx.index, g)  # integer arrays may repeat an element: add
+        return grad
 
 
 def _is_basic_index(index: Any) -> bool:
