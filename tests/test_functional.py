@@ -386,3 +386,168 @@ def test_bad_inputs():
         F.log_softmax([])
     with pytest.raises(ValueError, match="NaN"):
         F.mse_loss([float("nan")], [1.0])
+
+
+# ------------------------------------------- bad input, both engines (issue 9, the losses)
+def _empty_calls():
+    """Every loss of both engines on an empty batch."""
+    import micrograd_mlp.tensor.functional as TF
+
+    e, ei = np.zeros(0), np.zeros(0, dtype=np.int64)
+    return {
+        "mse_loss": (lambda: F.mse_loss([], []), lambda: TF.mse_loss(e, e)),
+        "l1_loss": (lambda: F.l1_loss([], []), lambda: TF.l1_loss(e, e)),
+        "gaussian_nll_loss": (
+            lambda: F.gaussian_nll_loss([], [], 1.0),
+            lambda: TF.gaussian_nll_loss(e, e, 1.0),
+        ),
+        "hinge_loss": (lambda: F.hinge_loss([], []), lambda: TF.hinge_loss(e, e)),
+        "cross_entropy": (
+            lambda: F.cross_entropy([], []),
+            lambda: TF.cross_entropy(np.zeros((0, 3)), ei),
+        ),
+        "binary_cross_entropy": (
+            lambda: F.binary_cross_entropy([], []),
+            lambda: TF.binary_cross_entropy(e, e),
+        ),
+        "binary_cross_entropy_with_logits": (
+            lambda: F.binary_cross_entropy_with_logits([], []),
+            lambda: TF.binary_cross_entropy_with_logits(e, e),
+        ),
+    }
+
+
+@pytest.mark.parametrize("loss", list(_empty_calls()))
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_every_loss_refuses_an_empty_batch_in_both_engines(loss, engine):
+    call = _empty_calls()[loss][engine == "tensor"]
+    with pytest.raises(ValueError, match=f"^{loss}: input is empty$"):
+        call()
+
+
+def test_cross_entropy_refuses_empty_rows_and_zero_classes():
+    import micrograd_mlp.tensor.functional as TF
+
+    with pytest.raises(ValueError, match=r"cross_entropy: input\[0\] is empty"):
+        F.cross_entropy([[]], [0])
+    with pytest.raises(ValueError, match="cross_entropy: input is empty"):
+        TF.cross_entropy(np.zeros((2, 0)), np.zeros(2, dtype=np.int64))
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_tensor_mean_of_nothing_keeps_numpy_semantics():
+    """The engine is NumPy's (NaN); only the losses refuse empty input."""
+    from micrograd_mlp.tensor import Tensor
+
+    assert math.isnan(Tensor(np.zeros(0)).mean().item())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: F.cross_entropy({0: 1.0}, 0),
+        lambda: F.mse_loss({1.0, 2.0}, [1.0, 2.0]),
+        lambda: F.l1_loss([1.0, 2.0], {1.0, 2.0}),
+        lambda: F.binary_cross_entropy({0.5: 1}, [1.0]),
+        lambda: F.hinge_loss(iter([1.0]), [1.0]),
+        lambda: F.softmax({1.0, 2.0}),
+    ],
+)
+def test_a_dict_a_set_or_an_iterator_is_refused_as_loss_input(call):
+    with pytest.raises(TypeError, match=r"sequence of them \(a list, a tuple, a 1-D array\)"):
+        call()
+
+
+@pytest.mark.parametrize("logits", [[math.inf, 1.0], [1.0, math.nan], [-math.inf, -math.inf]])
+def test_a_non_finite_logit_is_named_not_log_of_nan(logits):
+    import micrograd_mlp.tensor.functional as TF
+
+    # (a NaN number cannot even become a Value; a NaN Value from inf - inf is named as inf is)
+    with pytest.raises(ValueError, match=r"cross_entropy: .*(must be finite|-inf|got NaN)") as e:
+        F.cross_entropy(logits, 0)
+    assert "log(" not in str(e.value)
+    with pytest.raises(ValueError, match=r"input\[1\]"):
+        F.cross_entropy([[0.0, 1.0], logits], [0, 1])
+    # The vectorized engine follows IEEE arithmetic (NaN, as PyTorch), with a warning naming it
+    with pytest.warns(RuntimeWarning, match=r"cross_entropy: input\[1\] holds a non-finite logit"):
+        out = TF.cross_entropy(np.array([[0.0, 1.0], logits]), np.array([0, 1]))
+    assert math.isnan(out.item())
+
+
+def test_a_negative_infinite_logit_among_finite_ones_is_fine_in_both_engines():
+    import micrograd_mlp.tensor.functional as TF
+
+    assert F.cross_entropy([-math.inf, 1.0], 1).data == 0.0
+    assert TF.cross_entropy(np.array([-math.inf, 1.0]), 1).item() == 0.0
+    assert F.cross_entropy([-math.inf, 1.0], 0).data == math.inf  # PyTorch: inf too
+
+
+def test_tensor_linear_takes_arrays_for_weight_and_bias_and_names_bad_shapes():
+    import micrograd_mlp.tensor.functional as TF
+    from micrograd_mlp.tensor import Tensor
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(5, 3)), requires_grad=True)
+    w_arr, b_arr = rng.normal(size=(4, 3)), rng.normal(size=4)
+    expected = x.data @ w_arr.T + b_arr
+    np.testing.assert_allclose(TF.linear(x, w_arr, b_arr).data, expected)  # constants
+    W = Tensor(w_arr, requires_grad=True)
+    np.testing.assert_allclose(TF.linear(x, W, b_arr).data, expected)
+    with pytest.raises(ValueError, match=r"bias shape \(3,\) does not fit weight shape \(4, 3\)"):
+        TF.linear(x, W, np.zeros(3))
+    with pytest.raises(
+        ValueError, match=r"input shape \(5, 3\) does not fit weight shape \(3, 4\)"
+    ):
+        TF.linear(x, np.zeros((3, 4)))
+    with pytest.raises(TypeError, match="expected numbers"):
+        TF.linear(x, W, ["a"] * 4)
+
+
+def test_scalar_linear_mirrors_the_tensor_one():
+    import micrograd_mlp.tensor.functional as TF
+
+    rng = np.random.default_rng(1)
+    x, w, b = rng.normal(size=(2, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
+    out = F.linear(x.tolist(), w.tolist(), b.tolist())
+    np.testing.assert_allclose([[v.data for v in row] for row in out], TF.linear(x, w, b).data)
+    one = F.linear(x[0].tolist(), w.tolist())
+    np.testing.assert_allclose([v.data for v in one], w @ x[0])
+    with pytest.raises(
+        ValueError, match=r"linear: input\[1\] has 2 entries but weight rows have 3"
+    ):
+        F.linear([[1.0, 2.0, 3.0], [1.0, 2.0]], w.tolist())
+    with pytest.raises(ValueError, match="linear: bias has 3 entries but weight has 4 rows"):
+        F.linear(x[0].tolist(), w.tolist(), [0.0] * 3)
+
+
+@pytest.mark.parametrize("margin", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_hinge_margin_is_refused_in_both_engines(margin):
+    import micrograd_mlp.tensor.functional as TF
+
+    with pytest.raises(ValueError, match="hinge_loss: margin must be a finite number"):
+        F.hinge_loss([0.5], [1.0], margin=margin)
+    with pytest.raises(ValueError, match="hinge_loss: margin must be a finite number"):
+        TF.hinge_loss(np.array([0.5]), np.array([1.0]), margin=margin)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"label_smoothing": 1.5}, ValueError, r"label_smoothing must be in \[0, 1\]"),
+        ({"label_smoothing": "0.1"}, TypeError, "label_smoothing must be a real number"),
+        ({"ignore_index": 0.5}, TypeError, "ignore_index must be an integer"),
+        ({"weight": [1.0, 2.0]}, ValueError, "weight"),
+        ({"ignore_index": 0, "target": [0, 0]}, ValueError, "the mean is 0/0"),
+    ],
+)
+def test_cross_entropy_options_are_checked_in_both_engines(kwargs, error, match):
+    import micrograd_mlp.tensor.functional as TF
+
+    kwargs = dict(kwargs)
+    target = kwargs.pop("target", [0, 2])
+    logits = [[0.1, 0.2, 0.3], [1.0, 0.0, -1.0]]
+    with pytest.raises(error, match=match):
+        F.cross_entropy(logits, target, **kwargs)
+    with pytest.raises(error, match=match):
+        TF.cross_entropy(np.array(logits), np.array(target), **kwargs)
