@@ -298,7 +298,7 @@ class _Model:
                     f"{self.names[c]} = {self.nodes[c]['dataText']}" for c in node["children"]
                 )
                 locals_ = ", ".join(
-                    f"d {name}/d {self.names[c]} = {text}"
+                    f"∂{name}/∂{self.names[c]} = {text}"
                     for c, text in zip(node["children"], node["locals"])
                 )
                 lines = [
