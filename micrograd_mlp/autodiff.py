@@ -137,6 +137,7 @@ def backpropagate(
     state = start(order)
     accumulate(root, seed, None, None)
     if _anomaly_mode:
+        _check_graph(order)
         observer = _anomaly_observer(observer)
     try:
         for node in reversed(order):
@@ -338,7 +339,18 @@ def check_forward(op: str, data: Any, operands: tuple) -> None:
     raise AnomalyError(
         f"detect_anomaly: op {op!r} produced NaN or infinity in its forward result"
         f"{_shape_note(data)} from finite operands"
+        + ("" if _shape_note(data) else f" (got {data!r})")
     )
+
+
+def _check_graph(order: list) -> None:
+    """Anomaly mode: the first node (in forward order) whose data went non-finite names its op.
+
+    (Scalar ops are not checked one by one as they run -- that would slow every Value op --
+    so a Value graph is checked here, when its backward pass starts.)"""
+    for node in order:
+        if node._children:
+            check_forward(node._op, node.data, node._children)
 
 
 def _anomaly_observer(inner: Callable[[ChainRule], None] | None) -> Callable[[ChainRule], None]:

@@ -159,9 +159,11 @@ class Value:
         return _result(e, (self,), (e,), "exp")
 
     def log(self) -> Value:
-        """Natural logarithm. Raises ValueError for a non-positive input."""
+        """Natural logarithm. Raises ValueError for an input <= 0 (a NaN input gives NaN)."""
         x = self.data
         if not x > 0.0:
+            if x != x:  # NaN from an earlier op propagates, as in the Tensor engine (IEEE)
+                return _result(x, (self,), (x,), "log")
             raise ValueError(f"log of a non-positive number: log({x!r}); the input must be > 0")
         # d(log x)/dx = 1/x
         return _result(math.log(x), (self,), (1.0 / x,), "log")

@@ -384,6 +384,8 @@ class Tensor:
         dtype = np.result_type(*[c.dtype for c in children])
         if data.dtype != dtype:
             data = data.astype(dtype)
+        if autodiff._anomaly_mode:
+            autodiff.check_forward(op, data, children)
         return _result(data, children, _function_vjp(fn), op, ctx)
 
 
@@ -578,7 +580,7 @@ def _call(fn: type[Function], *children: Tensor, op: str | None = None, **params
     """Run a built-in op on Tensors (the lean form of ``fn.apply``: operands already lifted)."""
     ctx = Context(tuple([c.requires_grad for c in children]))
     data = fn.forward(ctx, *[c.data for c in children], **params)
-    if autodiff._anomaly_mode:
+    if autodiff._anomaly_mode:  # detect_anomaly(): one extra pass, only when asked for
         autodiff.check_forward(op or fn.name, data, children)
     return _result(data, children, _function_vjp(fn), op or fn.name, ctx)
 
@@ -667,8 +669,8 @@ class Mul(Function):
 class Div(Function):
     """``q = a / b`` with broadcasting; d/da = 1/b, d/db = -a/b^2, computed as ``-q/b`` (``b*b``
     underflows to 0 for |b| < 1e-154 where q is finite). Gradients unbroadcast to a's and b's
-    shapes. Raises ZeroDivisionError naming the first zero divisor (0/0 included), ValueError
-    for inf/inf."""
+    shapes. Raises ZeroDivisionError naming the first zero divisor (0/0 included); inf/inf is
+    NaN (IEEE: the operands held infinity already)."""
 
     name = "/"
 
@@ -685,7 +687,8 @@ class Div(Function):
                     f"/: division by zero: the divisor (shape {b.shape}) has "
                     f"{int(np.sum(b == 0))} zero element(s), the first at index {_first(b == 0)}"
                 ) from None
-            raise ValueError("/: an invalid division (inf / inf) is not a number") from None
+            with np.errstate(all="ignore"):  # inf / inf: NaN, as IEEE (and Value) say
+                q = np.divide(a, b)
         ctx.a_shape, ctx.b, ctx.q = a.shape, b, q
         return q
 
@@ -693,10 +696,11 @@ class Div(Function):
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         need_a, need_b = ctx.needs_input_grad
         b = ctx.b
-        return (
-            _unbroadcast(g / b, ctx.a_shape) if need_a else None,
-            _unbroadcast(-g * ctx.q / b, b.shape) if need_b else None,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # IEEE: a derivative may overflow
+            return (
+                _unbroadcast(g / b, ctx.a_shape) if need_a else None,
+                _unbroadcast(-g * ctx.q / b, b.shape) if need_b else None,
+            )
 
 
 def _power(x: np.ndarray, p: Any, op: str) -> np.ndarray:
@@ -764,7 +768,7 @@ class PowNumber(Function):
         p = ctx.p
         if p == 0:
             return np.zeros_like(g)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf at 0 (sqrt); 0 * inf = NaN
             return g * (p * ctx.a ** (p - 1))
 
 
