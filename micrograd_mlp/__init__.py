@@ -11,7 +11,7 @@ from micrograd_mlp import data, functional, nn, optim, tensor
 from micrograd_mlp.autodiff import Context, Function, detect_anomaly, is_grad_enabled, no_grad
 from micrograd_mlp.engine import Value
 from micrograd_mlp.gradcheck import GradcheckError, gradcheck
-from micrograd_mlp.module import Module
+from micrograd_mlp.module import Module, manual_seed
 from micrograd_mlp.nn import MLP, Layer, Neuron
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.training import NonFiniteLossError, fit
@@ -38,6 +38,7 @@ __all__ = [
     "functional",
     "gradcheck",
     "is_grad_enabled",
+    "manual_seed",
     "nn",
     "no_grad",
     "optim",

@@ -24,6 +24,7 @@ derivative side by side.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from numbers import Real
 
@@ -192,8 +193,13 @@ class Value:
         return _result(x if x > 0.0 else 0.0, (self,), (1.0 if x > 0.0 else 0.0,), "relu")
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        """x for x > 0, ``negative_slope * x`` otherwise (PyTorch's ``leaky_relu``)."""
+        """x for x > 0, ``negative_slope * x`` otherwise (PyTorch's ``leaky_relu``).
+
+        Raises:
+            TypeError: ``negative_slope`` is not a real number (as the Tensor version).
+        """
         x = self.data
+        negative_slope = _checked_float(negative_slope, "leaky_relu")
         slope = 1.0 if x > 0.0 else negative_slope
         # d(leaky_relu x)/dx = 1 if x > 0 else negative_slope
         return _result(x * slope, (self,), (slope,), "leaky_relu")
@@ -392,20 +398,38 @@ def _checked_float(x: object, op: str = "Value") -> float:
     """``x`` as a float, or a TypeError/ValueError that names ``op`` and ``x``."""
     if type(x) is float and x == x:
         return x
-    if isinstance(x, Real) and not isinstance(x, Value):
-        f = float(x)
+    if (isinstance(x, Real) or _is_numpy_bool(x)) and not isinstance(x, Value):
+        try:
+            f = float(x)
+        except OverflowError:  # an int beyond float64's range
+            digits = len(str(abs(int(x))))
+            raise ValueError(
+                f"{op}: the integer ({digits} digits) is too large for a float64 "
+                f"(largest ~{sys.float_info.max:.4g})"
+            ) from None
         if f != f:
             raise ValueError(f"{op}: got NaN; a Value must hold a number")
         return f
     if x is not None and type(x).__module__ == "numpy" and getattr(x, "ndim", None) is not None:
+        what = f"a NumPy array of shape {x.shape}" + ("" if x.ndim else " (use x.item())")
         raise TypeError(
-            f"{op}: expected a real number, got a NumPy array of shape {x.shape}; "
-            "use micrograd_mlp.tensor.Tensor for arrays"
+            f"{op}: expected a real number, got {what}; use micrograd_mlp.tensor.Tensor for arrays"
         )
     if op == "Value":  # the constructor: it takes a number (an op also takes a Value)
         hint = "; use v.data for a new Value from a Value's number" if isinstance(x, Value) else ""
         raise TypeError(f"Value: expected a real number, got {type(x).__name__} {x!r}{hint}")
+    if op in _NUMBER_ONLY:
+        raise TypeError(f"{op}: expected a real number, got {type(x).__name__} {x!r}")
     raise TypeError(f"{op}: expected a real number or Value, got {type(x).__name__} {x!r}")
+
+
+def _is_numpy_bool(x: object) -> bool:
+    """A NumPy boolean scalar (``np.bool_``): a number like Python's bool (no NumPy import)."""
+    return type(x).__module__ == "numpy" and type(x).__name__ in ("bool_", "bool")
+
+
+# Arguments that take a plain number (not a Value), named in their error messages.
+_NUMBER_ONLY = frozenset({"leaky_relu", "backward gradient", "**"})
 
 
 def _lift(x: Value | float, op: str) -> Value:

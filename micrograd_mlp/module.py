@@ -9,6 +9,7 @@ between the scalar engine, the vectorized engine and PyTorch.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ __all__ = [
     "check_activation",
     "linear_init",
     "make_rng",
+    "manual_seed",
     "mlp_layers",
 ]
 
@@ -55,9 +57,38 @@ def mlp_layers(nin: int, nouts: Sequence[int], activation: str) -> list[tuple[in
     ]
 
 
+#: The generator behind every unseeded random choice after :func:`manual_seed` (None: none yet).
+_global_rng: np.random.Generator | None = None
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Make every later unseeded random choice reproducible, as ``torch.manual_seed``.
+
+    After ``manual_seed(n)``, ``MLP(...)`` and the other functions that take ``seed=None``
+    (initial weights, shuffling, toy data) draw from one generator seeded with ``n``: the same
+    program gives the same numbers on every run. An explicit ``seed=`` still wins.
+
+    Returns:
+        That generator (a ``numpy.random.Generator``).
+
+    Raises:
+        ValueError: ``seed`` is not a non-negative integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
+    global _global_rng
+    _global_rng = np.random.default_rng(int(seed))
+    return _global_rng
+
+
 def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """A NumPy Generator from a seed, an existing Generator (used as is) or None (fresh entropy)."""
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    """A NumPy Generator from a seed, an existing Generator (used as is) or None: the generator of
+    :func:`manual_seed` if it was called, else fresh entropy."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None and _global_rng is not None:
+        return _global_rng
+    return np.random.default_rng(seed)
 
 
 def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -173,8 +204,9 @@ class Module:
 
         Raises:
             KeyError: keys are missing or unexpected (all are listed; shapes are checked too).
-            ValueError: an entry has the wrong shape or is not finite real numeric data (all
-                listed; complex numbers and strings are refused, not cast).
+            ValueError: an entry has the wrong shape, is not finite real numeric data, or holds a
+                value that the parameter's dtype cannot hold (1e300 for float32 would become
+                infinity); all are listed; complex numbers and strings are refused, not cast.
             TypeError: ``state_dict`` is not a mapping.
             Nothing is loaded when anything is wrong.
         """
@@ -184,6 +216,11 @@ class Module:
                 f"got {type(state_dict).__name__}"
             )
         expected = self.state_dict()
+        dtypes = {  # each parameter's own dtype: a value must stay finite once cast to it
+            prefix + name: np.asarray(array).dtype
+            for prefix, module in self._named_modules()
+            for name, array in module._own_state().items()
+        }
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in expected]
         problems, arrays = [], {}
@@ -206,6 +243,12 @@ class Module:
                 problems.append(f"{key}: shape {array.shape}, expected {current.shape}")
             elif not np.all(np.isfinite(array)):
                 problems.append(f"{key}: contains NaN or infinity")
+            elif not _fits(array, dtypes[key]):
+                limit = np.finfo(dtypes[key]).max
+                problems.append(
+                    f"{key}: a value beyond the model's {dtypes[key]} range (+-{limit:.4g}) "
+                    "would load as infinity"
+                )
             else:
                 arrays[key] = array
         if missing:
@@ -222,6 +265,13 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _fits(array: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether the (finite) ``array`` stays finite when cast to ``dtype``."""
+    if dtype.kind != "f" or dtype == array.dtype:
+        return True
+    return bool(np.all(np.abs(array) <= np.finfo(dtype).max))
 
 
 def _dtype_note(raw: Any) -> str:

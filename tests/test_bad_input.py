@@ -487,3 +487,56 @@ def test_hinge_loss_margin_must_be_a_number_in_both_engines(margin):
         scalar_f.hinge_loss([Value(0.5)], [1], margin=margin)
     with pytest.raises(TypeError, match="margin must be a number"):
         tensor_f.hinge_loss(Tensor([0.5]), [1.0], margin=margin)
+
+
+# ----------------------------------------- engine-level findings of issue 9 (helper H1)
+def test_a_valid_division_by_a_tiny_number_is_computed_not_refused():
+    x, y = Value(1.0), Value(1e-200)
+    q = x / y  # the old local derivative -a/(b*b) underflowed b*b to 0: "division by zero"
+    assert q.data == 1e200
+    q.backward()
+    assert x.grad == 1e200 and y.grad == -math.inf  # -(a/b)/b overflows: IEEE, as torch
+
+
+def test_invalid_tensor_dtypes_are_refused_listing_the_allowed_ones():
+    with raises(ValueError, "'garbage'", "float32 and float64"):
+        Tensor([1.0], dtype="garbage")
+    with raises(ValueError, "'xyz'", "float32 and float64"):
+        Tensor([1.0]).astype("xyz")
+    with raises(ValueError, "int64", "float32 and float64"):
+        Tensor([1.0], dtype=np.int64)
+
+
+def test_load_state_dict_checks_finiteness_after_the_cast_naming_the_key():
+    model = TensorMLP(2, [1], seed=0)  # float32 parameters
+    state = model.state_dict()
+    before = {k: v.copy() for k, v in state.items()}
+    state["layers.0.weight"] = np.full((1, 2), 1e300)  # finite in float64, inf in float32
+    with raises(ValueError, "layers.0.weight", "float32 range", "infinity"):
+        model.load_state_dict(state)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    scalar = MLP(2, [1], seed=0)  # float64 Values: 1e300 fits
+    scalar.load_state_dict({k: np.full(v.shape, 1e300) for k, v in scalar.state_dict().items()})
+
+
+def test_values_from_numpy_bools_and_huge_ints():
+    assert Value(np.bool_(True)).data == 1.0  # a bool, like Python's True
+    with raises(ValueError, "401 digits", "too large for a float64"):
+        Value(10**400)
+    with raises(TypeError, "NumPy array of shape ()", "item()"):
+        Value(np.array(2.0))
+
+
+def test_a_string_gradient_seed_is_refused_not_parsed():
+    with raises(TypeError, "backward gradient", "str '2'"):
+        (Value(1.0) * 2.0).backward(gradient="2")
+    with raises(TypeError, "backward gradient", "strings"):
+        (Tensor([1.0], requires_grad=True) * 2.0).sum().backward(gradient="2")
+
+
+def test_scalar_leaky_relu_validates_its_slope_like_the_tensor_one():
+    for x in (-1.0, 1.0):  # refused on both sides of the kink
+        with raises(TypeError, "leaky_relu", "real number", "str 'a'"):
+            Value(x).leaky_relu("a")
+        with raises(TypeError, "leaky_relu", "real number", "str 'a'"):
+            Tensor([x]).leaky_relu("a")

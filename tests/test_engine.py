@@ -307,3 +307,37 @@ def test_a_function_returning_the_wrong_things_is_refused_by_name():
 
     with pytest.raises(TypeError, match="text.forward must return a real number"):
         Text.apply(Value(1.0))
+
+
+# ------------------------------------------------ code written for micrograd runs
+def test_micrograds_constructor_and_prev_are_accepted():
+    a, b = Value(2.0), Value(-3.0)
+    c = Value(a.data * b.data, (a, b), "*")  # micrograd's Value(data, _children, _op)
+    assert c._op == "*" and c._prev == {a, b} and c._children == (a, b)
+    d = Value(1.0, _children=(), _op="", label="d")  # the lecture's variant with label=
+    assert d.label == "d" and d._prev == set()
+    e = a * b + a
+    assert isinstance(e._prev, set) and a in e._prev and len(e._prev) == 2  # as micrograd
+    with pytest.raises(AttributeError):
+        e._prev = set()  # read-only
+    with pytest.raises(TypeError, match="local derivatives are unknown"):
+        (c * 2.0).backward()
+    with pytest.raises(TypeError, match="_children must be Values"):
+        Value(1.0, (a, 2.0))
+    assert Value(2.0, "x").label == "x"  # our positional label still works
+
+
+def test_manual_seed_makes_an_unseeded_mlp_reproducible(monkeypatch):
+    import micrograd_mlp
+    from micrograd_mlp import module
+
+    monkeypatch.setattr(module, "_global_rng", None)  # leave no global state behind
+    micrograd_mlp.manual_seed(7)
+    first = micrograd_mlp.MLP(3, [4, 1]).state_dict()
+    micrograd_mlp.manual_seed(7)
+    again = micrograd_mlp.MLP(3, [4, 1]).state_dict()
+    assert all(np.array_equal(first[k], again[k]) for k in first)
+    different = micrograd_mlp.MLP(3, [4, 1]).state_dict()  # the generator moved on
+    assert not all(np.array_equal(first[k], different[k]) for k in first)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        micrograd_mlp.manual_seed(-1)

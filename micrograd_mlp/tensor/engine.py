@@ -484,10 +484,13 @@ def _check_dtype(dtype: Any) -> np.dtype | None:
         return None
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except TypeError:  # an unparseable name (np.dtype(None) would be float64: never reach it)
         dt = None
-    if dt not in DTYPES:
-        raise ValueError(f"unsupported Tensor dtype {dtype!r}; use np.float32 or np.float64")
+    if dt is None or dt not in DTYPES:
+        raise ValueError(
+            f"unsupported Tensor dtype {dtype!r}; the allowed dtypes are float32 and float64 "
+            "(np.float32, np.float64 or their names)"
+        )
     return dt
 
 
