@@ -20,7 +20,18 @@
    noise, and outliers are improbable under a Gaussian, hence MSE's sensitivity to them.
    Checked numerically, values and gradients.
 
-Writes ``regression.png`` and ``classification.png`` under ``--out``.
+4. MLE as "how sure is the model". On data whose noise grows with x (``y = sin(2.5 x) +
+   sigma(x) eps`` with ``sigma(x) = 0.05 + 0.2 (x + 1)``), a network with two outputs, a mean
+   ``mu(x)`` and a log-variance ``s(x)`` (``var = e^s`` is always positive), is trained on the
+   Gaussian negative log-likelihood ``0.5 (log var + (y - mu)^2 / var)``, next to the same
+   network with one output trained on MSE. Both find the mean; only the first also learns how
+   far to trust it: its band ``mu +- 2 sigma(x)`` holds ~95% of the points in the quiet and in
+   the noisy half, while MSE's single noise level (its RMSE) is too wide on the left and too
+   narrow on the right. With the variance fixed at 1 the NLL is MSE/2 + 0.5 log(2 pi)
+   (checked on this network too): MSE is the special case that assumes one known noise level.
+   (Vectorized engine, float64, full-batch Adam.)
+
+Writes ``regression.png``, ``classification.png`` and ``uncertainty.png`` under ``--out``.
 """
 
 from __future__ import annotations
@@ -40,17 +51,25 @@ from micrograd_mlp.functional import (
     mse_loss,
     softmax,
 )
+from micrograd_mlp.loss_common import HALF_LOG_2PI
 from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.nn import MLP, Neuron
 from micrograd_mlp.optim import Adam
+from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR
+from micrograd_mlp.tensor import MLP as TensorMLP
+from micrograd_mlp.tensor import Tensor
+from micrograd_mlp.tensor import functional as TF
 from micrograd_mlp.training import fit
-from micrograd_mlp.viz.plots import plot_decision_boundary, plot_regression_fit
+from micrograd_mlp.viz.plots import plot_decision_boundary, plot_regression_fit, save_figure
 
 COMMAND = "losses"
-HELP = "MSE vs L1 with outliers, cross-entropy for classes, Gaussian NLL = MSE/2 + constant"
+HELP = (
+    "MSE vs L1 with outliers, cross-entropy for classes, Gaussian NLL = MSE/2 + constant, "
+    "a network that predicts its own uncertainty (mean and variance, Gaussian NLL)"
+)
 BUILTIN_DATA = True
 #: The files ``run`` writes under ``--out``.
-PICTURES = ("regression.png", "classification.png")
+PICTURES = ("regression.png", "classification.png", "uncertainty.png")
 #: The true line of the regression data.
 TRUE_W, TRUE_B = 2.0, -1.0
 
@@ -71,6 +90,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--class-epochs", type=int, default=60, help="classifier epochs (default: 60)"
     )
+    parser.add_argument(
+        "--noise-n",
+        type=int,
+        default=400,
+        help="points of the data whose noise grows with x (default: 400)",
+    )
+    parser.add_argument(
+        "--noise-epochs",
+        type=int,
+        default=2000,
+        help="full-batch epochs of the mean/variance network and its MSE twin (default: 2000)",
+    )
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -79,8 +110,10 @@ def _check_args(args: argparse.Namespace) -> None:
         problems.append(f"--n must be >= 2, got {args.n}")
     if not 0 <= args.outliers < args.n / 2:
         problems.append(f"--outliers must be in [0, n/2), got {args.outliers}")
-    if min(args.epochs, args.class_epochs) < 1 or args.moons < 4:
-        problems.append("--epochs and --class-epochs must be >= 1 and --moons >= 4")
+    if min(args.epochs, args.class_epochs, args.noise_epochs) < 1 or args.moons < 4:
+        problems.append("--epochs, --class-epochs and --noise-epochs must be >= 1 and --moons >= 4")
+    if not 20 <= args.noise_n <= 100_000:
+        problems.append(f"--noise-n must be in [20, 100000], got {args.noise_n}")
     if not math.isfinite(args.shift):
         problems.append(f"--shift must be finite, got {args.shift}")
     if problems:
@@ -107,20 +140,14 @@ def fit_line(
 ) -> Neuron:
     """A linear neuron ``w x + b`` fitted to ``(x, y)`` by ``loss`` (full batch, Adam).
 
-    The learning rate decays linearly from 0.1 to 0: L1's gradient does not shrink near the
-    optimum (it is +-1/N per point), so a constant step would keep jumping around it.
+    The learning rate decays from 0.1 to 0 along half a cosine (``CosineAnnealingLR``): L1's
+    gradient does not shrink near the optimum (it is +-1/N per point), so a constant step would
+    keep jumping around it.
     """
     neuron = Neuron(1, activation="linear", seed=seed)
     optimizer = Adam(neuron.parameters(), lr=0.1)
-    fit(
-        neuron,
-        x[:, None],
-        y,
-        loss,
-        optimizer,
-        epochs,
-        lr_schedule=lambda step: 0.1 * (1.0 - step / epochs),
-    )
+    scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
+    fit(neuron, x[:, None], y, loss, optimizer, epochs, scheduler=scheduler)
     return neuron
 
 
@@ -230,6 +257,172 @@ def _gaussian_nll(prediction: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
+def noise_sigma(x: np.ndarray) -> np.ndarray:
+    """The true noise level of :func:`heteroscedastic_data`: ``0.05 + 0.2 (x + 1)`` (0.05..0.45)."""
+    return 0.05 + 0.2 * (x + 1.0)
+
+
+def heteroscedastic_data(n: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points ``y = sin(2.5 x) + noise_sigma(x) eps``, x ~ U(-1, 1), eps ~ N(0, 1).
+
+    Returns:
+        ``x`` (n,) sorted and ``y`` (n,), float64.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-1.0, 1.0, n))
+    return x, np.sin(2.5 * x) + noise_sigma(x) * rng.standard_normal(n)
+
+
+def _mean_and_var(outputs: Tensor) -> tuple[Tensor, Tensor]:
+    """A two-output network's ``(N, 2)`` outputs as the mean ``mu`` and ``var = e^s``."""
+    return outputs[:, 0], outputs[:, 1].exp()
+
+
+def _gaussian_nll_of_outputs(outputs: Tensor, targets: np.ndarray) -> Tensor:
+    mean, var = _mean_and_var(outputs)
+    return TF.gaussian_nll_loss(mean, targets, var)
+
+
+def _mse_of_outputs(outputs: Tensor, targets: np.ndarray) -> Tensor:
+    return TF.mse_loss(outputs[:, 0], targets)
+
+
+def fit_uncertainty(
+    x: np.ndarray, y: np.ndarray, epochs: int, seed: int | None
+) -> tuple[TensorMLP, TensorMLP]:
+    """The mean/variance network (Gaussian NLL) and its one-output twin (MSE), trained alike.
+
+    Both are ``MLP(1, [16, k])`` with tanh, float64, full-batch Adam (lr 0.02), the same
+    seed; ``k = 2`` (mean, log-variance) for the NLL network, ``k = 1`` for the MSE one.
+    """
+    X = x[:, None]
+    nets = []
+    for outputs, loss in ((2, _gaussian_nll_of_outputs), (1, _mse_of_outputs)):
+        net = TensorMLP(1, [16, outputs], activation="tanh", seed=seed, dtype=np.float64)
+        fit(net, X, y, loss, Adam(net.parameters(), lr=0.02), epochs)
+        nets.append(net)
+    return nets[0], nets[1]
+
+
+def _coverage(y: np.ndarray, mean: np.ndarray, sigma: np.ndarray, where: np.ndarray) -> float:
+    """The fraction of the points ``where`` that lie inside ``mean +- 2 sigma``."""
+    inside = np.abs(y - mean) <= 2.0 * sigma
+    return float(inside[where].mean())
+
+
+def _uncertainty(args: argparse.Namespace) -> dict:
+    x, y = heteroscedastic_data(args.noise_n, args.seed)
+    nll_net, mse_net = fit_uncertainty(x, y, args.noise_epochs, args.seed)
+    mean_t, var_t = _mean_and_var(nll_net(x[:, None]))
+    mean, sigma = mean_t.data, np.sqrt(var_t.data)
+    mse_fit = mse_net(x[:, None]).data[:, 0]
+    rmse = float(np.sqrt(np.mean((y - mse_fit) ** 2)))
+    # A fresh sample of the same process measures what each model expects of new data.
+    x_new, y_new = heteroscedastic_data(args.noise_n, None if args.seed is None else args.seed + 1)
+    new_mean, new_var = _mean_and_var(nll_net(x_new[:, None]))
+    new_mse_fit = mse_net(x_new[:, None]).data[:, 0]
+    test_nll = TF.gaussian_nll_loss(new_mean, y_new, new_var, full=True).item()
+    test_nll_mse = TF.gaussian_nll_loss(
+        Tensor(new_mse_fit), y_new, rmse**2, full=True
+    ).item()  # the MSE fit as a Gaussian with its one noise level, var = RMSE^2
+    left, right = x < 0.0, x >= 0.0
+    out = {
+        "sigma_at": {float(v): float(np.interp(v, x, sigma)) for v in (-0.9, 0.0, 0.9)},
+        "true_sigma_at": {float(v): float(noise_sigma(np.float64(v))) for v in (-0.9, 0.0, 0.9)},
+        "rmse": rmse,
+        "nll_coverage": {
+            "left": _coverage(y, mean, sigma, left),
+            "right": _coverage(y, mean, sigma, right),
+        },
+        "mse_coverage": {
+            "left": _coverage(y, mse_fit, np.full_like(y, rmse), left),
+            "right": _coverage(y, mse_fit, np.full_like(y, rmse), right),
+        },
+        "mean_error": float(np.sqrt(np.mean((mean - np.sin(2.5 * x)) ** 2))),
+        "mse_mean_error": float(np.sqrt(np.mean((mse_fit - np.sin(2.5 * x)) ** 2))),
+        "test_nll": test_nll,
+        "test_nll_mse": test_nll_mse,
+    }
+    # With var = 1 the Gaussian NLL is MSE / 2 + 0.5 log(2 pi): values and gradients.
+    outputs = mse_net(x[:, None])
+    a = TF.gaussian_nll_loss(outputs[:, 0], y, 1.0, full=True)
+    outputs_b = mse_net(x[:, None])
+    b = TF.mse_loss(outputs_b[:, 0], y) / 2.0 + HALF_LOG_2PI
+    mse_net.zero_grad()
+    a.backward()
+    grads_a = [np.array(p.grad) for p in mse_net.parameters()]
+    mse_net.zero_grad()
+    b.backward()
+    out["unit_var_value_error"] = abs(a.item() - b.item())
+    out["unit_var_grad_error"] = max(
+        float(np.max(np.abs(ga - p.grad))) for ga, p in zip(grads_a, mse_net.parameters())
+    )
+    lo, hi = out["nll_coverage"], out["mse_coverage"]
+    sig, true = out["sigma_at"], out["true_sigma_at"]
+    print(
+        f"4. {args.noise_n} points y = sin(2.5x) + noise, noise sigma(x) = 0.05 + 0.2 (x + 1) "
+        f"growing with x;\n   MLP 1-16-2 (mean, log variance) trained on the Gaussian NLL "
+        f"and MLP 1-16-1 on MSE, {args.noise_epochs} epochs each:\n"
+        f"   learned sigma at x = -0.9, 0, 0.9: "
+        + ", ".join(f"{sig[v]:.3f}" for v in sig)
+        + "  (true: "
+        + ", ".join(f"{true[v]:.3f}" for v in true)
+        + f");\n   MSE knows one noise level only, its RMSE {rmse:.3f}\n"
+        f"   points inside the +-2 sigma band, x < 0 | x >= 0:  NLL network "
+        f"{lo['left']:.0%} | {lo['right']:.0%}   MSE fit +-2 RMSE {hi['left']:.0%} | "
+        f"{hi['right']:.0%}\n"
+        f"   (a Gaussian puts 95% within 2 sigma: the NLL band is right on both sides, MSE's is\n"
+        f"   too wide where the data are quiet and too narrow where they are noisy)\n"
+        f"   both find the mean: RMS distance to sin(2.5x) {out['mean_error']:.3f} (NLL) and "
+        f"{out['mse_mean_error']:.3f} (MSE)\n"
+        f"   NLL per point on fresh data: {test_nll:.3f} (NLL network) vs {test_nll_mse:.3f} "
+        f"(MSE fit, var = RMSE^2): lower is more probable\n"
+        f"   var = 1: Gaussian NLL - (MSE/2 + 0.5 log 2 pi) = {out['unit_var_value_error']:.1e}, "
+        f"gradients differ by {out['unit_var_grad_error']:.1e}"
+    )
+    path = args.out / "uncertainty.png"
+    _plot_uncertainty(x, y, mean, sigma, mse_fit, rmse, path)
+    out["plot"] = path
+    return out
+
+
+def _plot_uncertainty(
+    x: np.ndarray,
+    y: np.ndarray,
+    mean: np.ndarray,
+    sigma: np.ndarray,
+    mse_fit: np.ndarray,
+    rmse: float,
+    path,
+) -> None:
+    """MSE fit with its one-size band | NLL mean with its +-2 sigma(x) band | sigma(x)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(14, 4.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    truth = np.sin(2.5 * x)
+    for ax, centre, half, colour, name in (
+        (axes[0], mse_fit, np.full_like(x, 2 * rmse), "tab:orange", "MSE fit +- 2 RMSE"),
+        (axes[1], mean, 2 * sigma, "tab:blue", "NLL mean +- 2 sigma(x)"),
+    ):
+        ax.scatter(x, y, s=6, color="0.55", label="data", zorder=2)
+        ax.fill_between(x, centre - half, centre + half, color=colour, alpha=0.25, lw=0, label=name)
+        ax.plot(x, centre, color=colour, lw=2.2, label=name.split(" +-")[0], zorder=3)
+        ax.plot(x, truth, color="black", lw=1.2, ls="--", label="true mean sin(2.5x)", zorder=4)
+        ax.set(xlabel="x", ylabel="y", ylim=(y.min() - 0.3, y.max() + 0.3))
+        ax.legend(loc="upper left", fontsize=8)
+    axes[0].set_title("MSE: one noise level for every x")
+    axes[1].set_title("Gaussian NLL: a mean and a variance per x")
+    ax = axes[2]
+    ax.plot(x, noise_sigma(x), color="black", lw=1.2, ls="--", label="true sigma(x)")
+    ax.plot(x, sigma, color="tab:blue", lw=2.2, label="learned sigma(x) (NLL)")
+    ax.axhline(rmse, color="tab:orange", lw=2.2, label="MSE's RMSE")
+    ax.set(xlabel="x", ylabel="noise level sigma", ylim=(0, None))
+    ax.set_title("How sure is the model: the noise it expects")
+    ax.legend(loc="upper left", fontsize=8)
+    save_figure(fig, path)
+
+
 def run(args: argparse.Namespace) -> dict:
     """Fit, train, check the identities and draw.
 
@@ -237,7 +430,12 @@ def run(args: argparse.Namespace) -> dict:
         ``{"mse_w", "mse_b", "l1_w", "l1_b"`` (fitted lines), ``"mse_error", "l1_error"`` (RMS
         distance of each fit to the true line), ``"outliers"`` (indices), ``"classification":
         {"accuracy", "ce_grad_error", "loss", "plot"}, "gnll", "half_mse_plus_constant",
-        "constant", "gnll_value_error", "gnll_grad_error", "plots"}``.
+        "constant", "gnll_value_error", "gnll_grad_error", "uncertainty": {"sigma_at",
+        "true_sigma_at"`` (learned and true noise level at x = -0.9, 0, 0.9), ``"rmse",
+        "nll_coverage", "mse_coverage"`` (fraction of points within +-2 sigma, ``"left"`` x < 0
+        and ``"right"``), ``"mean_error", "mse_mean_error"`` (RMS distance to the true mean),
+        ``"test_nll", "test_nll_mse"`` (per point, fresh data), ``"unit_var_value_error",
+        "unit_var_grad_error", "plot"}, "plots"}``.
 
     Raises:
         SystemExit: a bad option.
@@ -246,6 +444,11 @@ def run(args: argparse.Namespace) -> dict:
     result, y, mse_fit = _regression(args)
     result["classification"] = _classification(args)
     result.update(_gaussian_nll(mse_fit, y))
-    result["plots"] = [result.pop("plot"), result["classification"]["plot"]]
+    result["uncertainty"] = _uncertainty(args)
+    result["plots"] = [
+        result.pop("plot"),
+        result["classification"]["plot"],
+        result["uncertainty"]["plot"],
+    ]
     print("wrote " + ", ".join(str(p) for p in result["plots"]))
     return result
