@@ -605,6 +605,14 @@ def test_bad_construction(make, error, message):
         make([Value(1.0)])
 
 
+def test_a_refused_optimizer_leaves_the_parameters_alone():
+    data = np.ones(3)
+    p = Param(data)
+    with pytest.raises(ValueError, match="lr must be finite"):
+        Adam([p], lr=float("inf"))
+    assert p.data is data  # hyperparameters are checked before the data are packed
+
+
 @pytest.mark.parametrize(
     ("param", "grad", "error", "message"),
     [

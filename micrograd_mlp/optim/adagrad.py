@@ -44,6 +44,16 @@ class Adagrad(Optimizer):
     """
 
     _hyper = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
+    lr: float
+    lr_decay: float
+    weight_decay: float
+    initial_accumulator_value: float
+    eps: float
+    maximize: bool
+    _checks = {
+        "lr": nonnegative, "lr_decay": nonnegative, "weight_decay": nonnegative,
+        "initial_accumulator_value": nonnegative, "eps": nonnegative, "maximize": flag,
+    }
 
     def __init__(
         self,
@@ -56,37 +66,10 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        hyper = self._validate(
-            lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+        super().__init__(
+            params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
         )
-        super().__init__(params)
-        self.lr: float = hyper["lr"]
-        self.lr_decay: float = hyper["lr_decay"]
-        self.weight_decay: float = hyper["weight_decay"]
-        self.initial_accumulator_value: float = hyper["initial_accumulator_value"]
-        self.eps: float = hyper["eps"]
-        self.maximize: bool = hyper["maximize"]
-
-    @staticmethod
-    def _validate(
-        lr: float,
-        lr_decay: float,
-        weight_decay: float,
-        initial_accumulator_value: float,
-        eps: float,
-        maximize: bool,
-    ) -> dict[str, Any]:
-        return {
-            "lr": nonnegative("lr", lr),
-            "lr_decay": nonnegative("lr_decay", lr_decay),
-            "weight_decay": nonnegative("weight_decay", weight_decay),
-            "initial_accumulator_value": nonnegative(
-                "initial_accumulator_value", initial_accumulator_value
-            ),
-            "eps": nonnegative("eps", eps),
-            "maximize": flag("maximize", maximize),
-        }
 
     @staticmethod
     def _saved(hyper: Mapping[str, Any]) -> tuple[str, ...]:
@@ -99,11 +82,7 @@ class Adagrad(Optimizer):
         self, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], step: int,
         work: Work,
     ) -> None:
-        g, tmp = grad, work.b  # grad: the optimizer's own copy, modified in place
-        if self.maximize:
-            np.negative(g, out=g)
-        if self.weight_decay != 0.0:
-            g += np.multiply(data, self.weight_decay, out=work.a)
+        g, tmp = self._gradient(data, grad, work), work.b
         clr = self.lr / (1 + (step - 1) * self.lr_decay)
         total = state["sum"]
         add_squares(total, g, 1.0, tmp)

@@ -46,6 +46,13 @@ def flush_subnormals(x: np.ndarray, work: Work, nonnegative: bool = False) -> No
         np.copyto(x, 0, where=work.mask)
 
 
+def betas_pair(name: str, betas: object) -> tuple[float, float]:
+    """``(beta1, beta2)``, each in ``[0, 1)``; errors name ``betas[0]`` or ``betas[1]``."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise TypeError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
+    return (probability(f"{name}[0]", betas[0]), probability(f"{name}[1]", betas[1]))
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015), as PyTorch.
 
@@ -85,6 +92,16 @@ class Adam(Optimizer):
 
     _hyper = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
     _defaults = {"maximize": False, "amsgrad": False}
+    lr: float
+    betas: tuple[float, float]
+    eps: float
+    weight_decay: float
+    amsgrad: bool
+    maximize: bool
+    _checks = {
+        "lr": nonnegative, "betas": betas_pair, "eps": nonnegative, "weight_decay": nonnegative,
+        "amsgrad": flag, "maximize": flag,
+    }
     #: AdamW: weight decay applied to the parameter, not added to the gradient.
     _decoupled = False
 
@@ -99,37 +116,10 @@ class Adam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        hyper = self._validate(
-            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
             maximize=maximize,
         )
-        super().__init__(params)
-        self.lr: float = hyper["lr"]
-        self.betas: tuple[float, float] = hyper["betas"]
-        self.eps: float = hyper["eps"]
-        self.weight_decay: float = hyper["weight_decay"]
-        self.amsgrad: bool = hyper["amsgrad"]
-        self.maximize: bool = hyper["maximize"]
-
-    @staticmethod
-    def _validate(
-        lr: float,
-        betas: tuple[float, float],
-        eps: float,
-        weight_decay: float,
-        amsgrad: bool,
-        maximize: bool,
-    ) -> dict[str, Any]:
-        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        return {
-            "lr": nonnegative("lr", lr),
-            "betas": (probability("betas[0]", betas[0]), probability("betas[1]", betas[1])),
-            "eps": nonnegative("eps", eps),
-            "weight_decay": nonnegative("weight_decay", weight_decay),
-            "amsgrad": flag("amsgrad", amsgrad),
-            "maximize": flag("maximize", maximize),
-        }
 
     @staticmethod
     def _saved(hyper: Mapping[str, Any]) -> tuple[str, ...]:
@@ -142,14 +132,9 @@ class Adam(Optimizer):
     ) -> None:
         beta1, beta2 = self.betas
         m, v, tmp = state["exp_avg"], state["exp_avg_sq"], work.b
-        g = grad  # the optimizer's own copy of the gradients: modified in place
-        if self.maximize:
-            np.negative(g, out=g)
-        if self.weight_decay != 0.0:
-            if self._decoupled:
-                data *= 1.0 - self.lr * self.weight_decay  # AdamW: p <- p (1 - lr wd)
-            else:
-                g += np.multiply(data, self.weight_decay, out=work.a)
+        g = self._gradient(data, grad, work, l2=not self._decoupled)
+        if self._decoupled and self.weight_decay != 0.0:
+            data *= 1.0 - self.lr * self.weight_decay  # AdamW: p <- p (1 - lr wd)
         lerp(m, g, 1.0 - beta1, tmp)  # m <- beta1 m + (1 - beta1) g
         v *= beta2
         add_squares(v, g, 1.0 - beta2, tmp)  # v <- beta2 v + (1 - beta2) g^2

@@ -18,7 +18,7 @@ operation (the recursive forms of ``get_lr``), so they agree with PyTorch's to t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -48,13 +48,17 @@ class LRScheduler:
         TypeError: ``optimizer`` has no ``lr``.
         ValueError: ``last_epoch`` below -1 or not an int, or >= 0 without ``initial_lr``.
 
-    Subclasses define ``_hyper`` (their argument names, saved in the state dict) and
-    ``get_lr()``.
+    Subclasses define ``_hyper`` (their argument names, saved in the state dict), ``_checks``
+    (one per name; the base class applies them and sets the attributes) and ``get_lr()``.
     """
 
     _hyper: tuple[str, ...] = ()
+    #: The check of each argument: ``check(name, value) -> normalised value``.
+    _checks: Mapping[str, Callable[[str, Any], Any]] = {}
 
-    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Any, last_epoch: int = -1, **hyper: Any) -> None:
+        for name, value in self._validate(**hyper).items():
+            setattr(self, name, value)
         if not hasattr(optimizer, "lr"):
             raise TypeError(f"{type(optimizer).__name__} is not an optimizer (it has no lr)")
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer)):
@@ -150,9 +154,10 @@ class LRScheduler:
         self.base_lrs, self._last_lr = base_lrs, last_lr
         self.last_epoch, self._step_count = last_epoch, step_count
 
-    @staticmethod
-    def _validate(**hyper: Any) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @classmethod
+    def _validate(cls, **hyper: Any) -> dict[str, Any]:
+        """Check the arguments with ``_checks``; return them normalised."""
+        return {name: cls._checks[name](name, hyper[name]) for name in cls._hyper}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper)
@@ -176,19 +181,15 @@ class StepLR(LRScheduler):
     """
 
     _hyper = ("step_size", "gamma")
+    step_size: int
+    gamma: float
+    _checks = {"step_size": positive_int, "gamma": finite_real}
 
     def __init__(
         self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        hyper = self._validate(step_size=step_size, gamma=gamma)
-        self.step_size: int = hyper["step_size"]
-        self.gamma: float = hyper["gamma"]
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
-    @staticmethod
-    def _validate(step_size: int, gamma: float) -> dict[str, Any]:
-        return {"step_size": positive_int("step_size", step_size),
-                "gamma": finite_real("gamma", gamma)}
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
@@ -211,14 +212,12 @@ class ExponentialLR(LRScheduler):
     """
 
     _hyper = ("gamma",)
+    gamma: float
+    _checks = {"gamma": finite_real}
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma: float = self._validate(gamma=gamma)["gamma"]
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, gamma=gamma)
 
-    @staticmethod
-    def _validate(gamma: float) -> dict[str, Any]:
-        return {"gamma": finite_real("gamma", gamma)}
 
     def get_lr(self) -> list[float]:
         if self._is_initial:
@@ -248,19 +247,15 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     _hyper = ("T_max", "eta_min")
+    T_max: int
+    eta_min: float
+    _checks = {"T_max": positive_int, "eta_min": nonnegative_real}
 
     def __init__(
         self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        hyper = self._validate(T_max=T_max, eta_min=eta_min)
-        self.T_max: int = hyper["T_max"]
-        self.eta_min: float = hyper["eta_min"]
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)
 
-    @staticmethod
-    def _validate(T_max: int, eta_min: float) -> dict[str, Any]:
-        return {"T_max": positive_int("T_max", T_max),
-                "eta_min": nonnegative_real("eta_min", eta_min)}
 
     def get_lr(self) -> list[float]:
         t, T, eta_min, base = self.last_epoch, self.T_max, self.eta_min, self.base_lrs[0]

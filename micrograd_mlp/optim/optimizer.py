@@ -34,7 +34,7 @@ clears the gradients.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Real
 from typing import Any
 
@@ -159,6 +159,8 @@ class Optimizer:
             ``model.parameters()``. Each ``data`` is a real number or a floating NumPy array;
             an array is copied into the optimizer's flat buffer and ``p.data`` rebound to a
             view of it (same shape and dtype).
+        hyper: the subclass's hyperparameters; checked by its ``_validate`` before anything
+            else (a refused value leaves the parameters untouched), then set as attributes.
 
     Attributes:
         params: the list of parameters, in the given order (indices name them in ``state_dict``).
@@ -168,17 +170,22 @@ class Optimizer:
         TypeError: an element has no ``.data``/``.grad``, or non-floating data.
 
     Subclasses define ``_hyper`` (hyperparameter names), ``_defaults`` (values for
-    hyperparameters an older state dict may lack), ``_validate`` (checks them), ``_saved``
+    hyperparameters an older state dict may lack), ``_checks`` (one per name; ``_validate``
+    applies them), ``_saved``
     (the state entries of one parameter), ``_initial`` (a state entry's starting value),
     ``_run_key`` (what of a step count the update depends on) and ``_update`` (the rule).
     """
 
     _hyper: tuple[str, ...] = ()
+    #: The check of each hyperparameter: ``check(name, value) -> normalised value``.
+    _checks: Mapping[str, Callable[[str, Any], Any]] = {}
     #: Hyperparameters added after the first checkpoints were written, with the value those
     #: checkpoints mean (so an older state dict still loads).
     _defaults: Mapping[str, Any] = {"maximize": False}
 
-    def __init__(self, params: Iterable[Any]) -> None:
+    def __init__(self, params: Iterable[Any], **hyper: Any) -> None:
+        for name, value in self._validate(**hyper).items():
+            setattr(self, name, value)
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
@@ -241,10 +248,11 @@ class Optimizer:
         """
         return step
 
-    @staticmethod
-    def _validate(**hyper: Any) -> dict[str, Any]:  # pragma: no cover - abstract
-        """Check hyperparameters; return them normalised (floats, a tuple, a bool)."""
-        raise NotImplementedError
+    @classmethod
+    def _validate(cls, **hyper: Any) -> dict[str, Any]:
+        """Check hyperparameters with ``_checks``; return them normalised (floats, a tuple, a
+        bool). Subclasses add checks that involve several hyperparameters."""
+        return {name: cls._checks[name](name, hyper[name]) for name in cls._hyper}
 
     def _update(
         self, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], step: int,
@@ -253,6 +261,17 @@ class Optimizer:
         """Update ``data`` in place from ``grad`` (a scratch copy: may be overwritten) and the
         ``state`` arrays; all 1-d and aligned. ``step``: the run key of these parameters."""
         raise NotImplementedError
+
+    def _gradient(self, data: np.ndarray, grad: np.ndarray, work: Work, l2: bool = True
+                  ) -> np.ndarray:
+        """What every rule starts from, in place in ``grad`` (the optimizer's own copy):
+        ``-grad`` if ``maximize`` (ascent is descent on the negated objective), plus
+        ``weight_decay * data`` (the gradient of an L2 penalty) unless ``l2=False``."""
+        if self.maximize:
+            np.negative(grad, out=grad)
+        if l2 and self.weight_decay != 0.0:
+            grad += np.multiply(data, self.weight_decay, out=work.a)
+        return grad
 
     def _moments(self) -> tuple[str, ...]:
         """The state arrays shaped like a parameter, under the current hyperparameters."""

@@ -56,6 +56,17 @@ class RMSprop(Optimizer):
     """
 
     _hyper = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    lr: float
+    alpha: float
+    eps: float
+    weight_decay: float
+    momentum: float
+    centered: bool
+    maximize: bool
+    _checks = {
+        "lr": nonnegative, "alpha": nonnegative, "eps": nonnegative, "weight_decay": nonnegative,
+        "momentum": nonnegative, "centered": flag, "maximize": flag,
+    }
 
     def __init__(
         self,
@@ -69,38 +80,10 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        hyper = self._validate(
-            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+        super().__init__(
+            params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
             centered=centered, maximize=maximize,
         )
-        super().__init__(params)
-        self.lr: float = hyper["lr"]
-        self.alpha: float = hyper["alpha"]
-        self.eps: float = hyper["eps"]
-        self.weight_decay: float = hyper["weight_decay"]
-        self.momentum: float = hyper["momentum"]
-        self.centered: bool = hyper["centered"]
-        self.maximize: bool = hyper["maximize"]
-
-    @staticmethod
-    def _validate(
-        lr: float,
-        alpha: float,
-        eps: float,
-        weight_decay: float,
-        momentum: float,
-        centered: bool,
-        maximize: bool,
-    ) -> dict[str, Any]:
-        return {
-            "lr": nonnegative("lr", lr),
-            "alpha": nonnegative("alpha", alpha),
-            "eps": nonnegative("eps", eps),
-            "weight_decay": nonnegative("weight_decay", weight_decay),
-            "momentum": nonnegative("momentum", momentum),
-            "centered": flag("centered", centered),
-            "maximize": flag("maximize", maximize),
-        }
 
     @staticmethod
     def _saved(hyper: Mapping[str, Any]) -> tuple[str, ...]:
@@ -119,11 +102,7 @@ class RMSprop(Optimizer):
         self, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], step: int,
         work: Work,
     ) -> None:
-        g, tmp = grad, work.b  # grad: the optimizer's own copy, modified in place
-        if self.maximize:
-            np.negative(g, out=g)
-        if self.weight_decay != 0.0:
-            g += np.multiply(data, self.weight_decay, out=work.a)
+        g, tmp = self._gradient(data, grad, work), work.b
         square_avg = state["square_avg"]
         square_avg *= self.alpha
         add_squares(square_avg, g, 1.0 - self.alpha, tmp)

@@ -47,6 +47,12 @@ class SGD(Optimizer):
     """
 
     _hyper = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    lr: float
+    momentum: float
+    dampening: float
+    weight_decay: float
+    nesterov: bool
+    maximize: bool
 
     def __init__(
         self,
@@ -59,39 +65,19 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        hyper = self._validate(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
+        super().__init__(
+            params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+            nesterov=nesterov, maximize=maximize,
         )
-        super().__init__(params)
-        self.lr: float = hyper["lr"]
-        self.momentum: float = hyper["momentum"]
-        self.dampening: float = hyper["dampening"]
-        self.weight_decay: float = hyper["weight_decay"]
-        self.nesterov: bool = hyper["nesterov"]
-        self.maximize: bool = hyper["maximize"]
 
-    @staticmethod
-    def _validate(
-        lr: float,
-        momentum: float,
-        dampening: float,
-        weight_decay: float,
-        nesterov: bool,
-        maximize: bool,
-    ) -> dict[str, Any]:
-        hyper = {
-            "lr": nonnegative("lr", lr),
-            "momentum": nonnegative("momentum", momentum),
-            "dampening": real("dampening", dampening),
-            "weight_decay": nonnegative("weight_decay", weight_decay),
-            "nesterov": flag("nesterov", nesterov),
-            "maximize": flag("maximize", maximize),
-        }
+    _checks = {
+        "lr": nonnegative, "momentum": nonnegative, "dampening": real,
+        "weight_decay": nonnegative, "nesterov": flag, "maximize": flag,
+    }
+
+    @classmethod
+    def _validate(cls, **hyper: Any) -> dict[str, Any]:
+        hyper = super()._validate(**hyper)
         if hyper["nesterov"] and (hyper["momentum"] <= 0.0 or hyper["dampening"] != 0.0):
             raise ValueError(
                 "Nesterov momentum requires a momentum and zero dampening "
@@ -111,11 +97,7 @@ class SGD(Optimizer):
         self, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], step: int,
         work: Work,
     ) -> None:
-        g = grad  # the optimizer's own copy of the gradients: modified in place
-        if self.maximize:
-            np.negative(g, out=g)
-        if self.weight_decay != 0.0:
-            g += np.multiply(data, self.weight_decay, out=work.a)
+        g = self._gradient(data, grad, work)
         if self.momentum != 0.0:
             buf = state["momentum_buffer"]
             if step == 1:
