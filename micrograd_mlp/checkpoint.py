@@ -255,7 +255,7 @@ def refuse_overwrite(
         what = "a file that is not a readable checkpoint"
     else:
         settings = ", ".join(f"{k}={v!r}" for k, v in saved.config.items()) or "no settings"
-        what = f"the checkpoint of another run after epoch {saved.epoch} ({settings})"
+        what = f"a checkpoint, after epoch {saved.epoch} of a run with {settings}"
     raise CheckpointError(
         f"'{path}' already holds {what}; pass {resume} to continue that run or {force} to "
         "replace it (or choose another checkpoint path)"

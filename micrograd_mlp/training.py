@@ -686,10 +686,15 @@ class Checkpointing(Callback):
             history=run.history.state(),
             loader=self.loader_state,
             config=self.config,
-            scheduler=dict(scheduler.state_dict()) if scheduler is not None else {},
+            scheduler=_plain_state(scheduler) if scheduler is not None else {},
             rng=_rng_states(run.model),
         ).save(self.path)
         self.saved_epoch = run.epoch + 1
+
+
+def _plain_state(scheduler: Any) -> dict[str, Any]:
+    """A scheduler's ``state_dict()`` with NumPy values as plain numbers and lists (JSON)."""
+    return {k: np.asarray(v).tolist() for k, v in scheduler.state_dict().items()}
 
 
 def _recorded_series(run: Run) -> list[str]:

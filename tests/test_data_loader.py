@@ -182,3 +182,11 @@ def test_mnist_8000_2000_split_and_batches(data_dir):
     assert len(loader) == math.ceil(8000 / 128)
     x, y = next(iter(loader))
     assert x.shape == (128, 784) and x.dtype == np.float32 and 0 <= x.min() <= x.max() <= 1
+
+
+def test_an_empty_data_set_is_refused_clearly():
+    # Issue 9: an empty DataLoader used to fail with NumPy's "cannot reshape array of size 0".
+    with pytest.raises(
+        ValueError, match=r"DataLoader: the data set is empty \(images \(0, 28, 28\)"
+    ):
+        DataLoader(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))

@@ -6,6 +6,7 @@ guard that fails on any other host, a temporary HOME and no data-related environ
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import shutil
@@ -18,12 +19,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from micrograd_mlp.data import MNIST, DownloadError, FashionMNIST, load_mnist, write_idx
+from micrograd_mlp import progress
+from micrograd_mlp.cli import main
+from micrograd_mlp.data import (
+    MNIST,
+    DataNotFoundError,
+    DownloadError,
+    FashionMNIST,
+    IDXError,
+    load_mnist,
+    write_idx,
+)
 from micrograd_mlp.data import mnist as mnist_module
 from micrograd_mlp.data.download import md5sum
 from micrograd_mlp.data.mnist import SOURCES, find_mnist
 
 TEST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+TRAIN_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
 
 
 @pytest.fixture(autouse=True)
@@ -120,9 +132,22 @@ def test_directory_named_after_the_other_data_set_is_skipped(tmp_path):
     assert len(load_mnist("fashion-mnist", "train", root=tmp_path / "fashion-mnist")[1]) == 3
 
 
+def test_explicit_root_that_does_not_exist_is_an_error(tmp_path, monkeypatch):
+    # Issue 9 item 6: with the data reachable through the environment variable, a typo in
+    # root= used to be ignored silently.
+    fake_split(tmp_path / "env", 3)
+    monkeypatch.setenv("MICROGRAD_MLP_DATA", str(tmp_path / "env"))
+    assert len(load_mnist("mnist", "train")[1]) == 3
+    with pytest.raises(FileNotFoundError, match="data directory .*typo.* does not exist"):
+        load_mnist("mnist", "train", root=tmp_path / "typo")
+    with pytest.raises(FileNotFoundError, match="is not a directory"):
+        find_mnist("mnist", "train", root=tmp_path / "env" / "train-labels-idx1-ubyte.gz")
+
+
 def test_not_found_lists_every_place_and_the_fixes(tmp_path, monkeypatch):
     monkeypatch.setenv("MICROGRAD_MLP_DATA", str(tmp_path / "env"))
-    with pytest.raises(FileNotFoundError) as info:
+    (tmp_path / "given").mkdir()
+    with pytest.raises(DataNotFoundError) as info:
         load_mnist("fashion-mnist", "test", root=tmp_path / "given")
     message = str(info.value)
     for place in [
@@ -161,13 +186,16 @@ def write_pair(directory: Path, images: np.ndarray, labels: np.ndarray) -> None:
         (np.zeros((5, 28, 28), np.uint8), np.zeros(4, np.uint8), "5 images.*4 labels"),
         (np.zeros((5, 27, 28), np.uint8), np.zeros(5, np.uint8), r"\(N, 28, 28\)"),
         (np.zeros((5, 28, 28), np.float32), np.zeros(5, np.uint8), "uint8 images"),
-        (np.zeros((5, 28, 28), np.uint8), np.full(5, 10, np.uint8), "0-9, found 10"),
+        (np.zeros((5, 28, 28), np.uint8), np.full(5, 10, np.uint8), "0-9, but label 0 is 10"),
+        (np.zeros((5, 28, 28), np.uint8), np.array([1, 2, 200, 3, 4], np.uint8), "label 2 is 200"),
         (np.zeros((5, 28, 28), np.uint8), np.zeros((5, 1), np.uint8), "uint8 labels"),
     ],
 )
 def test_bad_contents_are_named(tmp_path, images, labels, message):
     write_pair(tmp_path / "d", images, labels)
-    with pytest.raises(ValueError, match=message) as info:
+    # IDXError: one of the data errors the CLI reports as one line (a label of 200 used to be
+    # a bare ValueError, a traceback in `micrograd-mlp train`).
+    with pytest.raises(IDXError, match=message) as info:
         load_mnist("mnist", "train", root=tmp_path / "d")
     assert "train-" in str(info.value) and str(tmp_path / "d") in str(info.value)
 
@@ -319,8 +347,37 @@ def test_next_mirror_is_tried_and_all_failures_are_listed(mirror):
     assert str(info.value).count("404") == 2 and missing + TEST_FILES[0] in str(info.value)
 
 
-def test_download_shows_a_progress_bar(mirror, capsys):
+def test_download_shows_a_progress_bar_on_a_terminal_only(mirror, capsys, monkeypatch):
     server, _ = mirror
     load_mnist("mnist", "test", download=True, mirrors=server.url + "mnist")  # one string
+    assert capsys.readouterr().err == ""  # stderr is not a terminal here: no bar in a log
+    monkeypatch.setattr(progress, "bars_visible", lambda stream=None: True)
+    load_mnist("fashion-mnist", "test", download=True, mirrors=server.url + "fashion")
     err = capsys.readouterr().err
     assert TEST_FILES[0] in err and TEST_FILES[1] in err and "100%" in err
+
+
+def test_train_download_fetches_the_data_the_cli_names(tmp_path, mirror, monkeypatch, capsys):
+    """`micrograd-mlp train` without data names its own options; --download then fetches."""
+    server, served = mirror
+    fake = served / "fake-fashion"
+    fake.mkdir()
+    shutil.copytree(served / "fashion", fake, dirs_exist_ok=True)
+    rng = np.random.default_rng(0)
+    write_idx(fake / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (64, 28, 28), np.uint8))
+    write_idx(fake / "train-labels-idx1-ubyte.gz", rng.integers(0, 10, 64).astype(np.uint8))
+    source = SOURCES["fashion-mnist"]
+    md5 = {**source.md5, **{f: (md5sum(fake / f),) for f in TRAIN_FILES}}
+    replaced = dataclasses.replace(source, mirrors=(server.url + "fake-fashion/",), md5=md5)
+    monkeypatch.setitem(SOURCES, "fashion-mnist", replaced)
+    argv = ["train", "--out", str(tmp_path / "out"), "--epochs", "1", "--quiet"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "--data-dir DIR" in err and "--download" in err
+    assert "root=" not in err and "download=True" not in err  # not Python's words
+    assert main([*argv, "--download"]) == 0
+    out = capsys.readouterr().out
+    assert "fashion-mnist: 64 training and 10,000 test images" in out
+    assert "test accuracy after 1 epoch" in out
+    cache = tmp_path / "home" / ".cache" / "micrograd-mlp" / "fashion-mnist"
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*TRAIN_FILES, *TEST_FILES])

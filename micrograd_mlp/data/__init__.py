@@ -3,7 +3,14 @@
 from micrograd_mlp.data.download import DownloadError
 from micrograd_mlp.data.idx import IDXError, read_idx, write_idx
 from micrograd_mlp.data.loader import DataLoader, train_test_split
-from micrograd_mlp.data.mnist import MNIST, FashionMNIST, cache_dir, find_mnist, load_mnist
+from micrograd_mlp.data.mnist import (
+    MNIST,
+    DataNotFoundError,
+    FashionMNIST,
+    cache_dir,
+    find_mnist,
+    load_mnist,
+)
 from micrograd_mlp.data.toy import (
     linear_regression_data,
     logic_gate,
@@ -15,6 +22,7 @@ from micrograd_mlp.data.toy import (
 __all__ = [
     "MNIST",
     "DataLoader",
+    "DataNotFoundError",
     "DownloadError",
     "FashionMNIST",
     "IDXError",

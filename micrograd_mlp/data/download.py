@@ -10,9 +10,8 @@ import urllib.request
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from micrograd_mlp.files import atomic_write
+from micrograd_mlp.progress import progress_bar
 
 __all__ = ["DownloadError", "download_file", "md5sum"]
 
@@ -42,13 +41,13 @@ def _fetch(url: str, dest: Path, md5s: Collection[str], progress: bool, timeout:
     with urllib.request.urlopen(request, timeout=timeout) as response, atomic_write(dest) as f:
         length = response.headers.get("Content-Length")
         digest = hashlib.md5(usedforsecurity=False)
-        with tqdm(
+        with progress_bar(
             total=int(length) if length and length.isdigit() else None,
             desc=dest.name,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
-            disable=not progress,
+            enabled=progress,
         ) as bar:
             while chunk := response.read(_CHUNK):
                 f.write(chunk)
@@ -83,7 +82,8 @@ def download_file(
         filename: the file's name, both on the server and locally.
         dest_dir: the local directory.
         md5s: accepted MD5 digests (lowercase hex).
-        progress: show a tqdm progress bar (bytes) on stderr.
+        progress: show a progress bar (bytes) on stderr, where one is seen
+            (:func:`micrograd_mlp.progress.progress_bar`).
         timeout: seconds to wait for a server's response, per blocking operation.
 
     Returns:

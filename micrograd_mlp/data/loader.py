@@ -7,15 +7,10 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from micrograd_mlp.checks import positive_int
 from micrograd_mlp.module import make_rng
 
 __all__ = ["DataLoader", "train_test_split"]
-
-
-def _positive_int(name: str, n: object) -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
 
 
 def _check_pair(images: np.ndarray, labels: np.ndarray) -> None:
@@ -54,8 +49,9 @@ class DataLoader:
 
     Raises:
         ValueError: ``images`` and ``labels`` have different lengths (both shapes are named),
-            labels are not integers, ``batch_size`` is not a positive integer, ``normalize``
-            is set for non-uint8 images, or ``dtype`` is not a floating type.
+            the data set is empty, labels are not integers, ``batch_size`` is not a positive
+            integer, ``normalize`` is set for non-uint8 images, or ``dtype`` is not a floating
+            type.
     """
 
     def __init__(
@@ -71,6 +67,11 @@ class DataLoader:
     ) -> None:
         images, labels = np.asarray(images), np.asarray(labels)
         _check_pair(images, labels)
+        if len(labels) == 0:
+            raise ValueError(
+                f"DataLoader: the data set is empty (images {images.shape}, labels "
+                f"{labels.shape}); give it at least one sample"
+            )
         if labels.dtype.kind not in "iu":
             raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
         if normalize and images.dtype != np.uint8:
@@ -83,7 +84,7 @@ class DataLoader:
             raise ValueError(f"dtype must be a floating type, got {self.dtype}")
         self.images = images.reshape(len(images), -1)  # a view for contiguous data
         self.labels = labels.astype(np.int64, copy=False)
-        self.batch_size = _positive_int("batch_size", batch_size)
+        self.batch_size = positive_int("batch_size", batch_size)
         self.shuffle, self.drop_last, self.normalize = bool(shuffle), bool(drop_last), normalize
         self._generator = seed if isinstance(seed, np.random.Generator) else None
         if self._generator is None and seed is None:

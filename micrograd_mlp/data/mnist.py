@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from micrograd_mlp.data.download import download_file
-from micrograd_mlp.data.idx import read_idx
+from micrograd_mlp.data.idx import IDXError, read_idx
 
 __all__ = [
     "ENV_VAR",
     "MNIST",
+    "PYTHON_WORDS",
+    "DataNotFoundError",
     "SOURCES",
     "SPLITS",
     "SYSTEM_DATA_DIR",
@@ -118,6 +120,54 @@ SOURCES: dict[str, Source] = {
 }
 
 
+_ROOT_PLACE = "root= argument"
+#: How the "not found" advice names the ways to point at the data, in Python's words (a CLI
+#: passes its own: ``{"root": "--data-dir DIR", "download": "--download"}``).
+PYTHON_WORDS = {"root": "root=<directory>", "root_place": _ROOT_PLACE, "download": "download=True"}
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data set's files are in none of the places searched.
+
+    The message lists every place looked at and how to fix it; :meth:`advice` gives the same
+    text with the options named in another interface's words.
+
+    Attributes:
+        name, split: the data set and split. report: one line per place searched.
+    """
+
+    def __init__(self, source: Source, name: str, split: str, report: list[str]) -> None:
+        self.source, self.name, self.split, self.report = source, name, split, list(report)
+        super().__init__(self.advice(PYTHON_WORDS))
+
+    def advice(self, words: dict[str, str]) -> str:
+        """The message, naming the options as ``words["root"]`` (the first place searched as
+        ``words["root_place"]``) and ``words["download"]``."""
+        source, name, split = self.source, self.name, self.split
+        images, labels = SPLITS[split]
+        lines = [
+            f"{source.title} {split!r} split not found: no directory holds both {images}.gz and "
+            f"{labels}.gz (or the uncompressed files). Searched, in order:",
+            *(
+                f"  {i}. {words['root_place'] + line[len(_ROOT_PLACE) :] if i == 1 else line}"
+                for i, line in enumerate(self.report, 1)
+            ),
+            f"To fix it: pass {words['root']} (the directory with the files, or its parent "
+            f"holding {name}/), or set {ENV_VAR} the same way, or pass {words['download']} to "
+            f"fetch them into {cache_dir(name)} from {source.mirrors[0]}.",
+        ]
+        if source.hint:
+            lines.append(f"({source.hint} installs them under {SYSTEM_DATA_DIR / name}.)")
+        return "\n".join(lines)
+
+
+def _check_root(root: str | os.PathLike[str] | None) -> None:
+    """An explicit ``root`` must be an existing directory (a typo must not go unnoticed)."""
+    if root is not None and not Path(root).is_dir():
+        problem = "is not a directory" if Path(root).exists() else "does not exist"
+        raise FileNotFoundError(f"data directory '{root}' {problem} (root={str(root)!r})")
+
+
 def _check_name_split(name: str, split: str) -> Source:
     if name not in SOURCES:
         raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(SOURCES)}")
@@ -149,7 +199,7 @@ def _split_files(directory: Path, split: str) -> list[Path | None]:
 def _candidates(name: str, root: str | os.PathLike[str] | None) -> Iterator[tuple[str, list[Path]]]:
     """(place, directories to try) in search order; an empty list means the place is unset."""
     env = os.environ.get(ENV_VAR, "")
-    for place, base in (("root= argument", root), (f"${ENV_VAR}", env or None)):
+    for place, base in ((_ROOT_PLACE, root), (f"${ENV_VAR}", env or None)):
         # The data set's own subdirectory first: it cannot hold another data set's files.
         yield place, [] if base is None else [Path(base) / name, Path(base)]
     yield "per-user cache", [cache_dir(name)]
@@ -188,29 +238,15 @@ def find_mnist(
 
     Raises:
         ValueError: unknown ``name`` or ``split``.
-        FileNotFoundError: no place holds both files; the message lists every place searched
-            and how to fix it.
+        FileNotFoundError: ``root`` does not exist, or (:class:`DataNotFoundError`) no place
+            holds both files; the message lists every place searched and how to fix it.
     """
     source = _check_name_split(name, split)
+    _check_root(root)
     directory, report = _search(name, split, root)
     if directory is None:
-        raise FileNotFoundError(_not_found(source, name, split, report))
+        raise DataNotFoundError(source, name, split, report)
     return directory
-
-
-def _not_found(source: Source, name: str, split: str, report: list[str]) -> str:
-    images, labels = SPLITS[split]
-    lines = [
-        f"{source.title} {split!r} split not found: no directory holds both {images}.gz and "
-        f"{labels}.gz (or the uncompressed files). Searched, in order:",
-        *(f"  {i}. {line}" for i, line in enumerate(report, 1)),
-        "To fix it: pass root=<directory with the files, or its parent holding "
-        f"{name}/>, or set {ENV_VAR} the same way, or pass download=True to fetch them into "
-        f"{cache_dir(name)} from {source.mirrors[0]}.",
-    ]
-    if source.hint:
-        lines.append(f"({source.hint} installs them under {SYSTEM_DATA_DIR / name}.)")
-    return "\n".join(lines)
 
 
 def _download(
@@ -231,20 +267,24 @@ def _read_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     image_file, label_file = _split_files(directory, split)
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.dtype != np.uint8 or images.shape[1:] != IMAGE_SHAPE or images.ndim != 3:
-        raise ValueError(
+        raise IDXError(
             f"{image_file}: expected uint8 images of shape (N, 28, 28), got {images.dtype} "
             f"{images.shape}"
         )
     if labels.dtype != np.uint8 or labels.ndim != 1:
-        raise ValueError(
+        raise IDXError(
             f"{label_file}: expected uint8 labels (N,), got {labels.dtype} {labels.shape}"
         )
     if len(images) != len(labels):
-        raise ValueError(
+        raise IDXError(
             f"{image_file} holds {len(images)} images but {label_file} holds {len(labels)} labels"
         )
     if len(labels) and labels.max() > 9:
-        raise ValueError(f"{label_file}: labels must be 0-9, found {labels.max()}")
+        first = int(np.flatnonzero(labels > 9)[0])
+        raise IDXError(
+            f"{label_file}: labels must be class indices 0-9, but label {first:,} is "
+            f"{int(labels[first])} ({int(np.count_nonzero(labels > 9)):,} out of range)"
+        )
     return images, labels.astype(np.int64)
 
 
@@ -257,10 +297,11 @@ def _load(
     mirrors: Sequence[str] | None,
 ) -> tuple[np.ndarray, np.ndarray, Path]:
     source = _check_name_split(name, split)
+    _check_root(root)
     directory, report = _search(name, split, root)
     if directory is None:
         if not download:
-            raise FileNotFoundError(_not_found(source, name, split, report))
+            raise DataNotFoundError(source, name, split, report)
         directory = _download(source, name, split, progress, mirrors)
     return (*_read_split(directory, split), directory)
 
@@ -292,11 +333,13 @@ def load_mnist(
         shape (N,), int64 (class indices 0-9; names in ``SOURCES[name].classes``).
 
     Raises:
-        ValueError: unknown ``name`` or ``split``; files of the wrong shape or type, with
-            labels out of range, or images and labels of different counts (file names given).
-        FileNotFoundError: the files are nowhere and ``download`` is False; the message lists
-            every place searched and how to fix it.
-        IDXError: a file is not a well-formed IDX file (a ``ValueError``).
+        ValueError: unknown ``name`` or ``split``.
+        FileNotFoundError: an explicit ``root`` does not exist; or (as
+            :class:`DataNotFoundError`) the files are nowhere and ``download`` is False, the
+            message listing every place searched and how to fix it.
+        IDXError: (a ``ValueError``) a file is not a well-formed IDX file, holds images of the
+            wrong shape or type or labels outside 0-9 (the first one named), or images and
+            labels of different counts (file names given).
         DownloadError: ``download=True`` and no mirror served a file with the right MD5.
     """
     images, labels, _ = _load(name, split, root, download, progress, mirrors)
