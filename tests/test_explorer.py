@@ -42,6 +42,12 @@ needs_dot = pytest.mark.skipif(
 WINDOW = (1400, 800)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages are English unless a test asks for Korean (whatever the environment says)."""
+    monkeypatch.delenv("MICROGRAD_MLP_LANG", raising=False)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module (fresh profile, no network services)."""
@@ -460,4 +466,28 @@ def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> Non
     shot.parent.mkdir()
     browser.save_screenshot(str(shot))
     _assert_not_blank(shot)
+    assert _console_errors(browser) == []
+
+
+@needs_dot
+def test_the_korean_page_speaks_korean_and_shows_the_shopping_gradients(
+    browser, tmp_path: Path
+) -> None:
+    result = run_demo(
+        explore, ["--example", "shopping", "--lang", "ko", "--out", str(tmp_path / "ko.html")]
+    )
+    text = result["page"].read_text("utf-8")
+    assert '<html lang="ko">' in text and "사과 가격" in text
+    _open(browser, result["page"])
+    assert browser.find_element("id", "play").text == "▶ 재생"
+    assert browser.find_element("id", "phase").text == "순전파"
+    assert "입력" in browser.find_element("id", "lines").text  # 사과 가격 = 100 (입력: ...)
+    states = _all_states(browser)
+    grads = states[-1]["grads"]
+    # 100 won x 2 apples x 1.1 tax: d total/d price = 2.2, d count = 110, d tax = 200
+    assert [round(grads[k], 9) for k in ("사과 가격", "사과 개수", "소비세")] == [2.2, 110, 200]
+    assert browser.find_element("id", "phase").text == "역전파"
+    browser.find_element("id", f"n{result['names'].index('사과 개수')}").click()
+    assert browser.find_element("id", "pkind").text == "입력"
+    assert browser.find_element("id", "pchain").text.startswith("d 총액/d 사과 개수 = ")
     assert _console_errors(browser) == []

@@ -30,6 +30,7 @@ from micrograd_mlp.expression import (
     parse_expression,
 )
 from micrograd_mlp.functional import mse_loss
+from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.viz.explorer import Explorer
 from micrograd_mlp.viz.graph import DotNotFoundError
@@ -149,8 +150,11 @@ def run(args: argparse.Namespace) -> dict:
             number is refused by argparse first.)
     """
     fail = UserError
-
-    options: dict = {}
+    try:
+        lang = resolve_lang(args.lang)  # the page's language and the example's labels
+    except ValueError as e:  # an unknown $MICROGRAD_MLP_LANG
+        raise fail(str(e)) from None
+    options: dict = {"lang": lang}
     if args.example is not None and (args.mlp or args.expression is not None or args.values):
         raise fail("--example is a graph of its own: give no expression, --values or --mlp")
     if args.mlp:
@@ -159,13 +163,13 @@ def run(args: argparse.Namespace) -> dict:
         lr = MLP_LR if args.lr is None else args.lr
         root, model = mlp_step(args.inputs, args.target, args.seed)
         expression = "loss = (MLP(2, [3, 1])(x1, x2) − y)², then p ← p − lr × grad"
-        options.update(params=model.parameters(), lr=lr, title=f"One SGD step: {expression}")
+        options.update(params=model.parameters(), lr=lr)
     else:
         if args.lr is not None:
             raise fail("--lr needs --mlp (a formula has no parameters to update)")
         try:
             if args.example is not None:
-                built = example(args.example, args.lang)
+                built = example(args.example, lang)
                 root, expression = built.root, built.expression
                 print(built.story)
             elif args.expression is None:
@@ -177,9 +181,9 @@ def run(args: argparse.Namespace) -> dict:
             else:
                 root = parse_expression(args.expression, parse_assignments(args.values))
                 expression = args.expression
-        except (ExpressionError, ValueError) as e:  # ValueError: an unknown $MICROGRAD_MLP_LANG
+        except ExpressionError as e:
             raise fail(str(e)) from None
-        options["title"] = f"Forward and backward pass of {expression}"
+    options["title"] = message("explorer.title", lang, what=expression)
     try:
         page = write_page(root, args.out, **options)
     except ValueError as e:  # e.g. a formula too big for one page

@@ -38,6 +38,7 @@ import graphviz
 from micrograd_mlp.checks import nonnegative_real, positive_int
 from micrograd_mlp.engine import Value
 from micrograd_mlp.files import atomic_write_bytes
+from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.viz.backprop import BackwardStep, backward_steps
 from micrograd_mlp.viz.backprop_frames import STEP_COLORS
 from micrograd_mlp.viz.fonts import graphviz_fontname
@@ -46,6 +47,15 @@ from micrograd_mlp.viz.graph import NODE_COLORS, DotNotFoundError, escape_label,
 __all__ = ["Explorer", "explorer", "save_explorer"]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+# The page's own words (buttons, labels; the catalogue keys explorer.ui.<key>) and node kinds.
+_UI_KEYS = (
+    "first", "prev", "prev_title", "next", "next_title", "last", "play", "pause", "play_title",
+    "slider", "speed", "slow", "normal", "fast", "very_fast", "counter", "phase_step", "forward",
+    "backward", "update", "zoom_in", "zoom_out", "fit", "fit_title", "follow", "follow_title",
+    "hint", "kind", "op", "data", "final_grad", "chain_rule", "close", "leaf", "no_grad",
+    "legend_input", "legend_current",
+)  # fmt: skip
+_KINDS = ("input", "parameter", "constant", "intermediate", "output")
 
 
 class Explorer:
@@ -65,19 +75,22 @@ class Explorer:
             reported by ``window.explorer.current()`` are the exact floats.
         max_nodes: refuse graphs with more Values than this (a positive int; default 400: a
             page for a big MLP would be unreadable and slow to lay out).
+        lang: the language of the page's text (``"en"``, ``"ko"``; None: ``$MICROGRAD_MLP_LANG``,
+            else English), from the message catalogue; labels are shown as given.
 
     Attributes:
         html: the complete HTML document (str).
         steps: the number of steps the page steps through (int).
         phase_counts: the number of steps of each phase, ``{"forward": ..., "backward": ...,
             "update": ...}`` (the backward count includes the seed step).
+        lang: the page's language (str).
         names: the name each node has on the page, in evaluation order (list of str; the names
             of :func:`~micrograd_mlp.viz.backprop.backward_steps`).
 
     Raises:
         TypeError: ``root`` or an element of ``params`` is not a ``Value``; ``lr`` is not a
             number.
-        ValueError: ``lr`` without ``params`` or negative, unknown ``rankdir``, bad
+        ValueError: ``lr`` without ``params`` or negative, unknown ``rankdir`` or ``lang``, bad
             ``number_format``, a parameter not in the graph, or more than ``max_nodes`` Values.
         DotNotFoundError: the Graphviz ``dot`` program is not installed (no page is made).
         RuntimeError: ``dot`` ran and failed.
@@ -93,7 +106,9 @@ class Explorer:
         rankdir: str = "LR",
         number_format: str = ".4g",
         max_nodes: int = 400,
+        lang: str | None = None,
     ) -> None:
+        lang = resolve_lang(lang)
         if not isinstance(root, Value):
             raise TypeError(f"explorer: root must be a Value, got {type(root).__name__}")
         if rankdir not in _RANKDIRS:
@@ -111,7 +126,8 @@ class Explorer:
             if not param_list:
                 raise ValueError("explorer: lr needs params (the parameters to update)")
             lr = nonnegative_real("lr", lr)
-        model = _Model(root, order, param_list, lr, number_format)
+        model = _Model(root, order, param_list, lr, number_format, lang)
+        self.lang = lang
         self.names = [node["name"] for node in model.nodes]
         self.steps = len(model.steps)
         self.phase_counts = {
@@ -124,6 +140,9 @@ class Explorer:
             "out": model.out,
             "nodes": model.nodes,
             "steps": model.steps,
+            "lang": lang,
+            "ui": {key: _template(f"explorer.ui.{key}", lang) for key in _UI_KEYS},
+            "kinds": {kind: message(f"explorer.kind.{kind}", lang) for kind in _KINDS},
         }
         self.html = _page(data, svg, colors)
 
@@ -144,7 +163,7 @@ def explorer(root: Value, **options) -> str:
     """The explorer page of ``root`` as a complete HTML document (str, UTF-8 text).
 
     ``options`` are those of :class:`Explorer` (``params``, ``lr``, ``title``, ``rankdir``,
-    ``number_format``, ``max_nodes``); so are the errors raised.
+    ``number_format``, ``max_nodes``, ``lang``); so are the errors raised.
     """
     return Explorer(root, **options).html
 
@@ -173,8 +192,10 @@ class _Model:
         params: list[Value],
         lr: float | None,
         number_format: str,
+        lang: str,
     ) -> None:
         self.spec = number_format
+        self.lang = lang
         self.order = order
         self.index = {id(v): i for i, v in enumerate(order)}
         for p in params:
@@ -209,10 +230,14 @@ class _Model:
     def num(self, x: float) -> str:
         return format_number(x, self.spec)
 
+    def t(self, key: str, **fields: object) -> str:
+        """The learner-facing text ``key`` of the message catalogue, in the page's language."""
+        return message(key, self.lang, **fields)
+
     def title(self) -> str:
         root = self.nodes[-1]
         what = f"{self.out} = {root['formula']}" if root["formula"] else self.out
-        return f"Forward and backward pass of {what}"
+        return self.t("explorer.title", what=what)
 
     def _name_the_rest(self, root: Value) -> None:
         """Names for nodes the backward trace does not name (a leaf root, constants)."""
@@ -268,10 +293,10 @@ class _Model:
         """The chain-rule expansion of d out/d node, as lines of text."""
         out, name = self.out, self.names[i]
         if self.order[i] is root:
-            return [f"d {out}/d {out} = 1 (the seed: the output's gradient with respect to itself)"]
+            return [self.t("explain.seed", out=out)]
         uses = self.uses.get(i, [])
         if not uses:
-            return [f"{name} is a constant: it gets no gradient"]
+            return [self.t("explorer.chain.constant", name=name)]
         # The local derivative is a partial one (the op's own formula): written with ∂, so
         # d out/d out × ∂out/∂x (x used directly by out) does not read like the total d out/d x.
         terms = [f"d {out}/d {s.name} × ∂{s.name}/∂{name}" for s, _, _ in uses]
@@ -281,8 +306,8 @@ class _Model:
             lines.append("= " + " + ".join(self.num(u.product) for _, _, u in uses))
         lines.append(f"= {self.num(uses[-1][2].grad_after)}")
         if len(uses) > 1:
-            lines.append(f"({name} is used {len(uses)} times: one term per use, summed)")
-        lines.append(f"(∂{uses[0][0].name}/∂{name}: the local derivative the op stored)")
+            lines.append(self.t("explorer.chain.uses", name=name, n=len(uses)))
+        lines.append(self.t("explorer.chain.local", parent=uses[0][0].name, name=name))
         return lines
 
     def _forward(self) -> list[dict]:
@@ -291,8 +316,8 @@ class _Model:
             node = self.nodes[i]
             name, kind = node["name"], node["kind"]
             if not v._children:
-                what = {"parameter": "a parameter", "constant": "a constant"}.get(kind, "an input")
-                lines = [f"{name} = {node['dataText']}  ({what}: its value is given)"]
+                key = kind if kind in ("parameter", "constant") else "input"
+                lines = [self.t(f"explorer.leaf.{key}", name=name, data=node["dataText"])]
             else:
                 operands = ", ".join(
                     f"{self.names[c]} = {self.nodes[c]['dataText']}" for c in node["children"]
@@ -303,8 +328,8 @@ class _Model:
                 )
                 lines = [
                     f"{name} = {node['formula']} = {node['dataText']}",
-                    f"with {operands}",
-                    f"local derivatives, kept for the backward pass: {locals_}",
+                    self.t("explorer.forward.with", operands=operands),
+                    self.t("explorer.forward.locals", locals=locals_),
                 ]
             steps.append({"phase": "forward", "node": i, "lines": lines})
         return steps
@@ -318,9 +343,8 @@ class _Model:
                 "node": r,
                 "seed": True,
                 "lines": [
-                    f"the backward pass starts at the output: d {out}/d {out} = 1",
-                    "then it visits the nodes in reverse evaluation order: a node's gradient is "
-                    "complete once every node that uses it has passed its share on",
+                    self.t("explorer.seed", out=out),
+                    self.t("explorer.seed.order"),
                 ],
             }
         ]
@@ -328,8 +352,14 @@ class _Model:
             i = self.index[id(step.node)]
             up = self.num(step.upstream)
             lines = [
-                f"{step.name} = {step.formula}: d {out}/d {step.name} = {up} is complete",
-                "it passes upstream × local to each operand (the chain rule):",
+                self.t(
+                    "explorer.step.complete",
+                    name=step.name,
+                    formula=step.formula,
+                    out=out,
+                    upstream=up,
+                ),
+                self.t("explorer.step.passes"),
             ]
             updates = []
             for pos, u in zip(self._positions(step), step.children):
@@ -340,11 +370,13 @@ class _Model:
                     f"= {self.num(u.product)}"
                 )
                 if j in self.constants:
-                    line += "  (a constant: it keeps no gradient)"
+                    line += self.t("explain.constant")
                 elif u.contributions > 1:
-                    line += (
-                        f"  (contribution {u.contribution} of {u.contributions}; "
-                        f"sum so far {self.num(u.grad_after)})"
+                    line += self.t(
+                        "explorer.step.use",
+                        k=u.contribution,
+                        n=u.contributions,
+                        total=self.num(u.grad_after),
                     )
                 lines.append(line)
                 updates.append(
@@ -360,8 +392,6 @@ class _Model:
                         "constant": j in self.constants,
                     }
                 )
-            if getattr(step, "skipped", False):
-                lines.append(f"(d {out}/d {step.name} is 0: nothing flows on from here)")
             steps.append({"phase": "backward", "node": i, "lines": lines, "updates": updates})
         return steps
 
@@ -384,11 +414,17 @@ class _Model:
                     "lines": [
                         f"{name} ← {name} − lr × grad = {self.num(p.data)} − {self.num(lr)} × "
                         f"{self.num(grad)} = {text}",
-                        "a small step against the gradient lowers the loss (to first order)",
+                        self.t("explorer.update.why"),
                     ],
                 }
             )
         return steps
+
+
+def _template(key: str, lang: str) -> str:
+    """The catalogue text ``key`` with its ``{fields}`` left in (the page's script fills them)."""
+    names = {"k", "n", "name"}  # the fields the page's templates use (see explorer.js)
+    return message(key, lang, **{name: f"{{{name}}}" for name in names})
 
 
 def _params(params: Iterable[Value] | None) -> list[Value]:
@@ -525,6 +561,9 @@ def _page(data: dict, svg: str, colors: dict[str, str]) -> str:
     literal = json.dumps(data, ensure_ascii=False, allow_nan=True).replace("</", "<\\/")
     parts = {
         "{{TITLE}}": html.escape(data["title"]),
+        "{{LANG}}": data["lang"],
+        **{f"{{{{ui:{key}}}}}": html.escape(text) for key, text in data["ui"].items()},
+        **{f"{{{{kind:{key}}}}}": html.escape(text) for key, text in data["kinds"].items()},
         "{{CSS}}": root_vars + _asset("explorer.css"),
         "{{SVG}}": svg,
         "{{DATA}}": literal,

@@ -10,6 +10,13 @@
   var N = steps.length;
   var svg = document.getElementById("graph");
   var $ = function (id) { return document.getElementById(id); };
+  var ui = D.ui;
+  // A catalogue template with its {fields} filled in.
+  var fill = function (template, fields) {
+    return template.replace(/\{(\w+)\}/g, function (m, key) {
+      return fields[key] !== undefined ? String(fields[key]) : m;
+    });
+  };
 
   // ------------------------------------------------------------------ SVG elements
   var nodeEls = [], opEls = [], fields = [], edges = {};
@@ -115,11 +122,12 @@
     });
 
     var phase = $("phase");
-    phase.textContent = cur.phase;
+    phase.textContent = ui[cur.phase];
     phase.className = "badge " + cur.phase;
     var inPhase = steps.filter(function (s) { return s.phase === cur.phase; });
-    $("stepname").textContent =
-      "step " + (inPhase.indexOf(cur) + 1) + " of " + inPhase.length + ": " + nodes[cur.node].name;
+    $("stepname").textContent = fill(ui.phase_step, {
+      k: inPhase.indexOf(cur) + 1, n: inPhase.length, name: nodes[cur.node].name
+    });
     var list = $("lines");
     list.textContent = "";
     cur.lines.forEach(function (line, k) {
@@ -128,7 +136,7 @@
       if (k > 0 && /^d .+ [+]?= /.test(line)) li.className = "rule";
       list.appendChild(li);
     });
-    $("counter").textContent = "step " + (index + 1) + " / " + N;
+    $("counter").textContent = fill(ui.counter, { k: index + 1, n: N });
     $("slider").value = String(index);
     if ($("follow").checked) follow(nodeEls[cur.node]);
   }
@@ -149,12 +157,12 @@
     setClass(nodeEls[i], "selected", true);
     var node = nodes[i];
     $("pname").textContent = node.name;
-    $("pkind").textContent = node.kind;
+    $("pkind").textContent = D.kinds[node.kind];
     $("pop").textContent = node.children.length
       ? node.op + "   (" + node.name + " = " + node.formula + ")"
-      : "none: a leaf";
+      : ui.leaf;
     $("pdata").textContent = node.dataText;
-    $("pgrad").textContent = node.gradText === null ? "none" : node.gradText;
+    $("pgrad").textContent = node.gradText === null ? ui.no_grad : node.gradText;
     var chain = $("pchain");
     chain.textContent = "";
     node.chain.forEach(function (line) {
@@ -263,13 +271,13 @@
   function stop() {
     if (timer !== null) clearInterval(timer);
     timer = null;
-    $("play").textContent = "\u25B6 play";
+    $("play").textContent = "\u25B6 " + ui.play;
   }
 
   function play() {
     if (timer !== null) { stop(); return; }
     if (current === N - 1) go(0);
-    $("play").textContent = "\u275A\u275A pause";
+    $("play").textContent = "\u275A\u275A " + ui.pause;
     timer = setInterval(function () {
       if (current >= N - 1) { stop(); return; }
       go(current + 1);
