@@ -429,3 +429,45 @@ def test_both_forms_compute_the_layer_and_its_weight_gradient():
     # L = sum(Y^2)/2: dL/dW = sum_n y_n x_n^T.
     expected = sum(np.outer(forms["Y"][n], X[n]) for n in range(3))
     assert np.allclose(forms["grad_backward"], expected)
+
+
+# ------------------------------------------------------------ the tutorial's pictures
+def _make_images():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "make_images.py"
+    spec = importlib.util.spec_from_file_location("make_images", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_picture_the_tutorial_embeds_is_committed_and_regenerated():
+    import re
+    from pathlib import Path
+
+    make_images = _make_images()
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    embedded = re.findall(r"!\[[^\]]+\]\(images/([\w.-]+)\)", (docs / "tutorial.md").read_text())
+    assert len(embedded) >= 12
+    commands = demo_modules()
+    for name in embedded:
+        assert (docs / "images" / name).is_file(), f"docs/images/{name} is not committed"
+        assert name in make_images.DEMO_IMAGES, f"docs/make_images.py does not make {name}"
+        command, file = make_images.DEMO_IMAGES[name]
+        declared = getattr(commands[command], "PICTURES", None)
+        assert declared is None or file in declared, f"{command} does not draw {file}"
+        assert (docs / "images" / name).stat().st_size < 150_000  # kept small
+
+
+def test_make_images_copies_a_demo_picture_as_a_small_png(tmp_path):
+    make_images = _make_images()
+    (written,) = make_images.demo_images(tmp_path, ["matrix_form.png"])
+    assert written == tmp_path / "matrix_form.png"
+    assert written.read_bytes()[:8] == PNG_MAGIC
+    from PIL import Image
+
+    with Image.open(written) as image:
+        assert image.mode == "P"  # 256 colours
+        assert image.size[0] > 800

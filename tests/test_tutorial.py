@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import shared_data_dir
 
 from micrograd_mlp.cli import demo_modules, run_demo
 from micrograd_mlp.data import find_mnist
@@ -70,8 +71,11 @@ def test_tutorial_blocks_run_in_order(namespace):
 
 
 def test_tutorial_mnist_blocks_run(namespace):
+    # The tutorial finds MNIST by load_mnist's search order, as a reader's setup does: here
+    # $MICROGRAD_MLP_DATA names the project's shared copy (if the cache holds none).
+    found = shared_data_dir() or SHARED_DATA
     try:
-        find_mnist("mnist", "test", root=SHARED_DATA)
+        find_mnist("mnist", "test", root=found)
     except FileNotFoundError:
         pytest.skip(
             "MNIST's test split not found (../shared/data or $MICROGRAD_MLP_DATA): the "
@@ -79,6 +83,7 @@ def test_tutorial_mnist_blocks_run(namespace):
         )
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
+        patch.setenv("MICROGRAD_MLP_DATA", str(found))
         path = namespace["__tutorial__"]
         run_blocks(split_blocks(path)[1], namespace, path)
     assert namespace["correct"] / len(namespace["y_test"]) > 0.8

@@ -246,7 +246,14 @@ def plot_decision_boundary(
         colors = [colors[int(np.searchsorted(values, float(c)))] for c in classes]
     for c, color in zip(classes, colors):
         mask = y == c
-        ax.scatter(*X[mask].T, s=22, color=color, edgecolors="black", linewidths=0.6, label=str(c))
+        ax.scatter(
+            *X[mask].T,
+            s=22 if len(X) > 20 else 70,  # a truth table's 4 points drawn large
+            color=color,
+            edgecolors="black",
+            linewidths=0.6,
+            label=str(c),
+        )
     ax.legend(title="class", loc="best", fontsize="small")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "")
     return _finish(fig, path)
