@@ -187,6 +187,28 @@ def test_regression_fit_draws_points_and_sorted_prediction_lines(tmp_path):
     np.testing.assert_array_equal(fig.axes[0].collections[0].get_offsets(), np.c_[x, y])
 
 
+def test_regression_fit_keeps_coinciding_lines_visible():
+    # Gradient descent and least squares give the same line: the second must not hide under
+    # the first (thinner, dashed, drawn on top).
+    x = np.linspace(-1, 1, 5)
+    fig = plot_regression_fit(x, 2 * x, {"gradient descent": 2 * x, "least squares": 2 * x})
+    first, second = fig.axes[0].get_lines()
+    assert second.get_linewidth() < first.get_linewidth()
+    assert first.get_linestyle() == "-" and second.get_linestyle() != "-"
+    assert second.get_zorder() > first.get_zorder()
+
+
+def test_step_and_epoch_axes_have_integer_ticks():
+    for fig in (
+        plot_loss_curve([1.0, 0.5, 0.25]),
+        plot_training_history({"epoch": [1, 2, 3], "train_loss": [1.0, 0.8, 0.7]}),
+    ):
+        ax = fig.axes[0]
+        fig.canvas.draw()
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+
+
 def test_regression_fit_rejects_bad_input():
     x = np.arange(4.0)
     with pytest.raises(ValueError, match=r"x has shape \(4,\) but y has \(3,\)"):
