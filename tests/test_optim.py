@@ -144,6 +144,32 @@ def test_missing_grads_skip_each_parameter_like_torch(torch, name, config):
             np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize(("name", "config"), CONFIGS[2::4], ids=IDS[2::4])
+def test_interleaved_values_and_mixed_dtypes_match_torch(torch, name, config):
+    # Values between float64 tensors (their positions in the flat buffer are not one run) and
+    # a float32 tensor (a second buffer): each parameter still follows torch's update.
+    rng = np.random.default_rng(9)
+    init = [rng.normal(size=()), rng.normal(size=(2, 2)), rng.normal(size=()),
+            rng.normal(size=3).astype(np.float32), rng.normal(size=()), rng.normal(size=2)]
+    params = [Tensor(a, dtype=a.dtype, requires_grad=True) if a.ndim else Value(float(a))
+              for a in init]
+    ours = getattr(optim, name)(params, **config)
+    assert len(ours._buckets) == 2
+    t_params = [torch.tensor(a, requires_grad=True) for a in init]
+    theirs = getattr(torch.optim, name)(t_params, **config)
+    for step in range(15):
+        for k, (p, t) in enumerate(zip(params, t_params)):
+            g = rng.normal(size=np.shape(init[k])).astype(init[k].dtype)
+            skip = (step + k) % 4 == 0
+            p.grad = None if skip else (float(g) if isinstance(p, Value) else g)
+            t.grad = None if skip else torch.tensor(g)
+        ours.step()
+        theirs.step()
+    for p, t, a in zip(params, t_params, init):
+        rtol = 1e-5 if a.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=rtol, atol=rtol * 1e-3)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     name=st.sampled_from(["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]),
