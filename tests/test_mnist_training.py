@@ -8,12 +8,18 @@ well under a second each. The last ones train on the shared Fashion-MNIST / MNIS
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
 from micrograd_mlp.checkpoint import CheckpointError, load_checkpoint
-from micrograd_mlp.cli import run_demo
-from micrograd_mlp.data import DataLoader, load_mnist
+from micrograd_mlp.cli import main, run_demo
+from micrograd_mlp.data import DataLoader, load_mnist, write_idx
+from micrograd_mlp.data.mnist import SPLITS
 from micrograd_mlp.demos import mnist as mnist_demo
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.tensor.functional import cross_entropy
@@ -280,3 +286,148 @@ def test_train_demo_on_mnist_split(data_dir, tmp_path):
     again = run_demo(mnist_demo, [*argv, "--epochs", "2", "--resume"])
     assert again["history"].epoch == [1, 2]
     assert again["history"].test_metric[0] == result["history"].test_metric[0]
+
+
+# ------------------------------------------------ the train command: bad input (issue 9)
+@pytest.fixture
+def fake_data(tmp_path):
+    """A tiny Fashion-MNIST look-alike (IDX files): 300 training and 60 test images."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    X, y = quarter_images(360, seed=0)
+    for split, rows in (("train", slice(0, 300)), ("test", slice(300, 360))):
+        images, labels = SPLITS[split]
+        write_idx(directory / f"{images}.gz", X[rows])
+        write_idx(directory / f"{labels}.gz", y[rows].astype(np.uint8))
+    return directory
+
+
+def cli(*argv: str) -> list[str]:
+    return ["train", *argv]
+
+
+def _no_data_loading(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the data was loaded before the options were checked")
+
+    monkeypatch.setattr(mnist_demo, "load_data", refuse)
+
+
+@pytest.mark.parametrize(
+    ("argv", "phrase"),
+    [
+        (["--lr", "nan"], "argument --lr: must be a finite number"),
+        (["--lr", "inf"], "argument --lr: must be a finite number"),
+        (["--lr", "-1"], "argument --lr: must be > 0"),
+        (["--momentum", "nan"], "argument --momentum: must be a finite number"),
+        (["--seed", "-1"], "argument --seed: must be between 0"),
+        (["--dropout", "1"], "argument --dropout: must be >= 0 and < 1"),
+        (["--weight-decay", "-0.1"], "argument --weight-decay: must be >= 0"),
+    ],
+)
+def test_bad_option_values_are_refused_before_loading_data(monkeypatch, capsys, argv, phrase):
+    _no_data_loading(monkeypatch)
+    with pytest.raises(SystemExit) as info:
+        main(cli(*argv))
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert phrase in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "case", ["out is a file", "missing data dir", "huge model", "npy checkpoint", "no checkpoint"]
+)
+def test_bad_paths_and_sizes_are_one_line_errors_before_loading_data(
+    tmp_path, monkeypatch, capsys, fake_data, case
+):
+    _no_data_loading(monkeypatch)
+    # With the data reachable through the environment, a typo in --data-dir must not be ignored.
+    monkeypatch.setenv("MICROGRAD_MLP_DATA", str(fake_data))
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a directory")
+    npy = tmp_path / "weights.npy"
+    np.save(npy, np.zeros(3))
+    out = ["--out", str(tmp_path / "out")]
+    argv, phrases = {
+        "out is a file": (["--out", str(a_file)], ["--out", "a_file", "is a file"]),
+        "missing data dir": (
+            [*out, "--data-dir", str(tmp_path / "typo")],
+            ["--data-dir", "typo", "does not exist"],
+        ),
+        "huge model": ([*out, "--hidden", "100000000"], ["--hidden 100000000", "79,500,000,010"]),
+        "npy checkpoint": (
+            [*out, "--resume", "--checkpoint", str(npy)],
+            ["weights.npy", ".npy array, not a checkpoint"],
+        ),
+        "no checkpoint": ([*out, "--resume"], ["--resume: no checkpoint file"]),
+    }[case]
+    assert main(cli(*argv)) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("micrograd-mlp train: error: ")
+    for phrase in phrases:
+        assert phrase in err
+    assert "allow_pickle" not in err
+
+
+def test_a_checkpoint_of_another_run_is_never_overwritten(tmp_path, capsys, fake_data):
+    out = tmp_path / "out"
+    base = ["--data-dir", str(fake_data), "--out", str(out), "--quiet", "--hidden", "16"]
+    assert main(cli(*base, "--epochs", "2")) == 0
+    path = out / "checkpoint.npz"
+    saved = path.read_bytes()
+    capsys.readouterr()
+    # Another run (other settings, fewer epochs) into the same --out: refused, file untouched.
+    assert main(cli(*base, "--epochs", "1", "--lr", "0.01")) == 1
+    err = capsys.readouterr().err
+    for phrase in [str(path), "after epoch 2", "lr=0.001", "hidden=[16]", "--resume", "--force"]:
+        assert phrase in err
+    assert path.read_bytes() == saved
+    # --force replaces it; --resume continues it.
+    assert main(cli(*base, "--epochs", "1", "--lr", "0.01", "--force")) == 0
+    assert load_checkpoint(path).epoch == 1 and load_checkpoint(path).config["lr"] == 0.01
+    assert main(cli(*base, "--epochs", "2", "--lr", "0.01", "--resume")) == 0
+    assert load_checkpoint(path).epoch == 2
+
+
+def test_fit_refuses_to_overwrite_a_checkpoint_in_python_words(small_data, tmp_path):
+    path = tmp_path / "run.npz"
+    run_train(small_data, 1, checkpoint=path)
+    with pytest.raises(CheckpointError, match=r"after epoch 1.*resume=True.*force=True"):
+        run_train(small_data, 1, checkpoint=path)
+    run_train(small_data, 1, checkpoint=path, force=True)  # asked for: replaced
+
+
+def test_a_label_of_200_is_a_one_line_error(tmp_path, capsys, fake_data):
+    write_idx(fake_data / "train-labels-idx1-ubyte.gz", np.full(300, 200, np.uint8))
+    assert main(cli("--data-dir", str(fake_data), "--out", str(tmp_path / "out"))) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "train-labels-idx1-ubyte.gz" in err and "is 200" in err
+
+
+def test_ctrl_c_says_where_the_last_checkpoint_is(tmp_path, fake_data):
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from micrograd_mlp.cli import main; sys.exit(main(sys.argv[1:]))",
+    ]
+    argv = cli("--data-dir", str(fake_data), "--out", str(out), "--epochs", "100000", "--quiet")
+    argv += ["--hidden", "16", "--batch-size", "8"]
+    process = subprocess.Popen(
+        [*command, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "checkpoint.npz").exists():
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    (line,) = [line for line in err.splitlines() if line]
+    assert "interrupted" in line and str(out / "checkpoint.npz") in line and "--resume" in line
+    epoch = load_checkpoint(out / "checkpoint.npz").epoch
+    assert f"after epoch {epoch}" in line or f"after epoch {epoch - 1}" in line
