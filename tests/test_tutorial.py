@@ -30,9 +30,19 @@ def code_blocks(path: Path = TUTORIAL) -> list[tuple[int, str]]:
     return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in BLOCK.finditer(text)]
 
 
+#: The first line of a block that needs PyTorch: run by its own test, skipped without torch.
+NEEDS_TORCH = "# needs PyTorch"
+
+
+def torch_blocks(path: Path = TUTORIAL) -> list[tuple[int, str]]:
+    """The blocks that need PyTorch (they start with :data:`NEEDS_TORCH`)."""
+    return [b for b in code_blocks(path) if b[1].startswith(NEEDS_TORCH)]
+
+
 def split_blocks(path: Path = TUTORIAL) -> tuple[list, list]:
-    """The blocks before the first that loads MNIST, and that block with all after it."""
-    blocks = code_blocks(path)
+    """The blocks before the first that loads MNIST, and that block with all after it
+    (without the blocks that need PyTorch)."""
+    blocks = [b for b in code_blocks(path) if not b[1].startswith(NEEDS_TORCH)]
     first = next((i for i, (_, src) in enumerate(blocks) if "load_mnist(" in src), len(blocks))
     return blocks[:first], blocks[first:]
 
@@ -68,6 +78,20 @@ def test_tutorial_blocks_run_in_order(namespace):
     assert namespace["gate_accuracy"]["xor"] <= 0.75
     assert namespace["relu_accuracy"] == 1.0
     assert namespace["x0"].grad <= 0.25**10
+
+
+def test_tutorial_pytorch_blocks_run(namespace):
+    """The side-by-side PyTorch loop runs (and asserts ours matches it) when torch is there."""
+    path = namespace["__tutorial__"]
+    blocks = torch_blocks(path)
+    if path == TUTORIAL:
+        assert blocks, "the tutorial's PyTorch section lost its block"
+    if not blocks:
+        pytest.skip(f"{path.relative_to(ROOT)} has no block that needs PyTorch")
+    pytest.importorskip("torch", reason="the tutorial's PyTorch blocks need torch installed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        run_blocks(blocks, namespace, path)
 
 
 def test_tutorial_mnist_blocks_run(namespace):
