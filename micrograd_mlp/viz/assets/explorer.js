@@ -19,10 +19,11 @@
   };
 
   // ------------------------------------------------------------------ SVG elements
-  var nodeEls = [], opEls = [], fields = [], edges = {};
+  var nodeEls = [], opEls = [], outEdges = [], fields = [], edges = {};
   nodes.forEach(function (node, i) {
     var g = $("n" + i);
     nodeEls.push(g);
+    outEdges.push($("e" + i + "o")); // op -> node (null for a leaf)
     fields.push(g.querySelectorAll("text")); // record fields: name, data, grad
     opEls.push(node.children.length ? $("n" + i + "op") : null);
     node.children.forEach(function (child, k) {
@@ -71,8 +72,13 @@
     return st;
   }
 
+  // DOM writes only where something changes: a big graph then re-renders quickly.
   function setClass(el, name, on) {
-    if (el) el.classList.toggle(name, !!on);
+    if (el && el.classList.contains(name) !== !!on) el.classList.toggle(name, !!on);
+  }
+
+  function setText(el, text) {
+    if (el && el.textContent !== text) el.textContent = text;
   }
 
   // ------------------------------------------------------------------ drawing one step
@@ -92,7 +98,7 @@
       setClass(g, "operand", !!st.operands[i]);
       var data = evaluated ? "data " + node.dataText : "data ?";
       if (st.updated[i] !== undefined) data += " \u2192 " + st.updated[i];
-      f[1].textContent = data;
+      setText(f[1], data);
       setClass(f[1], "changed", st.updated[i] !== undefined);
       var grad;
       if (st.gradText[i] === undefined) {
@@ -100,10 +106,10 @@
       } else {
         grad = "grad " + st.gradText[i] + (st.partial[i] ? " (" + st.partial[i] + ")" : "");
       }
-      f[2].textContent = grad;
+      setText(f[2], grad);
       setClass(f[2], "partial", !!st.partial[i]);
       setClass(f[2], "known", st.gradText[i] !== undefined && !st.partial[i]);
-      var oe = $("e" + i + "o");
+      var oe = outEdges[i];
       if (oe) {
         setClass(oe, "unevaluated", !evaluated);
         setClass(oe, "active", cur.node === i && cur.phase === "backward" && !cur.seed);
@@ -114,7 +120,7 @@
       var evaluated = !!st.evaluated[e.parent];
       var label = st.labels[id];
       var text = label !== undefined ? label : (evaluated ? "local " + e.local : "");
-      if (e.text) e.text.textContent = text;
+      setText(e.text, text);
       setClass(e.g, "unevaluated", !evaluated);
       setClass(e.g, "active", !!st.active[id]);
       setClass(e.g, "done", label !== undefined && !st.active[id]);
@@ -211,15 +217,31 @@
     return { x: p.x, y: p.y };
   }
 
+  // Each node's box in viewBox coordinates (the layout never changes: computed once, so
+  // following the current node needs no layout of the page).
+  var boxes = {};
+  var graph0 = svg.querySelector("g.graph");
+  var toView = graph0 && graph0.transform.baseVal.consolidate();
+
+  function nodeBox(g) {
+    if (!boxes[g.id]) {
+      var b = g.getBBox(), m = toView ? toView.matrix : svg.createSVGMatrix();
+      var p = svg.createSVGPoint(), q = svg.createSVGPoint();
+      p.x = b.x; p.y = b.y; q.x = b.x + b.width; q.y = b.y + b.height;
+      p = p.matrixTransform(m); q = q.matrixTransform(m);
+      boxes[g.id] = { x0: Math.min(p.x, q.x), y0: Math.min(p.y, q.y),
+                      x1: Math.max(p.x, q.x), y1: Math.max(p.y, q.y) };
+    }
+    return boxes[g.id];
+  }
+
   // Pan (keeping the zoom) so that `g` is in view when it is not.
   function follow(g) {
-    if (!g || !svg.getScreenCTM()) return;
-    var r = g.getBoundingClientRect(), v = svg.getBoundingClientRect();
-    if (r.left >= v.left - 1 && r.right <= v.right + 1 &&
-        r.top >= v.top - 1 && r.bottom <= v.bottom + 1) return;
-    var c = toSvg((r.left + r.right) / 2, (r.top + r.bottom) / 2);
-    vb.x = c.x - vb.w / 2;
-    vb.y = c.y - vb.h / 2;
+    if (!g) return;
+    var b = nodeBox(g);
+    if (b.x0 >= vb.x && b.x1 <= vb.x + vb.w && b.y0 >= vb.y && b.y1 <= vb.y + vb.h) return;
+    vb.x = (b.x0 + b.x1) / 2 - vb.w / 2;
+    vb.y = (b.y0 + b.y1) / 2 - vb.h / 2;
     applyView();
   }
 
