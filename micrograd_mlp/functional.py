@@ -236,9 +236,12 @@ def _rows(x: object, fn: str, name: str) -> list:
 
 
 # ----------------------------------------------------------------------- softmax family
-def _logits(logits: Sequence[Value | float], fn: str, name: str = "logits") -> list[Value]:
+def _logits(logits: Sequence[Value | float], fn: str, name: str = "input") -> list[Value]:
     if isinstance(logits, (Value, Real)):
-        raise TypeError(f"{fn}: {name} must be a sequence of C >= 1 Values, got one {name[:-1]}")
+        raise TypeError(
+            f"{fn}: {name} must be a sequence of C >= 1 logits, got the single "
+            f"{type(logits).__name__} {logits!r}"
+        )
     return _values(logits, fn, name)[0]
 
 
@@ -248,32 +251,44 @@ def _shifted(xs: list[Value]) -> list[Value]:
     return [v + shift for v in xs]
 
 
-def softmax(logits: Sequence[Value | float]) -> list[Value]:
+def _check_axis(fn: str, axis: object) -> None:
+    """A list of C logits has one axis: ``axis`` must be -1 or 0 (the tensor version's default)."""
+    if isinstance(axis, bool) or axis not in (-1, 0):
+        raise ValueError(
+            f"{fn}: a sequence of logits has one axis; axis must be -1 or 0, got {axis!r}"
+        )
+
+
+def softmax(input: Sequence[Value | float], axis: int = -1) -> list[Value]:
     """Probabilities ``exp(x_i) / sum_j exp(x_j)`` of a list of C logits (a list of C Values).
 
     Computed as ``exp(x_i - m) / sum_j exp(x_j - m)`` with ``m = max_j x_j``, which never
-    overflows (logits of 1000 work). The C outputs sum to 1.
+    overflows (logits of 1000 work). The C outputs sum to 1. ``axis`` mirrors the tensor
+    version's argument: a list has only axis -1 (= 0).
 
     Raises:
-        TypeError: ``logits`` is a single Value or holds a non-number.
-        ValueError: ``logits`` is empty.
+        TypeError: ``input`` is a single Value or holds a non-number.
+        ValueError: ``input`` is empty, or ``axis`` is not -1 or 0.
     """
-    exps = [s.exp() for s in _shifted(_logits(logits, "softmax"))]
+    _check_axis("softmax", axis)
+    exps = [s.exp() for s in _shifted(_logits(input, "softmax"))]
     total = Value.sum(exps)
     return [e / total for e in exps]
 
 
-def log_softmax(logits: Sequence[Value | float]) -> list[Value]:
+def log_softmax(input: Sequence[Value | float], axis: int = -1) -> list[Value]:
     """``log(softmax(x))_i = x_i - log(sum_j exp(x_j))`` of C logits (a list of C Values).
 
     Uses the log-sum-exp trick, ``x_i - m - log(sum_j exp(x_j - m))`` with ``m = max_j x_j``: the
-    sum is at least 1, so the log never sees 0 even when softmax itself underflows.
+    sum is at least 1, so the log never sees 0 even when softmax itself underflows. ``axis`` as
+    in :func:`softmax`.
 
     Raises:
-        TypeError: ``logits`` is a single Value or holds a non-number.
-        ValueError: ``logits`` is empty.
+        TypeError: ``input`` is a single Value or holds a non-number.
+        ValueError: ``input`` is empty, or ``axis`` is not -1 or 0.
     """
-    shifted = _shifted(_logits(logits, "log_softmax"))
+    _check_axis("log_softmax", axis)
+    shifted = _shifted(_logits(input, "log_softmax"))
     log_sum_exp = Value.sum([s.exp() for s in shifted]).log()
     return [s - log_sum_exp for s in shifted]
 

@@ -382,7 +382,7 @@ def test_bad_inputs():
         F.mse_loss("12", [1.0, 2.0])
     with pytest.raises(TypeError, match="sequence of C >= 1"):
         F.softmax(Value(1.0))
-    with pytest.raises(ValueError, match="logits is empty"):
+    with pytest.raises(ValueError, match="log_softmax: input is empty"):
         F.log_softmax([])
     with pytest.raises(ValueError, match="NaN"):
         F.mse_loss([float("nan")], [1.0])
@@ -551,3 +551,25 @@ def test_cross_entropy_options_are_checked_in_both_engines(kwargs, error, match)
         F.cross_entropy(logits, target, **kwargs)
     with pytest.raises(error, match=match):
         TF.cross_entropy(np.array(logits), np.array(target), **kwargs)
+
+
+# ----------------------------------------------------------- the two modules mirror each other
+def test_scalar_and_tensor_functional_have_the_same_names_and_arguments():
+    import inspect
+
+    import micrograd_mlp.tensor.functional as TF
+
+    assert sorted(F.__all__) == sorted(TF.__all__)
+    for name in F.__all__:
+        ours, theirs = (inspect.signature(getattr(m, name)).parameters for m in (F, TF))
+        assert [(p.name, p.kind, p.default) for p in ours.values()] == [
+            (p.name, p.kind, p.default) for p in theirs.values()
+        ], name
+
+
+def test_scalar_softmax_takes_the_tensor_versions_axis():
+    z = [1.0, 2.0, 0.5]
+    assert [p.data for p in F.softmax(z, axis=0)] == [p.data for p in F.softmax(z)]
+    assert [p.data for p in F.log_softmax(z, 0)] == [p.data for p in F.log_softmax(z)]
+    with pytest.raises(ValueError, match="axis must be -1 or 0, got 1"):
+        F.softmax(z, axis=1)
