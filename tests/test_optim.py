@@ -753,6 +753,23 @@ def test_scheduler_state_dict_resumes_exactly(name, kwargs, tmp_path):
     assert again == rest
 
 
+def test_scheduler_state_survives_json():
+    # A trainer may keep the schedule's state as JSON (plain lists and numbers).
+    import json
+
+    opt = SGD([Value(1.0)], lr=0.5)
+    sched = CosineAnnealingLR(opt, T_max=6, eta_min=0.01)
+    for _ in range(4):
+        sched.step()
+    text = json.dumps({k: np.asarray(v).tolist() for k, v in sched.state_dict().items()})
+    fresh = CosineAnnealingLR(SGD([Value(1.0)], lr=0.5), T_max=6, eta_min=0.01)
+    fresh.load_state_dict(json.loads(text))
+    fresh.optimizer.lr = opt.lr
+    sched.step()
+    fresh.step()
+    assert fresh.get_last_lr() == sched.get_last_lr() and fresh.last_epoch == 5
+
+
 def test_step_lr_hand_computed():
     opt = SGD([Value(0.0)], lr=1.0)
     sched = StepLR(opt, step_size=2, gamma=0.1)
