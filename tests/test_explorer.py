@@ -142,6 +142,14 @@ def _assert_not_blank(png: Path, needs_orange: bool = True) -> None:
         assert orange > 200, "the current node's orange fill is not on the screenshot"
 
 
+def _screenshot(driver, png: Path) -> Path:
+    """Save the browser window as ``png`` (its folder made) and check it is not blank."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(png))
+    _assert_not_blank(png)
+    return png
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -185,6 +193,7 @@ def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
 def test_repr_html_is_the_page_in_an_iframe_and_save_writes_it(tmp_path: Path) -> None:
     root, _ = _reused()
     page = Explorer(root)
+    assert repr(page) == f"Explorer(root='out', nodes=6, steps={page.steps}, lang='en')"
     shown = page._repr_html_()
     assert shown.startswith("<iframe srcdoc=")
     assert html.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0]) == page.html
@@ -359,10 +368,7 @@ def test_clicking_a_node_shows_its_chain_rule(browser, tmp_path: Path) -> None:
     # out uses x directly (∂out/∂x = x + y = 1) and through v1 = x + y (d out/d v1 = x = 3).
     assert chain[0] == "d out/d x = d out/d out × ∂out/∂x + d out/d v1 × ∂v1/∂x"
     assert chain[1:4] == ["= 1 × 1 + 3 × 1", "= 1 + 3", "= 4"]
-    shot = tmp_path / "out" / "explorer.png"
-    shot.parent.mkdir()
-    assert browser.save_screenshot(str(shot))
-    _assert_not_blank(shot)
+    shot = _screenshot(browser, tmp_path / "out" / "explorer.png")
     if WRITE_IMAGES:
         README_IMAGE.write_bytes(shot.read_bytes())
     assert README_IMAGE.is_file(), "docs/images/explorer.png: run with MICROGRAD_MLP_WRITE_IMAGES=1"
@@ -401,10 +407,7 @@ def test_the_mlp_step_shows_backward_then_the_sgd_update(browser, tmp_path: Path
     )
     lines = browser.find_element("id", "lines").text
     assert f"{updated[0]} ← {updated[0]} − lr × grad" in lines
-    shot = tmp_path / "out" / "mlp.png"
-    shot.parent.mkdir()
-    browser.save_screenshot(str(shot))
-    _assert_not_blank(shot)
+    _screenshot(browser, tmp_path / "out" / "mlp.png")
     assert _console_errors(browser) == []
 
 
@@ -462,10 +465,7 @@ def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> Non
     for k in (len(states) // 2, len(states) - 1, 0):  # "follow" keeps the current node visible
         browser.execute_script(f"window.explorer.go({k})")
         assert current_node_in_view()
-    shot = tmp_path / "out" / "big.png"
-    shot.parent.mkdir()
-    browser.save_screenshot(str(shot))
-    _assert_not_blank(shot)
+    _screenshot(browser, tmp_path / "out" / "big.png")
     assert _console_errors(browser) == []
 
 

@@ -146,6 +146,12 @@ class Explorer:
         }
         self.html = _page(data, svg, colors)
 
+    def __repr__(self) -> str:
+        return (
+            f"Explorer(root={self.names[-1]!r}, nodes={len(self.names)}, steps={self.steps}, "
+            f"lang={self.lang!r})"
+        )
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` atomically (parent directories are made); returns it."""
         return atomic_write_bytes(path, self.html.encode("utf-8"))
