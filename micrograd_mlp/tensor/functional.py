@@ -229,8 +229,15 @@ def gaussian_nll_loss(
 
 
 # ------------------------------------------------------------------------- classification
-def _class_indices(target: Any, logits_shape: tuple[int, ...], ignore_index: int) -> np.ndarray:
-    """Check class-index targets against ``(N, C)`` (or ``(C,)``) logits; return them as intp."""
+def _class_indices(
+    target: Any, logits_shape: tuple[int, ...], ignore_index: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check class-index targets against ``(N, C)`` (or ``(C,)``) logits.
+
+    Returns:
+        The targets as intp ``(N,)``, and the mask of the counted samples (those whose target
+        is not ``ignore_index``), or None when every sample counts.
+    """
     if isinstance(target, Tensor):
         raise TypeError(
             "cross_entropy: class-index targets must be integers (a NumPy int array or a list "
@@ -250,13 +257,20 @@ def _class_indices(target: Any, logits_shape: tuple[int, ...], ignore_index: int
             f"(class probabilities need the logits' shape {logits_shape})"
         )
     c = logits_shape[-1]
-    bad = t[((t < 0) | (t >= c)) & (t != ignore_index)]
+    t = t.astype(np.intp, copy=False).reshape(-1)
+    if t.min() >= 0 and t.max() < c:  # every target is a class (the usual case: two passes)
+        if not 0 <= ignore_index < c:
+            return t, None
+        valid = t != ignore_index
+        return t, (None if valid.all() else valid)
+    valid = t != ignore_index
+    bad = t[((t < 0) | (t >= c)) & valid]
     if bad.size:
         raise ValueError(
             f"cross_entropy: target {bad.flat[0]} is out of range for C = {c} classes "
             f"(valid: 0 to {c - 1}, or ignore_index = {ignore_index})"
         )
-    return t.astype(np.intp, copy=False).reshape(-1)
+    return t, valid
 
 
 def _warn_non_finite_rows(m: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -267,7 +281,7 @@ def _warn_non_finite_rows(m: np.ndarray, shape: tuple[int, ...]) -> None:
     one pass over the N row maxima, which the stable form computes anyway.
     """
     bad = ~np.isfinite(m)
-    if np.any(bad):
+    if bad.any():
         row = int(np.flatnonzero(bad)[0])
         where = "input" if len(shape) == 1 else f"input[{row}]"
         warnings.warn(
@@ -319,7 +333,9 @@ def cross_entropy(
     fn = "cross_entropy"
     weight, reduction = reduction_in_weight_position(fn, weight, reduction)
     check_reduction(reduction)
-    smoothing = check_label_smoothing(fn, label_smoothing)
+    smoothing = label_smoothing
+    if type(smoothing) is not float or not 0.0 <= smoothing <= 1.0:  # (the default skips this)
+        smoothing = check_label_smoothing(fn, label_smoothing)
     ignore_index = check_ignore_index(fn, ignore_index)
     logits = _tensor(input)
     shape = logits.shape
@@ -350,12 +366,14 @@ def cross_entropy(
             reduction=reduction,
             denominator=float(n),
         )
-    t = _class_indices(target, shape, ignore_index)
-    valid = t != ignore_index
+    t, valid = _class_indices(target, shape, ignore_index)
     coef = smooth = None  # each sample's target-class weight (None: all 1); the smoothing part
     denominator = float(n)
-    if w is not None or smoothing or not valid.all():
-        t = np.where(valid, t, 0)
+    if w is not None or smoothing or valid is not None:
+        if valid is None:
+            valid = np.ones(n, dtype=bool)
+        else:
+            t = np.where(valid, t, 0)
         wt = (w[t] if w is not None else np.ones(n, z.dtype)) * valid
         coef = (1 - smoothing) * wt
         denominator = float(wt.sum())
@@ -402,9 +420,12 @@ class _CrossEntropy(Function):
         z = x.reshape(-1, c)
         n = z.shape[0]
         m = z.max(axis=1, keepdims=True)
-        _warn_non_finite_rows(m.reshape(-1), shape)
-        with np.errstate(invalid="ignore"):  # inf - inf: warned about above
+        if np.isfinite(m).all():
             shifted = z - m
+        else:
+            _warn_non_finite_rows(m.reshape(-1), shape)
+            with np.errstate(invalid="ignore"):  # inf - inf: warned about
+                shifted = z - m
         e = np.exp(shifted)
         total = e.sum(axis=1)
         log_total = np.log(total)
@@ -440,20 +461,24 @@ class _CrossEntropy(Function):
     def backward(ctx, g):
         n = ctx.probs.shape[0]
         if ctx.reduction == "none":
-            scale = np.reshape(g, (n, 1))
+            scale = np.reshape(g, (n, 1))  # one upstream value per sample
+            per_sample = scale[:, 0]
         else:
-            scale = g / ctx.denominator if ctx.reduction == "mean" else g
-            scale = np.broadcast_to(scale, (n, 1))
-        row_total = np.zeros(n, ctx.probs.dtype)
+            scale = g / ctx.denominator if ctx.reduction == "mean" else g  # one number
+            per_sample = scale
+        if ctx.smooth is None and ctx.coef is None:  # A = onehot: softmax - onehot
+            grad = ctx.probs * scale
+        else:
+            row_total = np.zeros(n, ctx.probs.dtype)  # sum_c A_nc
+            if ctx.t is not None:
+                row_total += 1.0 if ctx.coef is None else ctx.coef
+            if ctx.smooth is not None:
+                row_total += ctx.smooth.sum(axis=1)
+            grad = ctx.probs * (row_total[:, None] * scale)
+            if ctx.smooth is not None:
+                grad -= ctx.smooth * scale
         if ctx.t is not None:
-            row_total += 1.0 if ctx.coef is None else ctx.coef
-        if ctx.smooth is not None:
-            row_total += ctx.smooth.sum(axis=1)
-        grad = ctx.probs * (row_total[:, None] * scale)
-        if ctx.smooth is not None:
-            grad -= ctx.smooth * scale
-        if ctx.t is not None:
-            picked = scale[:, 0] if ctx.coef is None else ctx.coef * scale[:, 0]
+            picked = per_sample if ctx.coef is None else ctx.coef * per_sample
             grad[np.arange(n), ctx.t] -= picked
         gx = grad.reshape(ctx.shape) if ctx.needs_input_grad[0] else None
         if len(ctx.needs_input_grad) == 1:
