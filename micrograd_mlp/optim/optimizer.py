@@ -21,7 +21,10 @@ optimizer reads both as NumPy arrays and treats every parameter alike:
 
 The update rule of each optimizer (``_update``) is written once, on 1-d arrays. Elementwise
 float arithmetic gives the same result whether a number is updated alone or inside an array,
-so packing changes no result.
+so packing changes no result. What it saves is Python and NumPy call overhead, which matters
+for many small parameters (every ``Value``; deep narrow networks); for the few large tensors of
+an MNIST MLP a step is bound by its passes over the arrays, and packing then costs about what
+the extra gradient copy takes (``python benchmarks/optim_step.py`` measures both layouts).
 
 If a parameter's ``data`` is replaced by a new array of the same shape and dtype (``p.data =
 ...``), the next step copies it into the buffer and rebinds ``p.data`` to the view again.
