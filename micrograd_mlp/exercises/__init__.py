@@ -37,6 +37,7 @@ __all__ = [
     "check",
     "format_result",
     "progress_table",
+    "render",
     "start",
 ]
 

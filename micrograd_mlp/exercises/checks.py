@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_mlp import functional
+from micrograd_mlp.autodiff import topological_order
 from micrograd_mlp.engine import Value
 from micrograd_mlp.optim import SGD, Adam
 
@@ -424,18 +425,26 @@ _RECIPES = [
 ]
 
 
+class _PrevView:
+    """A learner's node as the library's graph walk sees nodes: its operands (micrograd's
+    ``_prev``, a tuple or a set) as ``_children``, one view per node (so identity holds)."""
+
+    __slots__ = ("node", "_views")
+
+    def __init__(self, node: Any, views: dict[int, _PrevView]) -> None:
+        self.node, self._views = node, views
+        views[id(node)] = self
+
+    @property
+    def _children(self) -> tuple[_PrevView, ...]:
+        views = self._views
+        return tuple(views.get(id(c)) or _PrevView(c, views) for c in self.node._prev)
+
+
 def _node_order(root: Any) -> list[Any]:
-    """The nodes behind ``root`` (through ``_prev``), children first; iterative."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((c, False) for c in node._prev if id(c) not in seen)
-    return order
+    """The nodes behind ``root`` (through ``_prev``), children first: the package's one
+    topological order (:func:`micrograd_mlp.autodiff.topological_order`)."""
+    return [view.node for view in topological_order(_PrevView(root, {}))]
 
 
 def _recipe_mistakes(recipe: _Recipe, a: float, b: float, name: str) -> list[tuple[str, float]]:
