@@ -100,34 +100,35 @@ class _Loss(Module):
         return f"{type(self).__name__}({opts})"
 
 
-class MSELoss(_Loss):
+class _ReductionOnlyLoss(_Loss):
+    """A loss whose only option is ``reduction`` (PyTorch's ``_Loss`` arguments)."""
+
+    _function = ""  # the name of the loss in both functional modules
+
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, type(self).__name__)
+
+    def __call__(self, input: Any, target: Any) -> Any:
+        return getattr(functional_for(input), self._function)(
+            input, target, reduction=self.reduction
+        )
+
+    def _options(self) -> dict[str, Any]:
+        return {} if self.reduction == "mean" else {"reduction": self.reduction}
+
+
+class MSELoss(_ReductionOnlyLoss):
     """``mse_loss(input, target, reduction)``: mean squared error, PyTorch's ``nn.MSELoss``."""
 
-    def __init__(
-        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
-    ) -> None:
-        self.reduction = _legacy_reduction(size_average, reduce, reduction, "MSELoss")
-
-    def __call__(self, input: Any, target: Any) -> Any:
-        return functional_for(input).mse_loss(input, target, reduction=self.reduction)
-
-    def _options(self) -> dict[str, Any]:
-        return {} if self.reduction == "mean" else {"reduction": self.reduction}
+    _function = "mse_loss"
 
 
-class L1Loss(_Loss):
+class L1Loss(_ReductionOnlyLoss):
     """``l1_loss(input, target, reduction)``: mean absolute error, PyTorch's ``nn.L1Loss``."""
 
-    def __init__(
-        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
-    ) -> None:
-        self.reduction = _legacy_reduction(size_average, reduce, reduction, "L1Loss")
-
-    def __call__(self, input: Any, target: Any) -> Any:
-        return functional_for(input).l1_loss(input, target, reduction=self.reduction)
-
-    def _options(self) -> dict[str, Any]:
-        return {} if self.reduction == "mean" else {"reduction": self.reduction}
+    _function = "l1_loss"
 
 
 class CrossEntropyLoss(_Loss):

@@ -188,26 +188,23 @@ LOGIT_OPTIONS = {
 LABELS = (RNG.random((N, C)) > 0.5) * 1.0
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("options", list(LOGIT_OPTIONS))
-def test_bce_with_logits_options_match_torch(torch, rng, options, reduction):
-    kwargs = LOGIT_OPTIONS[options]
-    x = LOGITS / 100 + RNG.normal(size=(N, C))
-    # the scalar engine takes one number or one per element: flatten, and broadcast options
+def binary_three_ways(torch, name, x, kwargs, reduction, rng):
+    """A binary cross-entropy in torch, the Tensor engine, and the scalar engine (flattened,
+    its per-element options broadcast to the input): values and input gradients."""
     tx = torch.tensor(x, requires_grad=True)
-    ref = torch.nn.functional.binary_cross_entropy_with_logits(
+    ref = getattr(torch.nn.functional, name)(
         tx, torch.tensor(LABELS), reduction=reduction, **torch_kwargs(torch, kwargs)
     )
     up = rng.uniform(0.5, 2.0, size=ref.shape)
     (ref * torch.tensor(up)).sum().backward()
     xt = Tensor(x.copy(), requires_grad=True)
-    out = TF.binary_cross_entropy_with_logits(xt, LABELS, reduction=reduction, **kwargs)
+    out = getattr(TF, name)(xt, LABELS, reduction=reduction, **kwargs)
     np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
     backward_weighted(out, up)
     np.testing.assert_allclose(xt.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-13)
     xs = scalar_rows(x.reshape(-1))
     flat = {k: np.broadcast_to(v, (N, C)).reshape(-1) for k, v in kwargs.items()}
-    sout = F.binary_cross_entropy_with_logits(
+    sout = getattr(F, name)(
         xs, LABELS.reshape(-1).tolist(), reduction=reduction, **scalar_kwargs(flat)
     )
     np.testing.assert_allclose(
@@ -218,31 +215,18 @@ def test_bce_with_logits_options_match_torch(torch, rng, options, reduction):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", list(LOGIT_OPTIONS))
+def test_bce_with_logits_options_match_torch(torch, rng, options, reduction):
+    x = LOGITS / 100 + RNG.normal(size=(N, C))
+    kwargs = LOGIT_OPTIONS[options]
+    binary_three_ways(torch, "binary_cross_entropy_with_logits", x, kwargs, reduction, rng)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("options", list(BCE_OPTIONS))
 def test_bce_weight_matches_torch(torch, rng, options, reduction):
     p = RNG.uniform(0.02, 0.98, size=(N, C))
-    kwargs = BCE_OPTIONS[options]
-    tx = torch.tensor(p, requires_grad=True)
-    ref = torch.nn.functional.binary_cross_entropy(
-        tx, torch.tensor(LABELS), reduction=reduction, **torch_kwargs(torch, kwargs)
-    )
-    up = rng.uniform(0.5, 2.0, size=ref.shape)
-    (ref * torch.tensor(up)).sum().backward()
-    pt = Tensor(p.copy(), requires_grad=True)
-    out = TF.binary_cross_entropy(pt, LABELS, reduction=reduction, **kwargs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
-    backward_weighted(out, up)
-    np.testing.assert_allclose(pt.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-13)
-    ps = scalar_rows(p.reshape(-1))
-    flat = {k: np.broadcast_to(v, (N, C)).reshape(-1) for k, v in kwargs.items()}
-    sout = F.binary_cross_entropy(
-        ps, LABELS.reshape(-1).tolist(), reduction=reduction, **scalar_kwargs(flat)
-    )
-    np.testing.assert_allclose(
-        scalar_data(sout), ref.detach().numpy().reshape(-1), rtol=1e-12, atol=1e-14
-    )
-    backward_weighted(sout, np.broadcast_to(up, ref.shape))
-    np.testing.assert_allclose(scalar_grads(ps), tx.grad.numpy().reshape(-1), rtol=1e-10)
+    binary_three_ways(torch, "binary_cross_entropy", p, BCE_OPTIONS[options], reduction, rng)
 
 
 def test_old_positional_reduction_still_works_with_a_deprecation_warning():
