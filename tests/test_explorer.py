@@ -339,10 +339,12 @@ def test_a_reused_node_accumulates_and_ends_with_backwards_gradients(
 
     Select(browser.find_element("id", "speed")).select_by_value("120")
     browser.find_element("id", "play").click()
+    # Play stops itself at the end: wait for the last step and for the button to say "play"
+    # again (the page stops on the tick after it shows the last step).
     WebDriverWait(browser, 10).until(
         lambda d: d.execute_script("return window.explorer.current().index") == page.steps - 1
+        and d.find_element("id", "play").text.endswith("play")
     )
-    assert browser.find_element("id", "play").text.endswith("play")  # stopped at the end
     assert browser.execute_script("return window.explorer.current()") == states[-1]
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert _console_errors(browser) == []
