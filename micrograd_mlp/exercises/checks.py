@@ -512,7 +512,8 @@ def _check_recipe(module: ModuleType, V: type, recipe: _Recipe, a: float, b: flo
             # An op written from others (a / b as a * b**-1) is a chain too.
             hints.append(("exercises.hint.chain_rule", {}))
         learner = {id(lib): (n, v) for n, v, lib in [*zip(names, nodes, lib_nodes), *leaves]}
-        graph = _draw_wrong(ctx, lib_nodes[-1], learner, lib)
+        graph, terms = _explain_wrong(ctx, lib_nodes[-1], learner, lib)
+        hints.append(terms)
         raise Failure(
             "exercises.fail.grad",
             func=recipe.text,
@@ -535,19 +536,42 @@ def _run_backward(order: list) -> None:
         node._backward()
 
 
-def _draw_wrong(ctx: _Context, lib_root: Value, learner: dict, wrong: Value) -> str | None:
-    """Draw the learner's graph (the library's graph of the same expression, showing the
-    learner's gradients) with the first wrong gradient in red; returns the file written."""
-    if ctx.graph_dir is None:
-        return None
-    from micrograd_mlp.viz.graph import draw_dot, save_graph
+def _explain_wrong(
+    ctx: _Context, lib_root: Value, learner: dict, wrong: Value
+) -> tuple[str | None, Hint]:
+    """For the first wrong gradient: the chain-rule terms that make up the right one, as the
+    engine's own backward pass computes them (observed through
+    :func:`micrograd_mlp.viz.backprop.backward_steps`), and a picture of the learner's graph
+    (the library's graph of the same expression showing the learner's gradients) with that
+    gradient in red. ``learner`` maps ``id(library node)`` to (name, learner's node).
+
+    Returns:
+        (the picture's path or None, the hint naming the terms).
+    """
+    from micrograd_mlp.viz.backprop import backward_steps
 
     expected = _grad(wrong)
-    for node in lib_root.topological_order():
+    nodes = lib_root.topological_order()
+    for node in nodes:
         if id(node) in learner:
-            name, theirs = learner[id(node)]
-            node.label = name
-            node.grad = float(getattr(theirs, "grad", 0.0) or 0.0)
+            node.label = learner[id(node)][0]
+    terms = [
+        f"{_fmt(update.product)} ({step.name} = {step.formula})"
+        for step in backward_steps(lib_root)
+        for update in step.children
+        if update.child is wrong
+    ]
+    hint = (
+        "exercises.hint.contributions",
+        {"name": wrong.label, "expected": _fmt(expected), "terms": " + ".join(terms)},
+    )
+    if ctx.graph_dir is None:
+        return None, hint
+    from micrograd_mlp.viz.graph import draw_dot, save_graph
+
+    for node in nodes:
+        if id(node) in learner:
+            node.grad = float(getattr(learner[id(node)][1], "grad", 0.0) or 0.0)
     marker = f"{wrong.label}  (expected grad {_fmt(expected)})"
     wrong.label = marker
     dot = draw_dot(lib_root)
@@ -557,7 +581,7 @@ def _draw_wrong(ctx: _Context, lib_root: Value, learner: dict, wrong: Value) -> 
             dot.node(found.group(1), color="red", penwidth="3", fillcolor="mistyrose")
             break
     path = ctx.graph_dir / f"ex{ctx.number:02d}_graph.png"
-    return str(save_graph(dot, path))
+    return str(save_graph(dot, path)), hint
 
 
 # ------------------------------------------------------- topological order (exercise 3)
@@ -751,7 +775,7 @@ def check_04(module: ModuleType, ctx: _Context) -> None:
             names = {}
             for j, (n, lv) in enumerate(zip(nodes, lib_nodes)):
                 names[id(lv)] = (lv.label or n.name or f"v{j}", n)
-            graph = _draw_wrong(ctx, lib_nodes[-1], names, lib)
+            graph, terms = _explain_wrong(ctx, lib_nodes[-1], names, lib)
             _expect(
                 ctx,
                 "backward",
@@ -759,6 +783,7 @@ def check_04(module: ModuleType, ctx: _Context) -> None:
                 expected,
                 node.grad,
                 mistakes,
+                [terms],
                 graph=graph,
             )
     deep = _chain(5000)
