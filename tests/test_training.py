@@ -1,20 +1,35 @@
-"""The scalar training loop: fit, train_step and the finite-loss guard."""
+"""The one training loop of both engines: fit, evaluate, History, callbacks, train_step, the
+finite-loss guard, Module.train()/eval() and Dropout, progress bars."""
 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
 
+import micrograd_mlp.functional as F
+import micrograd_mlp.tensor.functional as TF
+from micrograd_mlp import progress
+from micrograd_mlp.data import DataLoader
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import MLP, Neuron
-from micrograd_mlp.optim import SGD
+from micrograd_mlp.optim import SGD, Adam
+from micrograd_mlp.optim.lr_scheduler import ExponentialLR
+from micrograd_mlp.tensor import Tensor
+from micrograd_mlp.tensor.nn import MLP as TensorMLP
+from micrograd_mlp.tensor.nn import Dropout
 from micrograd_mlp.training import (
     History,
     NonFiniteLossError,
+    SupportsStep,
+    accuracy,
     check_finite,
+    evaluate,
     fit,
     print_progress,
     train_step,
@@ -217,3 +232,225 @@ def test_print_progress(capsys: pytest.CaptureFixture[str]) -> None:
     # After epochs 1 (the first), 2 and 4 (every 2nd) and 5 (the last).
     assert [line.split()[1] for line in lines] == ["1/5", "2/5", "4/5", "5/5"]
     assert "loss 0.200000" in lines[-1] and "accuracy 1.0000" in lines[-1]
+
+
+# ------------------------------------------- one loop for both engines (issue 8 item 4)
+def _blobs(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Three Gaussian blobs in 4-D (float64 inputs, int64 classes)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=n)
+    centres = np.array([[2.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 2.0, 0]])
+    return centres[y] + rng.normal(0.0, 0.7, size=(n, 4)), y
+
+
+def _tensor_run(epochs: int, path=None, resume: bool = False, dropout: float = 0.3):
+    X, y = _blobs()
+    model = TensorMLP(4, [16, 3], seed=0, dtype=np.float64, dropout=dropout)
+    optimizer = Adam(model.parameters(), lr=0.05)
+    scheduler = ExponentialLR(optimizer, gamma=0.8)
+    loader = DataLoader(X, y, batch_size=16, shuffle=True, seed=3, normalize=False)
+    history = fit(
+        model,
+        loader,
+        loss_fn=TF.cross_entropy,
+        optimizer=optimizer,
+        epochs=epochs,
+        metric=accuracy,
+        scheduler=scheduler,
+        eval_data=DataLoader(X, y, batch_size=50, normalize=False),
+        checkpoint=path,
+        resume=resume,
+        config={"dropout": dropout},
+    )
+    return model, optimizer, scheduler, history
+
+
+def test_fit_trains_the_tensor_engine_from_a_loader_with_an_epoch_scheduler():
+    model, optimizer, scheduler, history = _tensor_run(4)
+    assert history.epoch == [1, 2, 3, 4] and history.steps == 4 * 8
+    assert history.metric_name == "accuracy"
+    # The scheduler stepped once per epoch (PyTorch's unit): lr 0.05 * 0.8**k in epoch k.
+    assert history.lr == pytest.approx([0.05 * 0.8**k for k in range(4)])
+    assert scheduler.get_last_lr() == pytest.approx([0.05 * 0.8**4])
+    assert history.epoch_loss[-1] < 0.5 * history.epoch_loss[0]
+    assert len(history.test_loss) == 4 and history.test_metric[-1] > 0.9
+    assert model.training  # fit leaves the mode as it found it
+    series = history.to_dict()
+    assert list(series) == [
+        "epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds"
+    ]  # fmt: skip
+
+
+def test_resume_with_dropout_and_a_scheduler_is_bit_for_bit(tmp_path):
+    straight_model, straight_opt, _, straight = _tensor_run(3)
+    path = tmp_path / "run.npz"
+    _tensor_run(2, path)
+    model, opt, scheduler, resumed = _tensor_run(3, path, resume=True)
+    for key, value in straight_model.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[key], value)
+    for key, value in straight_opt.state_dict().items():
+        np.testing.assert_array_equal(opt.state_dict()[key], value)
+    assert resumed.loss == straight.loss and resumed.test_loss == straight.test_loss
+    assert resumed.lr == straight.lr and scheduler.last_epoch == 3
+    # The masks matter: another dropout rate trains other weights.
+    other, _, _, _ = _tensor_run(3, dropout=0.31)
+    assert not np.array_equal(
+        other.state_dict()["layers.0.weight"], model.state_dict()["layers.0.weight"]
+    )
+
+
+def test_fit_switches_train_and_eval_mode():
+    X, y = _blobs(40)
+    model = TensorMLP(4, [8, 3], seed=0, dropout=0.5)
+    seen: list[tuple[str, bool]] = []
+    forward = model.__call__
+
+    class Spy(type(model)):
+        def __call__(self, x):
+            seen.append(("eval" if not self.training else "train", self.dropout.training))
+            return forward(x)
+
+    model.__class__ = Spy
+    model.eval()  # fit puts it in training mode, and back to eval at the end
+    fit(model, (X, y), loss_fn=TF.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=2, batch_size=20, seed=0, eval_data=(X, y))  # fmt: skip
+    assert seen == [("train", True)] * 2 + [("eval", False)] + [("train", True)] * 2 + [
+        ("eval", False)
+    ]
+    assert not model.training and not model.dropout.training
+
+
+def test_evaluate_is_the_same_for_both_engines():
+    X, y = _blobs(30)
+    scalar = MLP(4, [5, 3], activation="tanh", seed=2)
+    tensor = TensorMLP(4, [5, 3], activation="tanh", seed=2, dtype=np.float64)
+    a = evaluate(scalar, (X, y), F.cross_entropy, accuracy)
+    loader = DataLoader(X, y, batch_size=7, normalize=False, dtype=np.float64)
+    b = evaluate(tensor, loader, TF.cross_entropy, accuracy)
+    assert a.loss == pytest.approx(b.loss, rel=1e-9) and a.metric == pytest.approx(b.metric)
+    np.testing.assert_allclose(a.outputs, b.outputs, rtol=1e-9)
+    np.testing.assert_array_equal(a.predictions, b.predictions)
+
+
+def test_fit_trains_the_scalar_engine_from_a_loader_too():
+    X, y = _blobs(24)
+    model = MLP(4, [6, 3], activation="tanh", seed=0)
+    history = fit(
+        model,
+        DataLoader(X, y, batch_size=8, shuffle=True, seed=0, normalize=False, dtype=np.float64),
+        loss_fn=F.cross_entropy,
+        optimizer=SGD(model.parameters(), lr=0.2),
+        epochs=5,
+        metric=accuracy,
+    )
+    assert history.steps == 15 and history.epoch_loss[-1] < history.epoch_loss[0]
+
+
+def test_fit_refuses_data_without_batches_and_stray_arguments():
+    model = TensorMLP(4, [3], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="yields no batches"):
+        fit(model, [], loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=1)
+    with pytest.raises(TypeError, match="missing required argument.*loss_fn.*epochs"):
+        fit(model, [], optimizer=optimizer)
+    X, y = _blobs(10)
+    loader = DataLoader(X, y, batch_size=5, normalize=False)
+    with pytest.raises(ValueError, match="batch_size is for"):
+        fit(model, loader, loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=1, batch_size=2)
+
+
+def test_training_optimizer_is_deprecated_not_shadowing_optim():
+    import micrograd_mlp.training as training
+
+    with pytest.warns(DeprecationWarning, match="SupportsStep"):
+        assert training.Optimizer is SupportsStep
+    assert "Optimizer" not in training.__all__
+
+
+# ------------------------------------------------------------------------------ dropout
+def test_dropout_is_inverted_dropout_and_the_identity_in_eval_mode():
+    layer = Dropout(0.25, seed=0)
+    x = Tensor(np.ones((400, 250)), requires_grad=True)
+    out = layer(x)
+    kept = out.data != 0
+    assert abs(1 - kept.mean() - 0.25) < 0.01  # each element dropped with probability p
+    np.testing.assert_allclose(out.data[kept], 1 / 0.75)  # survivors scaled by 1/(1-p)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, out.data)  # d(x m/(1-p))/dx = m/(1-p), same mask
+    assert layer(x).data.tolist() != out.data.tolist()  # a fresh mask every call
+    layer.eval()
+    assert layer(x) is x  # evaluation: the identity
+    assert Dropout(1.0).__call__(x).data.max() == 0.0 and Dropout(0.0)(x) is x
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="p must be"):
+            Dropout(bad)
+    with pytest.raises(ValueError, match="dropout must be"):
+        TensorMLP(4, [3], dropout=1.0)
+
+
+def test_dropout_matches_torch_semantics():
+    torch = pytest.importorskip("torch", reason="torch compares dropout's semantics")
+    x = np.random.default_rng(0).normal(size=(300, 200))
+    ours = Dropout(0.4, seed=1)(Tensor(x)).data
+    theirs = torch.nn.functional.dropout(torch.from_numpy(x), p=0.4, training=True).numpy()
+    for out in (ours, theirs):  # the same rule; the masks themselves come from other generators
+        kept = out != 0
+        np.testing.assert_allclose(out[kept], x[kept] / 0.6, rtol=1e-12)
+        assert abs(kept.mean() - 0.6) < 0.01
+    ev = torch.nn.Dropout(0.4).eval()(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(Dropout(0.4).eval()(Tensor(x)).data, ev)
+
+
+def test_module_train_eval_reach_every_submodule():
+    model = TensorMLP(4, [8, 8, 3], seed=0, dropout=0.1)
+    assert model.training and all(m.training for _, m in model._named_modules())
+    assert model.eval() is model and not any(m.training for _, m in model._named_modules())
+    assert model.train() is model and model.dropout.training
+    with pytest.raises(TypeError, match="True or False"):
+        model.train("no")
+    assert list(model.state_dict()) == [
+        f"layers.{i}.{k}" for i in range(3) for k in ("weight", "bias")
+    ]
+
+
+# ----------------------------------------------------------------------------- progress
+def test_progress_is_one_line_per_epoch_in_a_log_and_bars_on_a_terminal(capsys, monkeypatch):
+    X, y = _blobs(40)
+    model = TensorMLP(4, [8, 3], seed=0)
+
+    def run() -> None:
+        fit(model, (X, y), loss_fn=TF.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=3, batch_size=10, seed=0, metric=accuracy, progress=True)  # fmt: skip
+
+    run()
+    captured = capsys.readouterr()
+    assert captured.err == ""  # stderr is not a terminal: no bars flooding the log
+    lines = captured.out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert "train loss" in lines[0] and "accuracy" in lines[0]
+    monkeypatch.setattr(progress, "bars_visible", lambda stream=None: True)
+    run()
+    err = capsys.readouterr().err
+    assert "epoch 3/3" in err and "40.0/40.0" in err  # tqdm bars, counting samples
+
+
+def test_tqdm_auto_only_with_ipywidgets(monkeypatch):
+    import importlib.util
+
+    from tqdm.std import tqdm as plain
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real(name)
+    )
+    assert progress._tqdm_class() is plain  # no "IProgress not found" warning in Jupyter
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        progress.progress_bar(total=3, enabled=False).close()
+
+
+def test_importing_the_library_loads_no_tqdm():
+    code = "import sys, micrograd_mlp, micrograd_mlp.data; print('tqdm' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False" and result.stderr == ""
