@@ -332,6 +332,19 @@ def test_progress_table_shows_passed_failing_and_not_started(tmp_path: Path):
     assert table[-1] == "1 of 3 checked exercises passed."
 
 
+def test_an_exercise_under_way_is_failing_not_unstarted(tmp_path: Path):
+    folder = tmp_path / "wb"
+    exercises.start(folder)
+    _edit(
+        folder / "ex01_local_derivatives.py",
+        '    # TODO: return (..., ...)\n    raise NotImplementedError("exercise 1: d_add")',
+        "    return 1.0, 1.0",
+    )
+    (result,) = exercises.check(folder, [1])
+    assert result.status == "failing" and result.cases == 2 * 40
+    assert result.message.startswith("d_mul is not written yet")
+
+
 def test_check_errors_name_the_interface(tmp_path: Path, capsys):
     assert main(["exercises", "check", str(tmp_path / "nowhere")]) == 1
     assert "DIR" in capsys.readouterr().err
