@@ -1,4 +1,4 @@
-"""Neural networks on scalar Values: :class:`Neuron`, :class:`Layer`, :class:`MLP`.
+"""Neural networks on scalar Values: :class:`Neuron`, :class:`Layer`, :class:`Linear`, :class:`MLP`.
 
 A neuron computes ``activation(w . x + b)``; a layer is ``nout`` neurons reading the same
 inputs; an MLP is a stack of layers whose hidden layers use ``activation`` and whose last
@@ -15,7 +15,7 @@ from micrograd_mlp.engine import Value, _dot
 from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
 from micrograd_mlp.module import Module, check_activation, linear_init, make_rng, mlp_layers
 
-__all__ = ["Layer", "MLP", "Module", "Neuron"]
+__all__ = ["Layer", "Linear", "MLP", "Module", "Neuron"]
 
 
 def _as_values(x: Sequence[Value | float], nin: int, who: str) -> list[Value]:
@@ -156,6 +156,25 @@ class Layer(Module):
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class Linear(Layer):
+    """``y = W x + b`` for one sample: a :class:`Layer` with no activation, under the name the
+    vectorized engine (``micrograd_mlp.tensor.nn.Linear``) and PyTorch use.
+
+    Same arguments (``nin``, ``nout``, ``seed``), the same initial weights for a seed, and the
+    same state-dict keys (``weight`` (nout, nin), ``bias`` (nout,)). A call returns ``nout``
+    Values.
+
+    Raises:
+        ValueError: non-positive sizes, or a call with ``len(x) != nin``.
+    """
+
+    def __init__(self, nin: int, nout: int, seed: int | np.random.Generator | None = None) -> None:
+        super().__init__(nin, nout, "linear", seed)
+
+    def __repr__(self) -> str:
+        return f"Linear({self.nin}, {self.nout})"
 
 
 class MLP(Module):

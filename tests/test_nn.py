@@ -129,3 +129,32 @@ def test_gradient_matches_finite_differences_through_an_mlp():
     down = mlp(x).data
     p.data += eps
     assert analytic == pytest.approx((up - down) / (2 * eps), rel=1e-6)
+
+
+def test_the_scalar_and_tensor_modules_mirror_each_other_name_for_name():
+    import importlib
+    import inspect
+
+    import micrograd_mlp
+    import micrograd_mlp.tensor.nn as tensor_nn
+    from micrograd_mlp import scalar, tensor
+
+    scalar_nn = importlib.import_module("micrograd_mlp.scalar.nn")  # the mirrored import path
+
+    assert scalar_nn is micrograd_mlp.nn and scalar.engine is micrograd_mlp.engine
+    assert {"engine", "nn", "functional"} <= set(scalar.__all__) & set(tensor.__all__)
+    assert set(scalar.functional.__all__) == set(tensor.functional.__all__)
+    for name in ("Linear", "MLP"):
+        s, t = getattr(scalar_nn, name), getattr(tensor_nn, name)
+        shared = ["nin", "nout", "seed"] if name == "Linear" else ["nin", "nouts", "activation"]
+        for cls in (s, t):
+            assert list(inspect.signature(cls).parameters)[: len(shared)] == shared, cls
+    a, b = scalar_nn.Linear(3, 2, seed=1), tensor_nn.Linear(3, 2, seed=1)
+    assert a.state_dict().keys() == b.state_dict().keys()
+    np.testing.assert_allclose(a.state_dict()["weight"], b.state_dict()["weight"], rtol=1e-7)
+    out = a([1.0, 2.0, 3.0])
+    expected = b(np.array([1.0, 2.0, 3.0])).data
+    np.testing.assert_allclose([v.data for v in out], expected, rtol=1e-6)
+    ops = {m for m in dir(micrograd_mlp.Value) if not m.startswith("_")} - {"dot", "label"}
+    missing = {m for m in ops if not hasattr(tensor.Tensor, m)}
+    assert not missing, f"Value ops without a Tensor twin: {missing}"

@@ -1,0 +1,328 @@
+"""Mutation check of the derivative tables: does the test suite notice a wrong derivative?
+
+Each mutant is one small source edit to a derivative of the scalar engine (``engine.py``), the
+vectorized engine (``tensor/engine.py``, ``tensor/fused.py``) or the shared backward pass
+(``autodiff.py``): a flipped sign, a wrong factor, swapped operands, a missing unbroadcast, a kink
+moved. For each, the repository is copied to a temporary directory, the edit applied there (the
+working tree is never touched) and a targeted subset of the tests run (stopping at the first
+failure). A mutant is *caught* when the tests fail, *survived* when they pass.
+
+Usage::
+
+    python tools/mutants.py                 # every mutant, the default test subset
+    python tools/mutants.py --list          # the mutants, numbered
+    python tools/mutants.py --only 3 17     # some of them
+    python tools/mutants.py --tests tests/test_rules.py   # another subset
+
+Exit status 0 when every mutant was caught, 1 otherwise. The last run is quoted in
+docs/architecture.md ("Mutation check").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "micrograd_mlp"
+
+#: The tests a mutant must fail: the engines' own tests, the edge-case catalogue (torch), the
+#: gradient checker and the catalogue properties (finite differences, both engines).
+DEFAULT_TESTS = (
+    "tests/test_engine.py",
+    "tests/test_tensor_engine.py",
+    "tests/test_rules.py",
+    "tests/test_gradcheck.py",
+    "tests/test_nn.py",
+    "tests/test_tensor_nn.py",
+    "tests/test_prop_catalogue.py",
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str  # relative to the package
+    old: str  # must occur exactly once
+    new: str
+    what: str
+
+
+V, T, A, FU = "engine.py", "tensor/engine.py", "autodiff.py", "tensor/fused.py"
+
+MUTANTS = [
+    # ------------------------------------------------------------- scalar engine (Value)
+    Mutant(V, '(1.0, 1.0), "+")', '(1.0, -1.0), "+")', "Value +: d/db sign"),
+    Mutant(V, '(1.0, -1.0), "-")', '(1.0, 1.0), "-")', "Value -: d/db sign"),
+    Mutant(V, '(other.data, self.data), "*")', '(self.data, other.data), "*")', "Value *: swap"),
+    Mutant(V, "(1.0 / b, -q / b)", "(-1.0 / b, -q / b)", "Value /: d/da sign"),
+    Mutant(V, "(1.0 / b, -q / b)", "(1.0 / b, q / b)", "Value /: d/db sign"),
+    Mutant(V, "(1.0 / b, -q / b)", "(1.0 / b, -a / b)", "Value /: d/db factor"),
+    Mutant(
+        V,
+        "if a > 0.0 else (0.0 if a == 0.0",
+        "if a > 0.0 else (1.0 if a == 0.0",
+        "Value ** Value: d/d exponent at base 0",
+    ),
+    Mutant(V, "d_exponent = out * math.log(a)", "d_exponent = math.log(a)", "Value **: d/db"),
+    Mutant(V, "return b * a ** (b - 1.0)", "return a ** (b - 1.0)", "Value **: d/da factor"),
+    Mutant(
+        V,
+        "    if b == 0.0:\n        return 0.0",
+        "    if b == 0.0:\n        return 1.0",
+        "Value ** 0: d/da",
+    ),
+    Mutant(V, "return math.inf  #", "return 0.0  #", "Value sqrt at 0: d/da"),
+    Mutant(V, '(-1.0,), "neg")', '(1.0,), "neg")', "Value neg: sign"),
+    Mutant(V, '(e,), "exp")', '(1.0,), "exp")', "Value exp"),
+    Mutant(V, '(1.0 / x,), "log")', '(x,), "log")', "Value log"),
+    Mutant(V, "(1.0 - t * t,)", "(1.0 - t,)", "Value tanh"),
+    Mutant(V, "(s * (1.0 - s),)", "(s,)", "Value sigmoid"),
+    Mutant(V, "(1.0 if x > 0.0 else 0.0,)", "(1.0 if x >= 0.0 else 0.0,)", "Value relu kink"),
+    Mutant(
+        V, "slope = 1.0 if x > 0.0 else", "slope = 1.0 if x >= 0.0 else", "Value leaky_relu kink"
+    ),
+    Mutant(
+        V,
+        "(1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0),)",
+        "(1.0 if x > 0.0 else (-1.0 if x < 0.0 else 1.0),)",
+        "Value abs kink",
+    ),
+    Mutant(V, "(-1.0 if x < 0.0", "(1.0 if x < 0.0", "Value abs: sign"),
+    Mutant(V, "(1.0,) * len(children)", "(0.5,) * len(children)", "Value.sum factor"),
+    Mutant(V, "(*x_data, *w_data, 1.0)", "(*w_data, *x_data, 1.0)", "Value.dot: swap"),
+    Mutant(V, "(*x_data, *w_data, 1.0)", "(*x_data, *w_data, 0.0)", "Value.dot: bias"),
+    # --------------------------------------------------------- the shared backward pass
+    Mutant(A, "child.grad += local * g", "child.grad = local * g", "backprop: no accumulation"),
+    Mutant(A, "for node in reversed(order):", "for node in order:", "backprop: order"),
+    # --------------------------------------------------------- vectorized engine (Tensor)
+    Mutant(
+        T,
+        "_unbroadcast(g, ctx.b_shape) if need_b else None,\n        )\n\n\nclass Sub",
+        "g if need_b else None,\n        )\n\n\nclass Sub",
+        "Tensor +: no unbroadcast",
+    ),
+    Mutant(T, "_unbroadcast(-g, ctx.b_shape)", "_unbroadcast(g, ctx.b_shape)", "Tensor -: sign"),
+    Mutant(T, "_unbroadcast(g * b, a.shape)", "_unbroadcast(g * a, a.shape)", "Tensor *: swap"),
+    Mutant(
+        T, "_unbroadcast(g * a, b.shape) if need_b", "g * a if need_b", "Tensor *: no unbroadcast"
+    ),
+    Mutant(
+        T, "_unbroadcast(g / b, ctx.a_shape)", "_unbroadcast(g * b, ctx.a_shape)", "Tensor /: d/da"
+    ),
+    Mutant(
+        T,
+        "_unbroadcast(-g * ctx.q / b, b.shape)",
+        "_unbroadcast(g * ctx.q / b, b.shape)",
+        "Tensor /: d/db sign",
+    ),
+    Mutant(
+        T,
+        "np.where(p == 0, 0, p * x ** (p - 1))",
+        "np.where(p == 0, 0, x ** (p - 1))",
+        "Tensor ** Tensor: d/da factor",
+    ),
+    Mutant(
+        T,
+        "np.where(x == 0, 0, ctx.out * np.log(x))",
+        "np.where(x == 0, 1, ctx.out * np.log(x))",
+        "Tensor ** Tensor: d/db at base 0",
+    ),
+    Mutant(
+        T,
+        "np.where(x == 0, 0, ctx.out * np.log(x)), p.shape)",
+        "np.where(x == 0, 0, np.log(x)), p.shape)",
+        "Tensor ** Tensor: d/db",
+    ),
+    Mutant(
+        T,
+        "        if p == 0:\n            return np.zeros_like(g)",
+        "        if p == 0:\n            return g",
+        "Tensor ** 0",
+    ),
+    Mutant(
+        T,
+        "return g * (p * ctx.a ** (p - 1))",
+        "return g * (ctx.a ** (p - 1))",
+        "Tensor ** p: factor",
+    ),
+    Mutant(
+        T,
+        "    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:\n        return -g",
+        "    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:\n        return g",
+        "Tensor neg",
+    ),
+    Mutant(
+        T,
+        "ga = _unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape)",
+        "ga = np.matmul(g, np.swapaxes(B, -1, -2)).sum(axis=0) if g.ndim > A.ndim else "
+        "np.matmul(g, np.swapaxes(B, -1, -2))",
+        "Tensor @: d/dA unbroadcast (lead axes only)",
+    ),
+    Mutant(
+        T,
+        "ga = _unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape)",
+        "ga = np.matmul(g, np.swapaxes(B, -1, -2))",
+        "Tensor @: d/dA no unbroadcast",
+    ),
+    Mutant(
+        T,
+        "gb = _unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape)",
+        "gb = np.matmul(np.swapaxes(A, -1, -2), g)",
+        "Tensor @: d/dB no unbroadcast",
+    ),
+    Mutant(T, "np.matmul(g, np.swapaxes(B, -1, -2))", "np.matmul(g, B)", "Tensor @: no B^T"),
+    Mutant(T, "        return g * ctx.out\n", "        return g\n", "Tensor exp"),
+    Mutant(T, "return g / ctx.x", "return g * ctx.x", "Tensor log"),
+    Mutant(T, "return g * (1 - t * t)", "return g * (1 - t)", "Tensor tanh"),
+    Mutant(T, "return g * (s * (1 - s))", "return g * s", "Tensor sigmoid"),
+    Mutant(T, "return g * (ctx.out > 0)", "return g * (ctx.out >= 0)", "Tensor relu kink"),
+    Mutant(
+        T,
+        "np.where(ctx.x > 0, g, g * ctx.slope)",
+        "np.where(ctx.x >= 0, g, g * ctx.slope)",
+        "Tensor leaky_relu kink",
+    ),
+    Mutant(
+        T,
+        "np.where(ctx.x > 0, g, g * ctx.slope)",
+        "np.where(ctx.x > 0, g, -g * ctx.slope)",
+        "Tensor leaky_relu: sign",
+    ),
+    Mutant(T, "return g * np.sign(ctx.x)", "return g * np.abs(np.sign(ctx.x))", "Tensor abs"),
+    Mutant(T, "return g.astype(ctx.x_dtype)", "return g", "Tensor astype: no cast back"),
+    Mutant(
+        T,
+        "return _expand(g, ctx.shape, ctx.axis, ctx.keepdims)",
+        "return _expand(g * 2, ctx.shape, ctx.axis, ctx.keepdims)",
+        "Tensor sum: factor",
+    ),
+    Mutant(T, "_expand(g / ctx.n,", "_expand(g * ctx.n,", "Tensor mean: factor"),
+    Mutant(T, "return is_max * (g / ties)", "return is_max * g", "Tensor max: ties"),
+    Mutant(T, "return s * (g - (g * s).sum(", "return s * (g + (g * s).sum(", "Tensor softmax"),
+    Mutant(
+        T,
+        "return g - np.exp(ctx.out) * g.sum(",
+        "return g + np.exp(ctx.out) * g.sum(",
+        "Tensor log_softmax",
+    ),
+    Mutant(
+        T,
+        "g.transpose(np.argsort(ctx.axes))",
+        "g.transpose(ctx.axes)",
+        "Tensor transpose: permutation instead of its inverse",
+    ),
+    Mutant(
+        T,
+        "np.add.at(grad, ctx.index, g)",
+        "grad[ctx.index] = g",
+        "Tensor index: repeated elements overwrite",
+    ),
+    Mutant(
+        T,
+        "        g = g.sum(axis=stretched, keepdims=True)",
+        "        pass",
+        "_unbroadcast: stretched axes not summed",
+    ),
+    Mutant(T, "child.grad = child.grad + g", "child.grad = g", "Tensor: no accumulation"),
+    Mutant(
+        FU,
+        "gx = np.matmul(g, w) if need_x",
+        "gx = np.matmul(g, w) * 2 if need_x",
+        "linear: d/dx factor",
+    ),
+    Mutant(
+        FU,
+        "(g2.sum(axis=0) if need_b[0]",
+        "(g2.mean(axis=0) if need_b[0]",
+        "linear: d/db mean instead of sum",
+    ),
+    Mutant(
+        FU,
+        "gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1]))",
+        "gw = np.matmul(g2.T, -x.reshape(-1, x.shape[-1]))",
+        "linear: d/dW sign",
+    ),
+]
+
+
+def apply(tree: Path, mutant: Mutant) -> None:
+    path = tree / PACKAGE / mutant.path
+    text = path.read_text()
+    count = text.count(mutant.old)
+    if count != 1:
+        raise SystemExit(
+            f"mutant {mutant.what!r}: the edit matches {count} times in {mutant.path} "
+            "(the source changed: update tools/mutants.py)"
+        )
+    path.write_text(text.replace(mutant.old, mutant.new))
+
+
+def run_one(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, float]:
+    """Apply ``mutant`` in a fresh copy of the repository and run ``tests`` there."""
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        tree = Path(tmp)
+        shutil.copytree(
+            ROOT / PACKAGE, tree / PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copytree(
+            ROOT / "tests", tree / "tests", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        for name in ("setup.cfg", "pyproject.toml"):
+            if (ROOT / name).exists():
+                shutil.copy(ROOT / name, tree / name)
+        apply(tree, mutant)
+        env = dict(os.environ, PYTHONPATH=str(tree), HYPOTHESIS_PROFILE="ci")
+        command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(
+                command, cwd=tree, env=env, capture_output=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return "caught (timeout)", time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        if done.returncode == 0:
+            return "SURVIVED", seconds
+        if done.returncode in (1,):
+            return "caught", seconds
+        return f"error (pytest exit {done.returncode})", seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run these mutants")
+    parser.add_argument("--tests", nargs="+", default=list(DEFAULT_TESTS), help="test files")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    args = parser.parse_args(argv)
+    chosen = list(enumerate(MUTANTS, 1))
+    if args.list:
+        for n, m in chosen:
+            print(f"{n:3d}  {m.path:18s} {m.what}")
+        return 0
+    if args.only:
+        bad = [n for n in args.only if not 1 <= n <= len(MUTANTS)]
+        if bad:
+            parser.error(f"--only: no mutant {bad[0]} (there are {len(MUTANTS)})")
+        chosen = [(n, MUTANTS[n - 1]) for n in args.only]
+    results = []
+    for n, mutant in chosen:
+        outcome, seconds = run_one(mutant, args.tests, args.timeout)
+        results.append(outcome)
+        print(f"{n:3d}  {outcome:10s} {seconds:6.1f}s  {mutant.path}: {mutant.what}", flush=True)
+    caught = sum(r.startswith("caught") for r in results)
+    survived = sum(r == "SURVIVED" for r in results)
+    errors = len(results) - caught - survived
+    print(f"{len(results)} mutants: {caught} caught, {survived} survived, {errors} errors")
+    return 0 if caught == len(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
