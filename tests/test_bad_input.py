@@ -9,8 +9,13 @@ see them all.)
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import math
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -18,7 +23,7 @@ import pytest
 
 import micrograd_mlp.functional as F
 import micrograd_mlp.tensor.functional as TF
-from micrograd_mlp.checkpoint import Checkpoint, load_checkpoint
+from micrograd_mlp.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from micrograd_mlp.data import DataLoader, load_mnist
 from micrograd_mlp.data.idx import IDXError, read_idx, write_idx
 from micrograd_mlp.engine import Value
@@ -540,3 +545,63 @@ def test_scalar_leaky_relu_validates_its_slope_like_the_tensor_one():
             Value(x).leaky_relu("a")
         with raises(TypeError, "leaky_relu", "real number", "str 'a'"):
             Tensor([x]).leaky_relu("a")
+
+
+# ------------------------------- checkpoints and atomic writes (issue 9; the training side)
+@pytest.mark.parametrize("epoch", [-1, 1.5, True, "2"])
+def test_a_checkpoint_with_an_impossible_epoch_is_not_written(tmp_path, epoch):
+    # epoch=-1 used to write a file that could not be loaded, and 1.5 was saved as 1.
+    model = TensorMLP(4, [3], seed=0)
+    with raises(ValueError, "epoch must be an integer >= 0", repr(epoch)):
+        Checkpoint(model.state_dict(), {}, epoch).save(tmp_path / "run.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_random_bytes_checkpoint_is_refused_without_numpy_advice(tmp_path):
+    path = tmp_path / "run.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    with raises(CheckpointError, str(path), "not a checkpoint") as info:
+        load_checkpoint(path)
+    assert "allow_pickle" not in str(info.value)  # NumPy's advice does not apply to a user
+
+
+def test_stale_temporaries_of_killed_writes_are_removed_on_the_next_save(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    dead = int(finished.stdout)  # a process id that no longer runs
+    stale = tmp_path / f".run.npz.{dead}-abcd1234.tmp"
+    alive = tmp_path / f".run.npz.{os.getpid()}-efgh5678.tmp"  # a write in progress
+    legacy_old, legacy_new = tmp_path / ".run.npz.k2j4h5g6.tmp", tmp_path / ".run.npz.z9y8x7w6.tmp"
+    other = tmp_path / f".other.npz.{dead}-abcd1234.tmp"  # another file's: not ours to judge
+    for p in (stale, alive, legacy_old, legacy_new, other):
+        p.write_bytes(b"PK\x03\x04 half a checkpoint")
+    two_hours_ago = time.time() - 7200
+    os.utime(legacy_old, (two_hours_ago, two_hours_ago))
+    _checkpoint(1).save(tmp_path / "run.npz")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([alive.name, legacy_new.name, other.name, "run.npz"])
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "run.npz"
+    _checkpoint(1).save(path)
+    saved = path.read_bytes()
+
+    def disk_full(file, **arrays):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)
+    with raises(OSError, "No space left on device", str(path)) as info:
+        _checkpoint(2).save(path)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == saved and [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+
+
+def test_training_on_an_empty_data_set_is_refused_clearly():
+    with raises(ValueError, "DataLoader: the data set is empty"):
+        DataLoader(np.zeros((0, 4)), np.zeros(0, np.int64), normalize=False)
+    model = TensorMLP(4, [3], seed=0)
+    with raises(ValueError, "fit: the training data yields no batches"):
+        fit(model, [], loss_fn=TF.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1)  # fmt: skip
