@@ -332,6 +332,26 @@ def test_progress_table_shows_passed_failing_and_not_started(tmp_path: Path):
     assert table[-1] == "1 of 3 checked exercises passed."
 
 
+def test_a_new_learner_gets_the_hint_then_passes(tmp_path: Path, capsys):
+    """The issue's "done when": start, fill in exercise 1 wrongly, get the targeted hint, fill
+    it in correctly, see it pass (exit status 1, then 0)."""
+    folder = tmp_path / "wb"
+    assert main(["exercises", "start", str(folder)]) == 0
+    mine = folder / "ex01_local_derivatives.py"
+    right = (SOLUTIONS / mine.name).read_text(encoding="utf-8")
+    mine.write_text(right.replace("1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2"), encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as failed:
+        main(["exercises", "check", str(folder), "1"])
+    assert failed.value.code == 1
+    out = capsys.readouterr().out
+    assert "[1] local derivatives: failing" in out and "d_tanh at x=" in out
+    assert "hint: You returned tanh(x)**2; the derivative is 1 - tanh(x)**2." in out
+    mine.write_text(right, encoding="utf-8")
+    assert main(["exercises", "check", str(folder), "1"]) == 0
+    assert "[1] local derivatives: passed" in capsys.readouterr().out
+
+
 def test_an_exercise_under_way_is_failing_not_unstarted(tmp_path: Path):
     folder = tmp_path / "wb"
     exercises.start(folder)
