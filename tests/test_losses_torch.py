@@ -315,3 +315,42 @@ def test_index_targets_equal_one_hot_targets_except_the_weighted_mean(case):
         np.testing.assert_allclose(by_index.data * w.sum() / len(w), by_prob.data, rtol=1e-10)
     else:
         np.testing.assert_allclose(by_index.data, by_prob.data, rtol=1e-10, atol=1e-12)
+
+
+@st.composite
+def binary_cases(draw):
+    """Random logits, 0/1 (or soft) targets, and per-element weight / pos_weight options."""
+    n = draw(st.integers(1, 6))
+    finite = st.floats(-40, 40, allow_nan=False, allow_subnormal=False)
+    x = np.array(draw(st.lists(finite, min_size=n, max_size=n)))
+    y = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 0.25]), min_size=n, max_size=n)))
+    positive = st.floats(0.1, 5.0)
+    options = {"reduction": draw(st.sampled_from(REDUCTIONS))}
+    if draw(st.booleans()):
+        options["weight"] = np.array(draw(st.lists(positive, min_size=n, max_size=n)))
+    if draw(st.booleans()):
+        options["pos_weight"] = np.array(draw(positive))
+    return x, y, options
+
+
+@settings(max_examples=150, deadline=None)
+@given(binary_cases())
+def test_binary_cross_entropies_agree_across_engines(case):
+    x, y, options = case
+    for name, inputs, kwargs in (
+        ("binary_cross_entropy_with_logits", x, options),
+        (
+            "binary_cross_entropy",
+            1.0 / (1.0 + np.exp(-np.clip(x, -20, 20))),  # probabilities away from 0 and 1
+            {k: v for k, v in options.items() if k != "pos_weight"},
+        ),
+    ):
+        xt = Tensor(inputs.copy(), requires_grad=True)
+        out = getattr(TF, name)(xt, y, **kwargs)
+        xs = scalar_rows(inputs)
+        sout = getattr(F, name)(xs, y.tolist(), **scalar_kwargs(kwargs))
+        np.testing.assert_allclose(scalar_data(sout), out.data, rtol=1e-11, atol=1e-12)
+        up = np.linspace(0.5, 1.5, out.size).reshape(out.shape)
+        backward_weighted(out, up)
+        backward_weighted(sout, up)
+        np.testing.assert_allclose(scalar_grads(xs), xt.grad, rtol=1e-9, atol=1e-12)
