@@ -11,11 +11,12 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from micrograd_mlp.checks import probability
 from micrograd_mlp.engine import Value, _dot
 from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
 from micrograd_mlp.module import Module, check_activation, linear_init, make_rng, mlp_layers
 
-__all__ = ["Layer", "Linear", "MLP", "Module", "Neuron"]
+__all__ = ["Dropout", "Layer", "Linear", "MLP", "Module", "Neuron"]
 
 
 def _as_values(x: Sequence[Value | float], nin: int, who: str) -> list[Value]:
@@ -177,6 +178,38 @@ class Linear(Layer):
         return f"Linear({self.nin}, {self.nout})"
 
 
+class Dropout(Module):
+    """Inverted dropout on a list of Values, the scalar twin of ``micrograd_mlp.tensor.Dropout``
+    (PyTorch's ``nn.Dropout``): in training mode each value is zeroed with probability ``p`` and
+    the others are multiplied by ``1 / (1 - p)``; in evaluation mode (``eval()``) the values pass
+    unchanged. A dropped value is ``v * 0`` (its gradient is 0), a kept one ``v * (1/(1-p))``.
+
+    Args:
+        p: probability of zeroing a value, in [0, 1].
+        seed: int, ``numpy.random.Generator`` (shared, e.g. the MLP's) or None, for the masks.
+
+    Calling it on a sequence of Values (or numbers) returns a list of the same length.
+
+    Raises:
+        TypeError, ValueError: ``p`` is not a number in [0, 1].
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
+        self.p = probability("p", p, closed=True)
+        self.rng = make_rng(seed)
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value | float]:
+        values = list(x)
+        if not self.training or self.p == 0.0:
+            return values
+        keep = self.rng.random(len(values)) >= self.p
+        scale = 1.0 / (1.0 - self.p) if self.p < 1.0 else 0.0
+        return [v * scale if k else v * 0.0 for v, k in zip(values, keep.tolist())]
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
 class MLP(Module):
     """A multi-layer perceptron on scalar Values.
 
@@ -186,6 +219,8 @@ class MLP(Module):
         activation: activation of every hidden layer; the last layer is linear.
         seed: int, ``numpy.random.Generator`` or None. A seed gives the same weights as the
             vectorized ``micrograd_mlp.tensor.MLP`` with the same arguments.
+        dropout: probability of a :class:`Dropout` after every hidden layer (0: none, the
+            default); active in training mode only.
 
     Calling it on ``nin`` numbers or Values returns a list of Values, or one Value when the
     last layer has a single output.
@@ -200,18 +235,25 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         seed: int | np.random.Generator | None = None,
+        dropout: float = 0.0,
     ) -> None:
         plan = mlp_layers(nin, nouts, activation)
         rng = make_rng(seed)
         self.layers = [Layer(n_in, n_out, act, rng) for n_in, n_out, act in plan]
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
+        p = probability("dropout", dropout)
+        self.dropout = Dropout(p, rng) if p > 0.0 else None
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         # Inputs become Values once, shared by every neuron of the first layer.
         out = _as_values(x, self.nin, "MLP")
-        for layer in self.layers:
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
             out = layer._forward(out)
+            if i < last and self.dropout is not None:
+                out = self.dropout(out)
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
-        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r})"
+        extra = f", dropout={self.dropout.p}" if self.dropout is not None else ""
+        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"

@@ -454,3 +454,22 @@ def test_importing_the_library_loads_no_tqdm():
     code = "import sys, micrograd_mlp, micrograd_mlp.data; print('tqdm' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False" and result.stderr == ""
+
+
+def test_scalar_dropout_follows_the_same_rule():
+    from micrograd_mlp.nn import Dropout as ScalarDropout
+
+    layer = ScalarDropout(0.5, seed=0)
+    xs = [Value(2.0) for _ in range(2000)]
+    out = layer(xs)
+    kept = [o.data != 0 for o in out]
+    assert abs(sum(kept) / len(kept) - 0.5) < 0.05
+    assert all(o.data == 4.0 for o, k in zip(out, kept) if k)
+    Value.sum(out).backward()
+    assert all(x.grad == (2.0 if k else 0.0) for x, k in zip(xs, kept))
+    assert layer.eval()(xs) == xs
+    model = MLP(2, [8, 1], seed=0, dropout=0.5)
+    assert len({model([1.0, 1.0]).data for _ in range(20)}) > 1  # new masks every call
+    model.eval()
+    assert len({model([1.0, 1.0]).data for _ in range(5)}) == 1
+    assert list(model.state_dict()) == list(MLP(2, [8, 1], seed=0).state_dict())
