@@ -325,3 +325,17 @@ def test_save_graph_rejects_bad_arguments(tmp_path):
         save_graph(dot, tmp_path / "graph.xyz")
     with pytest.raises(ValueError, match="on_missing_dot"):
         save_graph(dot, tmp_path / "graph.svg", on_missing_dot="ignore")
+
+
+def test_grads_not_set_yet_show_as_none_and_constants_as_constants():
+    x = Value(2.0, label="x")
+    y = (x * 3.0).tanh()
+    labels = [a["label"] for a in records(parse(draw_dot(y))[0]).values()]
+    assert labels[0] == "{ x | data 2 | grad None }"  # no backward pass yet
+    assert "{ constant | 3 }" in labels  # a number mixed into an op: no grad field
+    y.backward()
+    nodes = records(parse(draw_dot(y))[0])
+    labels = [a["label"] for a in nodes.values()]
+    assert labels[0] == f"{{ x | data 2 | grad {3 * (1 - math.tanh(6.0) ** 2):.4g} }}"
+    (const,) = [a for a in nodes.values() if a["label"] == "{ constant | 3 }"]
+    assert const["fillcolor"] == NODE_COLORS["constant"]
