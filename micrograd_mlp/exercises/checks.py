@@ -195,9 +195,14 @@ def _number(func: str, shown: str, got: object) -> float:
 def _numbers(func: str, shown: str, got: object, n: int) -> list[float]:
     if isinstance(got, np.ndarray):
         got = got.tolist()
-    if not isinstance(got, list | tuple) or len(got) != n:
+    return [_number(func, shown, g) for g in _parts(func, shown, got, n)]
+
+
+def _parts(func: str, shown: str, got: object, n: int) -> tuple | list:
+    """``got`` if it is a tuple or list of ``n`` items (a function returning several results)."""
+    if not isinstance(got, tuple | list) or len(got) != n:
         raise Failure("exercises.fail.not_sequence", func=func, input=shown, n=n, got=_fmt(got))
-    return [_number(func, shown, g) for g in got]
+    return got
 
 
 def _expect(
@@ -1093,14 +1098,7 @@ def check_08(module: ModuleType, ctx: _Context) -> None:
                 mu,
                 shown=shown,
             )
-            if not isinstance(got, tuple | list) or len(got) != 2:
-                raise Failure(
-                    "exercises.fail.not_sequence",
-                    func="sgd_momentum_step",
-                    input=shown,
-                    n=2,
-                    got=_fmt(got),
-                )
+            got = _parts("sgd_momentum_step", shown, got, 2)
             ema_v = [mu * v + (1 - mu) * g for v, g in zip(ema[1], grads)]
             ema = ([p - lr * v for p, v in zip(ema[0], ema_v)], ema_v)
             new, velocity = (
@@ -1157,10 +1155,7 @@ def check_08(module: ModuleType, ctx: _Context) -> None:
                 shown=shown,
                 on_error={ZeroDivisionError: [("exercises.hint.adam_power", {})]},
             )
-            if not isinstance(got, tuple | list) or len(got) != 3:
-                raise Failure(
-                    "exercises.fail.not_sequence", func="adam_step", input=shown, n=3, got=_fmt(got)
-                )
+            got = _parts("adam_step", shown, got, 3)
             new = _numbers("adam_step", shown, got[0], n)
             m, v = _numbers("adam_step", shown, got[1], n), _numbers("adam_step", shown, got[2], n)
             for j in range(n):
@@ -1289,14 +1284,7 @@ def check_10(module: ModuleType, ctx: _Context) -> None:
         )
         shown = f"X {X.shape}, W {W.shape}, dY {G.shape} (case {case + 1})"
         got = _call(module, "linear_backward", X.copy(), W.copy(), G.copy(), shown=shown)
-        if not isinstance(got, tuple | list) or len(got) != 3:
-            raise Failure(
-                "exercises.fail.not_sequence",
-                func="linear_backward",
-                input=shown,
-                n=3,
-                got=_fmt(got),
-            )
+        got = _parts("linear_backward", shown, got, 3)
         for name, expected, value, mistakes in (
             ("dX", dX, got[0], [("exercises.hint.dx", None)]),
             ("dW", dW, got[1], [("exercises.hint.dw_transpose", None)]),
