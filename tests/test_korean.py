@@ -192,6 +192,20 @@ def test_korean_plot_renders_hangul_without_missing_glyphs(tmp_path):
     assert "nanum" in found.lower() or fonts.hangul_font().split()[0].lower() in found.lower()
 
 
+@NEEDS_FONT
+def test_a_hangul_font_missing_from_matplotlibs_cache_is_still_found(monkeypatch):
+    # A font installed after matplotlib built its cache: the font files are scanned and added.
+    from matplotlib import font_manager
+
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in fonts.HANGUL_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    fonts.hangul_font.cache_clear()
+    try:
+        assert fonts.hangul_font() in fonts.HANGUL_FONTS
+    finally:
+        fonts.hangul_font.cache_clear()
+
+
 def test_english_plot_settings_are_matplotlib_defaults():
     assert fonts.plot_rc("en") == {}
     assert fonts.plot_lang("en") == "en"

@@ -17,6 +17,7 @@ Usage (a Korean plot)::
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Iterable
@@ -48,12 +49,15 @@ HANGUL_FONTS = (
     "Apple SD Gothic Neo",
 )
 
+# Font files of the families above (as Debian and the vendors name them).
+_KOREAN_FONT_FILE = re.compile(
+    r"nanum|notosanscjk|notosanskr|un-?dotum|baekmuk|malgun|applegothic", re.IGNORECASE
+)
 # Hangul syllables, Jamo and compatibility Jamo.
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _INSTALL_HINT = (
     "no Hangul font found for Korean plots (looked for {fonts}); drawing them with English text "
-    "instead. Install one, e.g. 'apt-get install fonts-nanum' (Debian/Ubuntu), then remove "
-    "matplotlib's font cache (~/.cache/matplotlib) so it sees the new font"
+    "instead. Install one, e.g. 'apt-get install fonts-nanum' (Debian/Ubuntu)"
 )
 
 
@@ -70,12 +74,24 @@ def contains_hangul(text: str) -> bool:
 def hangul_font() -> str | None:
     """The first family of :data:`HANGUL_FONTS` that matplotlib's font manager has, or None.
 
-    Looked up once per process (matplotlib reads the installed fonts into its cache).
+    Looked up once per process. matplotlib keeps a cache of the fonts it saw when the cache was
+    built; a Hangul font installed later is not in it, so when the cache has none, the system's
+    font files whose names look Korean (Nanum, Noto CJK, Un, Baekmuk) are added to the font
+    manager and looked up again.
     """
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in HANGUL_FONTS if name in installed), None)
+    def first_installed() -> str | None:
+        installed = {font.name for font in font_manager.fontManager.ttflist}
+        return next((name for name in HANGUL_FONTS if name in installed), None)
+
+    found = first_installed()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if _KOREAN_FONT_FILE.search(os.path.basename(path)):
+                font_manager.fontManager.addfont(path)
+        found = first_installed()
+    return found
 
 
 def plot_lang(lang: str | None = None) -> str:
