@@ -148,6 +148,7 @@ MISTAKES = [
     ),
     (8, ("(math.sqrt(v_hat) + eps)", "math.sqrt(v_hat + eps)"), "adam_eps"),
     (8, ("momentum * v + g for", "momentum * v + (1 - momentum) * g for"), "momentum_ema"),
+    (9, ("return _train(X, y, seed, 4)", "return _train(X, y, seed, 0)"), "hidden"),
     (10, ("dY.sum(axis=0)", "dY.mean(axis=0)"), "db_mean"),
     (10, ("dY.T @ X", "X.T @ dY"), "dw_transpose"),
 ]

@@ -1175,12 +1175,12 @@ _GATES = {"and": [0, 0, 0, 1], "xor": [0, 1, 1, 0]}
 _POINTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 
 
-def _correct(predict: Callable, name: str, targets: list[int], ctx_name: str) -> int:
-    right = 0
+def _correct(predict: Callable, targets: list[int], trainer: str) -> int:
+    """How many of the four points ``predict`` (returned by ``trainer``) classifies right."""
+    right, func = 0, f"predict (from {trainer})"
     for x, t in zip(_POINTS, targets):
-        score = predict(list(x))
-        score = getattr(score, "data", score)
-        score = _number(f"{ctx_name}'s predict", _fmt(x), score)
+        score = _invoke(func, predict, (list(x),), _fmt(x))
+        score = _number(func, _fmt(x), getattr(score, "data", score))
         right += int((score > 0.5) == bool(t))
     return right
 
@@ -1190,7 +1190,7 @@ def check_09(module: ModuleType, ctx: _Context) -> None:
     one line); ``train_mlp(X, y, seed)`` learns XOR for seeds 0, 1 and 2."""
     X = [list(p) for p in _POINTS]
     predict = _call(module, "train_perceptron", X, _GATES["and"], 0, shown="AND, seed=0")
-    right = _correct(predict, "and", _GATES["and"], "train_perceptron")
+    right = _correct(predict, _GATES["and"], "train_perceptron")
     if right != 4:
         raise Failure(
             "exercises.fail.gate",
@@ -1201,7 +1201,7 @@ def check_09(module: ModuleType, ctx: _Context) -> None:
         )
     ctx.cases += 1
     predict = _call(module, "train_perceptron", X, _GATES["xor"], 0, shown="XOR, seed=0")
-    right = _correct(predict, "xor", _GATES["xor"], "train_perceptron")
+    right = _correct(predict, _GATES["xor"], "train_perceptron")
     if right == 4:
         raise Failure(
             "exercises.fail.perceptron_xor",
@@ -1211,7 +1211,7 @@ def check_09(module: ModuleType, ctx: _Context) -> None:
     ctx.cases += 1
     for seed in (0, 1, 2):
         predict = _call(module, "train_mlp", X, _GATES["xor"], seed, shown=f"XOR, seed={seed}")
-        right = _correct(predict, "xor", _GATES["xor"], "train_mlp")
+        right = _correct(predict, _GATES["xor"], "train_mlp")
         if right != 4:
             raise Failure(
                 "exercises.fail.gate",
