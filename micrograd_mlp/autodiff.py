@@ -148,7 +148,13 @@ def backpropagate(
             if g is None:  # a Tensor no gradient reached (it only feeds constants)
                 continue
             if numbers and observer is None:  # Value: local derivatives are stored numbers
-                for child, local in zip(children, node._local_grads):
+                locals_ = node._local_grads
+                # A zero upstream gradient times finite local derivatives adds only zeros: skip
+                # them (behind a dead ReLU that is most of a graph). Not when a local derivative
+                # is inf or NaN (the sum is then not finite): 0 * inf is NaN and must propagate.
+                if g == 0.0 and math.isfinite(sum(locals_)):
+                    continue
+                for child, local in zip(children, locals_):
                     child.grad += local * g
                 continue
             for index, (child, c) in enumerate(zip(children, contributions(node, g))):
