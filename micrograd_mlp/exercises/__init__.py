@@ -244,6 +244,7 @@ def _run_one(folder: Path, exercise: Exercise, lang: str, timeout: float) -> Che
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
     env.setdefault("MPLBACKEND", "Agg")
+    env["MICROGRAD_MLP_LANG"] = lang  # the checks describe their cases in the learner's language
     with tempfile.TemporaryDirectory(prefix="micrograd-check-") as tmp:
         result = Path(tmp) / "result.json"
         command = [

@@ -27,6 +27,7 @@ import numpy as np
 from micrograd_mlp import functional
 from micrograd_mlp.autodiff import topological_order
 from micrograd_mlp.engine import Value
+from micrograd_mlp.messages import message
 from micrograd_mlp.optim import SGD, Adam
 
 __all__ = ["CHECKS", "Failure", "Outcome", "naive_and_correct_dc_da", "run_check"]
@@ -115,6 +116,12 @@ def _unique(hints: list[Hint]) -> list[Hint]:
 
 
 # ------------------------------------------------------------------------------- helpers
+def _say(key: str, **fields: object) -> str:
+    """A case's description in the learner's language (``$MICROGRAD_MLP_LANG``, which the
+    checker sets for this process): ``exercises.case.<key>`` of the catalogue."""
+    return message(f"exercises.case.{key}", None, **fields)
+
+
 def _fmt(x: object) -> str:
     if isinstance(x, float | int) and not isinstance(x, bool):
         return f"{x:.6g}"
@@ -736,11 +743,9 @@ def check_03(module: ModuleType, ctx: _Context) -> None:
     for i in range(CASES):
         leaves = [rng.uniform(-1, 1) for _ in range(3)]
         nodes = _random_graph(_Node, leaves, rng, rng.randint(3, 25))
-        _check_order(
-            module, nodes[-1], f"random graph #{i + 1} ({len(nodes)} nodes, reused nodes)", ctx
-        )
+        _check_order(module, nodes[-1], _say("random_graph", i=i + 1, n=len(nodes)), ctx)
     deep = _chain(5000)
-    _check_order(module, deep[-1], "a chain 5,000 nodes deep", ctx)
+    _check_order(module, deep[-1], _say("chain", depth="5,000"), ctx)
     naive, correct = naive_and_correct_dc_da()
     for func, expected in (("correct_dc_da", correct), ("naive_dc_da", naive)):
         got = _number(func, "", _call(module, func, shown=""))
@@ -754,7 +759,7 @@ def check_04(module: ModuleType, ctx: _Context) -> None:
     nodes and on a chain 5,000 deep, against the library engine."""
     rng = random.Random(404)
     cases = [("b = a + a; c = b + b", None)] + [
-        (f"random graph #{i + 1}", i) for i in range(CASES // 2)
+        (_say("random_graph_short", i=i + 1), i) for i in range(CASES // 2)
     ]
     for shown, index in cases:
         seed = rng.random()
@@ -787,7 +792,7 @@ def check_04(module: ModuleType, ctx: _Context) -> None:
             _expect(
                 ctx,
                 "backward",
-                f"{shown}: grad of {names[id(lib)][0]}",
+                _say("grad_of", case=shown, name=names[id(lib)][0]),
                 expected,
                 node.grad,
                 mistakes,
@@ -795,8 +800,14 @@ def check_04(module: ModuleType, ctx: _Context) -> None:
                 graph=graph,
             )
     deep = _chain(5000)
-    _call(module, "backward", deep[-1], shown="a chain 5,000 nodes deep")
-    _expect(ctx, "backward", "a chain 5,000 nodes deep: grad of x0", 1.0, deep[0].grad)
+    _call(module, "backward", deep[-1], shown=_say("chain", depth="5,000"))
+    _expect(
+        ctx,
+        "backward",
+        _say("grad_of", case=_say("chain", depth="5,000"), name="x0"),
+        1.0,
+        deep[0].grad,
+    )
 
 
 def _backward_mistakes(index: int | None, seed: float, leaves, k: int) -> list[tuple[str, float]]:
@@ -923,12 +934,12 @@ def check_06(module: ModuleType, ctx: _Context) -> None:
     for _ in range(4):
         xs, ys = _line_data(rng, 12)
         # One step from w = b = 0 is -lr times the gradient there.
-        shown = f"xs={_fmt(xs[:3])}... ({len(xs)} points), lr=0.1, steps=1"
+        shown = _say("points", xs=_fmt(xs[:3]), n=len(xs), lr=0.1, steps=1)
         _, dw, db = _lib_mse_grads(0.0, 0.0, xs, ys)
         got = _numbers("fit_line", shown, _call(module, "fit_line", xs, ys, 0.1, 1, shown=shown), 2)
         _expect(
             ctx,
-            "fit_line (w after 1 step)",
+            _say("after_steps", func="fit_line", name="w", steps=1),
             shown,
             -0.1 * dw,
             got[0],
@@ -937,7 +948,7 @@ def check_06(module: ModuleType, ctx: _Context) -> None:
         )
         _expect(
             ctx,
-            "fit_line (b after 1 step)",
+            _say("after_steps", func="fit_line", name="b", steps=1),
             shown,
             -0.1 * db,
             got[1],
@@ -946,7 +957,7 @@ def check_06(module: ModuleType, ctx: _Context) -> None:
         )
         design = np.column_stack([xs, np.ones(len(xs))])
         (w_ls, b_ls), *_ = np.linalg.lstsq(design, np.asarray(ys), rcond=None)
-        shown = f"xs={_fmt(xs[:3])}... ({len(xs)} points), lr=0.1, steps=2000"
+        shown = _say("points", xs=_fmt(xs[:3]), n=len(xs), lr=0.1, steps=2000)
         got = _numbers(
             "fit_line", shown, _call(module, "fit_line", xs, ys, 0.1, 2000, shown=shown), 2
         )
@@ -1004,7 +1015,7 @@ def check_07(module: ModuleType, ctx: _Context) -> None:
         for j in range(c):
             _expect(
                 ctx,
-                f"softmax (entry {j})",
+                _say("entry", func="softmax", j=j),
                 f"z={_fmt(z)}",
                 p[j],
                 got[j],
@@ -1033,7 +1044,7 @@ def check_07(module: ModuleType, ctx: _Context) -> None:
             onehot = 1.0 if j == t else 0.0
             _expect(
                 ctx,
-                f"cross_entropy_grad (entry {j})",
+                _say("entry", func="cross_entropy_grad", j=j),
                 shown,
                 grads[j],
                 got[j],
@@ -1084,9 +1095,11 @@ def check_08(module: ModuleType, ctx: _Context) -> None:
             for p, g in zip(params, grads):
                 p.grad = g
             opt.step()
-            shown = (
-                f"case {case + 1}, step {step}: params={_fmt(ours)}, grads={_fmt(grads)}, "
-                f"lr={lr:g}, momentum={mu:g}"
+            shown = _say(
+                "step",
+                case=case + 1,
+                step=step,
+                rest=f"params={_fmt(ours)}, grads={_fmt(grads)}, lr={lr:g}, momentum={mu:g}",
             )
             got = _call(
                 module,
@@ -1108,7 +1121,7 @@ def check_08(module: ModuleType, ctx: _Context) -> None:
             for j in range(n):
                 _expect(
                     ctx,
-                    f"sgd_momentum_step (param {j})",
+                    _say("param", func="sgd_momentum_step", j=j),
                     shown,
                     params[j].data,
                     new[j],
@@ -1136,9 +1149,14 @@ def check_08(module: ModuleType, ctx: _Context) -> None:
                     for j in range(n)
                 ]
                 variants[k] = tuple(list(col) for col in zip(*stepped))
-            shown = (
-                f"case {case + 1}, t={t}: params={_fmt(ours)}, grads={_fmt(grads)}, "
-                f"lr={lr:g}, beta1={b1:g}, beta2={b2:g}, eps={eps:g}"
+            shown = _say(
+                "step",
+                case=case + 1,
+                step=t,
+                rest=(
+                    f"params={_fmt(ours)}, grads={_fmt(grads)}, lr={lr:g}, "
+                    f"beta1={b1:g}, beta2={b2:g}, eps={eps:g}"
+                ),
             )
             got = _call(
                 module,
@@ -1161,7 +1179,7 @@ def check_08(module: ModuleType, ctx: _Context) -> None:
             for j in range(n):
                 _expect(
                     ctx,
-                    f"adam_step (param {j})",
+                    _say("param", func="adam_step", j=j),
                     shown,
                     params[j].data,
                     new[j],
@@ -1177,7 +1195,7 @@ _POINTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 
 def _correct(predict: Callable, targets: list[int], trainer: str) -> int:
     """How many of the four points ``predict`` (returned by ``trainer``) classifies right."""
-    right, func = 0, f"predict (from {trainer})"
+    right, func = 0, _say("predict", trainer=trainer)
     for x, t in zip(_POINTS, targets):
         score = _invoke(func, predict, (list(x),), _fmt(x))
         score = _number(func, _fmt(x), getattr(score, "data", score))
@@ -1271,7 +1289,7 @@ def check_10(module: ModuleType, ctx: _Context) -> None:
         X, W = rng.normal(size=(n, nin)), rng.normal(size=(nout, nin))
         b, G = rng.normal(size=nout), rng.normal(size=(n, nout))
         Y, dX, dW, db = _scalar_layer(X, W, b, G)
-        shown = f"X {X.shape}, W {W.shape}, b {b.shape} (case {case + 1})"
+        shown = _say("number", shapes=f"X {X.shape}, W {W.shape}, b {b.shape}", case=case + 1)
         got = _array(
             "linear_forward",
             shown,
@@ -1282,7 +1300,7 @@ def check_10(module: ModuleType, ctx: _Context) -> None:
         _expect_array(
             ctx, "linear_forward", shown, Y, got, [("exercises.hint.transpose_w", X @ W.T)]
         )
-        shown = f"X {X.shape}, W {W.shape}, dY {G.shape} (case {case + 1})"
+        shown = _say("number", shapes=f"X {X.shape}, W {W.shape}, dY {G.shape}", case=case + 1)
         got = _call(module, "linear_backward", X.copy(), W.copy(), G.copy(), shown=shown)
         got = _parts("linear_backward", shown, got, 3)
         for name, expected, value, mistakes in (
