@@ -307,6 +307,15 @@ def test_korean_workbook_and_feedback(tmp_path: Path, capsys):
     (result,) = exercises.check(folder, [1], lang="ko")
     assert result.status == "not_started" and "TODO를 채우세요" in result.message
     assert "시작 전" in exercises.progress_table([result], "ko")
+    # The feedback on a mistake, case description included, is Korean too.
+    solved = _solutions(tmp_path)
+    _edit(
+        solved / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
+    )
+    (result,) = exercises.check(solved, [4], lang="ko")
+    assert result.status == "failing" and "a의 grad: 기댓값 4, 실제 0." in result.message
+    assert any("역순" in hint for hint in result.hints)
+    assert "그림" in exercises.format_result(result, "ko")
 
 
 def test_lang_defaults_to_the_environment(tmp_path: Path, monkeypatch, capsys):
