@@ -308,7 +308,7 @@ def test_korean_workbook_and_feedback(tmp_path: Path, capsys):
     assert result.status == "not_started" and "TODO를 채우세요" in result.message
     assert "시작 전" in exercises.progress_table([result], "ko")
     # The feedback on a mistake, case description included, is Korean too.
-    solved = _solutions(tmp_path)
+    solved = _solutions(tmp_path / "solved")
     _edit(
         solved / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
     )
