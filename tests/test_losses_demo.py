@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from micrograd_mlp.cli import run_demo
+from micrograd_mlp.cli import UserError, run_demo
 from micrograd_mlp.demos import losses
 
 
@@ -62,10 +62,24 @@ def test_heteroscedastic_data_has_the_stated_noise():
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--noise-n", "5"], "--noise-n must be in"), (["--noise-epochs", "0"], "--noise-epochs")],
+    [
+        (["--noise-n", "5"], "--noise-n: must be between 20 and 10,000, got 5"),
+        (["--noise-epochs", "0"], "--noise-epochs: must be between 1 and 100,000, got 0"),
+        (["--epochs", "100000000"], "--epochs: must be between 1 and 100,000"),
+        (["--shift", "inf"], "--shift: must be a finite number"),
+    ],
 )
-def test_bad_options_name_the_option(tmp_path, argv, message, capsys):
+def test_bad_options_are_refused_by_argparse_naming_the_option(tmp_path, argv, message, capsys):
     with pytest.raises(SystemExit) as err:
         run_demo(losses, ["--out", str(tmp_path), *argv])
-    assert message in str(err.value) + capsys.readouterr().err
+    assert err.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_too_many_outliers_is_a_user_error_naming_both_options(tmp_path):
+    with pytest.raises(
+        UserError, match=r"--outliers must be fewer than half of --n \(40\), got 20"
+    ):
+        run_demo(losses, ["--out", str(tmp_path), "--outliers", "20"])
     assert not any(tmp_path.iterdir())

@@ -37,11 +37,11 @@ Writes ``regression.png``, ``classification.png`` and ``uncertainty.png`` under 
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 
 import numpy as np
 
+from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data.toy import linear_regression_data, make_moons
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import (
@@ -74,50 +74,65 @@ PICTURES = ("regression.png", "classification.png", "uncertainty.png")
 TRUE_W, TRUE_B = 2.0, -1.0
 
 
+#: Bounds of the size options (each refused beyond them with a usage line naming the option).
+MAX_POINTS, MAX_EPOCHS = 10_000, 100_000
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: data sizes, outliers, epochs."""
-    parser.add_argument("--n", type=int, default=40, help="regression points (default: 40)")
+    """The demo's options: data sizes, outliers, epochs (each bounded; see ``cli.int_option``)."""
     parser.add_argument(
-        "--outliers", type=int, default=6, help="points shifted up by --shift (default: 6)"
-    )
-    parser.add_argument("--shift", type=float, default=5.0, help="outlier shift (default: 5)")
-    parser.add_argument(
-        "--epochs", type=int, default=300, help="epochs of each line fit (default: 300)"
+        "--n",
+        type=int_option(2, MAX_POINTS),
+        default=40,
+        help=f"regression points, 2 to {MAX_POINTS:,} (default: 40)",
     )
     parser.add_argument(
-        "--moons", type=int, default=60, help="points of the classification set (default: 60)"
+        "--outliers",
+        type=int_option(0, MAX_POINTS),
+        default=6,
+        help="points shifted up by --shift, fewer than half of --n (default: 6)",
     )
     parser.add_argument(
-        "--class-epochs", type=int, default=60, help="classifier epochs (default: 60)"
+        "--shift", type=float_option(-1e6, 1e6), default=5.0, help="outlier shift (default: 5)"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int_option(1, MAX_EPOCHS),
+        default=300,
+        help="epochs of each line fit (default: 300)",
+    )
+    parser.add_argument(
+        "--moons",
+        type=int_option(4, MAX_POINTS),
+        default=60,
+        help=f"points of the classification set, 4 to {MAX_POINTS:,} (default: 60)",
+    )
+    parser.add_argument(
+        "--class-epochs",
+        type=int_option(1, MAX_EPOCHS),
+        default=60,
+        help="classifier epochs (default: 60)",
     )
     parser.add_argument(
         "--noise-n",
-        type=int,
+        type=int_option(20, MAX_POINTS),
         default=400,
-        help="points of the data whose noise grows with x (default: 400)",
+        help=f"points of the data whose noise grows with x, 20 to {MAX_POINTS:,} (default: 400)",
     )
     parser.add_argument(
         "--noise-epochs",
-        type=int,
+        type=int_option(1, MAX_EPOCHS),
         default=2000,
         help="full-batch epochs of the mean/variance network and its MSE twin (default: 2000)",
     )
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    problems = []
-    if args.n < 2:
-        problems.append(f"--n must be >= 2, got {args.n}")
-    if not 0 <= args.outliers < args.n / 2:
-        problems.append(f"--outliers must be in [0, n/2), got {args.outliers}")
-    if min(args.epochs, args.class_epochs, args.noise_epochs) < 1 or args.moons < 4:
-        problems.append("--epochs, --class-epochs and --noise-epochs must be >= 1 and --moons >= 4")
-    if not 20 <= args.noise_n <= 100_000:
-        problems.append(f"--noise-n must be in [20, 100000], got {args.noise_n}")
-    if not math.isfinite(args.shift):
-        problems.append(f"--shift must be finite, got {args.shift}")
-    if problems:
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: " + "; ".join(problems))
+    """What argparse cannot check alone: --outliers against --n."""
+    if not args.outliers < args.n / 2:
+        raise UserError(
+            f"--outliers must be fewer than half of --n ({args.n}), got {args.outliers}"
+        )
 
 
 def outlier_data(
@@ -233,7 +248,7 @@ def _classification(args: argparse.Namespace) -> dict:
 
 
 def _gaussian_nll(prediction: np.ndarray, y: np.ndarray) -> dict:
-    constant = 0.5 * math.log(2.0 * math.pi)
+    constant = HALF_LOG_2PI
     pred_a = [Value(p) for p in prediction.tolist()]
     pred_b = [Value(p) for p in prediction.tolist()]
     nll = gaussian_nll_loss(pred_a, y, var=1.0, full=True)
@@ -438,7 +453,8 @@ def run(args: argparse.Namespace) -> dict:
         "unit_var_grad_error", "plot"}, "plots"}``.
 
     Raises:
-        SystemExit: a bad option.
+        UserError: ``--outliers`` not fewer than half of ``--n`` (the other options are
+            checked by argparse).
     """
     _check_args(args)
     result, y, mse_fit = _regression(args)
