@@ -392,7 +392,9 @@ def cross_entropy(
     * ``label_smoothing = eps`` mixes the target with the uniform distribution over the C
       classes: indices become ``(1 - eps) onehot + eps / C``, probabilities
       ``(1 - eps) p + eps / C``; with indices the weighted mean still divides by
-      ``sum_n w_{t_n}`` (PyTorch's rule), with probabilities by N.
+      ``sum_n w_{t_n}`` (PyTorch's rule), with probabilities by N. (Label smoothing: Szegedy
+      et al., "Rethinking the Inception Architecture for Computer Vision", CVPR 2016; the
+      semantics of every option are those of PyTorch's ``torch.nn.CrossEntropyLoss`` docs.)
 
     Stable: ``log q_c = (x_c - m) - log(sum_j exp(x_j - m))`` with ``m`` the row's largest logit,
     so logits of any size work. Without weights and smoothing, the gradient with respect to

@@ -29,7 +29,9 @@
    the noisy half, while MSE's single noise level (its RMSE) is too wide on the left and too
    narrow on the right. With the variance fixed at 1 the NLL is MSE/2 + 0.5 log(2 pi)
    (checked on this network too): MSE is the special case that assumes one known noise level.
-   (Vectorized engine, float64, full-batch Adam.)
+   (Vectorized engine, float64, full-batch Adam. A network that outputs a mean and a variance
+   and is trained on this likelihood: Nix & Weigend, "Estimating the mean and variance of the
+   target probability distribution", ICNN 1994.)
 
 Writes ``regression.png``, ``classification.png`` and ``uncertainty.png`` under ``--out``.
 """
