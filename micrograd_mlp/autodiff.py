@@ -135,17 +135,17 @@ def backpropagate(
     order = topological_order(root)
     start, contributions, accumulate, finish, numbers = type(root)._backward_hooks()
     state = start(order)
-    accumulate(root, seed, None, None)
-    if _anomaly_mode:
-        _check_graph(order)
-        observer = _anomaly_observer(observer)
     try:
+        accumulate(root, seed, None, None)
+        if _anomaly_mode:
+            _check_graph(order)
+            observer = _anomaly_observer(observer)
         for node in reversed(order):
             children = node._children
             if not children:
                 continue
             g = node.grad
-            if g is None:  # a Tensor no gradient reached (it only feeds constants)
+            if g is None:  # a Tensor its users gave no gradient (e.g. a Function's None)
                 continue
             if numbers and observer is None:  # Value: local derivatives are stored numbers
                 locals_ = node._local_grads
