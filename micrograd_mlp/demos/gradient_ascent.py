@@ -24,6 +24,7 @@ policy's probabilities per step.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,10 @@ def policy(theta: list[Value]) -> np.ndarray:
 
 
 def climb(
-    rewards: list[float], steps: int, make: type[Optimizer] | object, negate: bool = False
+    rewards: list[float],
+    steps: int,
+    make: Callable[[list[Value]], Optimizer],
+    negate: bool = False,
 ) -> dict:
     """Run ``steps`` optimizer steps from ``theta = 0`` on ``J`` (or on ``-J`` if ``negate``).
 
