@@ -7,7 +7,7 @@ op that involves a Tensor requiring gradients returns a new Tensor holding
 * ``data``       -- the forward result (a NumPy array),
 * ``_children``  -- the Tensors it was computed from (an ordered tuple),
 * ``_vjp``       -- the op's *vector-Jacobian product*: a function ``(g, node) -> child grads``,
-* ``_ctx``       -- anything that function needs besides the children's and the node's data,
+* ``_ctx``       -- the op's :class:`~micrograd_mlp.autodiff.Context`: its saved values, by name,
 * ``_op``        -- the operation's name.
 
 Why a function where ``Value`` stores numbers (``_local_grads``): the local derivative of an
@@ -15,10 +15,17 @@ array op is a Jacobian matrix of size ``out.size x child.size`` (a ReLU on a 128
 a 32768 x 32768 Jacobian), far too big to build. Backpropagation only ever needs it multiplied by
 the upstream gradient -- ``child.grad += local * node.grad`` in ``Value`` becomes
 ``child.grad += g @ J`` -- and that product is cheap to compute directly (for an elementwise op it
-is ``g * f'(x)``). The products form a derivative table (the idea of HIPS autograd): one
-module-level function per op, at the end of this file, each with its formula. A node refers to
-its children and to a plain function, never to itself, so a finished graph has no reference
-cycles and is freed as soon as it is unreachable.
+is ``g * f'(x)``). Each op is a :class:`~micrograd_mlp.autodiff.Function` below the class, its
+forward and its vector-Jacobian product side by side with the formula and the shapes (the
+derivative table idea of HIPS autograd); the methods of ``Tensor`` only name them. The backward
+pass itself is :func:`micrograd_mlp.autodiff.backpropagate`, the same as ``Value``'s. A node
+refers to its children and to a plain function, never to itself, so a finished graph has no
+reference cycles and is freed as soon as it is unreachable.
+
+Domain errors (division by zero, ``log`` of x <= 0, overflow in ``exp`` and ``**``) are raised
+from NumPy's floating-point flags, without an extra pass over the data; other results follow
+IEEE arithmetic (NaN and infinity propagate). ``micrograd_mlp.detect_anomaly()`` checks every
+result and gradient when asked. See docs/architecture.md, "Domain errors".
 
 Dtypes: float32 by default (speed), float64 on request; see :class:`Tensor`. Python numbers and
 NumPy arrays mixed into an op are constants that take the Tensor's dtype, so a float32 graph stays
@@ -66,7 +73,7 @@ class Tensor:
     No copy is made when ``data`` is already a NumPy array of the target dtype (as
     ``torch.from_numpy``): an in-place update of the Tensor (an optimizer step) changes the
     array passed in. Pass ``data.copy()`` to keep the original. NaN and infinity are allowed,
-    as in NumPy.
+    as in NumPy (see the module docstring for the ops that refuse a domain error).
 
     Attributes:
         data: the array. grad: ``None`` until ``backward()`` reaches this Tensor, then an array
