@@ -13,6 +13,11 @@ topological order::
 
     child.grad += local_grad * node.grad        # d out/d child += d node/d child * d out/d node
 
+(that loop is :func:`micrograd_mlp.autodiff.backpropagate`, shared with the Tensor engine).
+A ``grad`` is ``None`` until a backward pass reaches its Value, as in PyTorch. A Python number
+mixed into an op (the ``2`` of ``2 * x``) becomes a :class:`Constant`: it shows in graphs but
+gets no gradient.
+
 Storing the local derivatives as numbers (the derivative table idea of HIPS
 autograd) instead of a ``_backward`` closure means a node never refers to
 itself, so a finished graph has no reference cycles and is freed the moment
