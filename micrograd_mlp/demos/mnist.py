@@ -1,12 +1,14 @@
 """Train an MLP on Fashion-MNIST or MNIST with the vectorized engine.
 
-``micrograd-mlp train --dataset fashion-mnist --epochs 20`` trains a 784-256-128-10 ReLU
-network (dropout after each hidden layer) with Adam on mini-batches, through the one training
+``micrograd-mlp train --dataset fashion-mnist --epochs 20`` trains a 784-512-256-10 ReLU
+network (dropout after each hidden layer) with Adam on mini-batches (a cosine learning-rate
+schedule), through the one training
 loop of ``micrograd_mlp.training.fit``: a progress bar per epoch on a terminal (one line per
 epoch in a log), test accuracy after each epoch, and under ``--out``: ``history.png`` (loss and
 accuracy per epoch), ``confusion_matrix.png``, ``predictions.png`` (test images with predicted
 and true labels) and ``checkpoint.npz``, from which ``--resume`` continues exactly (pass the
-same options and a larger ``--epochs``). An existing checkpoint is never replaced unless
+same options; a larger ``--epochs`` too, except with the cosine schedule, which is planned over
+``--epochs``). An existing checkpoint is never replaced unless
 ``--force`` is given. Ctrl-C stops training and says where the last checkpoint is.
 
 The defaults differ by data set (see DEFAULTS below and ``benchmarks/README.md`` for the
@@ -71,13 +73,15 @@ BUILTIN_DATA = False
 #: tuning. Measured in benchmarks/README.md (section "Accuracy of micrograd-mlp train").
 DEFAULTS = {
     "fashion-mnist": {
-        "batch_size": 128,
+        "hidden": [512, 256],
+        "batch_size": 64,
         "dropout": 0.2,
         "weight_decay": 0.0,
         "schedule": "cosine",
         "lr_decay": 0.9,
     },
     "mnist": {
+        "hidden": [512, 256],
         "batch_size": 32,
         "dropout": 0.2,
         "weight_decay": 0.0,
@@ -120,9 +124,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--hidden",
         type=int_option(1),
         nargs="+",
-        default=[256, 128],
+        default=None,
         metavar="N",
-        help="hidden layer sizes (default: 256 128)",
+        help="hidden layer sizes (default: "
+        f"{' '.join(map(str, fm['hidden']))} fashion-mnist, {' '.join(map(str, mn['hidden']))} "
+        "mnist)",
     )
     parser.add_argument(
         "--epochs", type=int_option(1, 100_000), default=20, help="epochs (default: %(default)s)"
@@ -301,7 +307,7 @@ def _size(n: float) -> str:
 def _fill_defaults(args: argparse.Namespace) -> None:
     for name, value in DEFAULTS[args.dataset].items():
         if getattr(args, name, None) is None:
-            setattr(args, name, value)
+            setattr(args, name, list(value) if isinstance(value, list) else value)
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer]
 
@@ -386,6 +392,8 @@ def run(args: argparse.Namespace) -> dict:
         "weight_decay": args.weight_decay,
         "schedule": args.schedule,
         "lr_decay": args.lr_decay if args.schedule == "exponential" else None,
+        # The cosine schedule is planned over --epochs: a resume must keep it (exactly).
+        "schedule_epochs": args.epochs if args.schedule == "cosine" else None,
         "batch_size": args.batch_size,
         "seed": args.seed,
         "epochs": args.epochs,
