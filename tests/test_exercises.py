@@ -58,6 +58,10 @@ def test_every_exercise_has_a_template_title_and_intro_in_both_languages():
             compile(text, e.file, "exec")  # a valid Python file
         assert exercises.render(e, "en") != exercises.render(e, "ko")
         assert "수학" in exercises.render(e, "ko")
+    # The stubs' docstrings and comments are Korean too, indented like the English ones.
+    korean = exercises.render(exercises.EXERCISES[3], "ko")
+    assert "    국소 미분 * node.grad 를 node._prev 각각의 grad에 더합니다." in korean
+    assert "# TODO: 출력의 기울기를 정한 뒤" in korean
 
 
 def test_blank_workbook_fails_every_check_with_a_clear_message(tmp_path: Path, capsys):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,8 @@ EXERCISES: tuple[Exercise, ...] = tuple(
     )
 )
 _BY_NUMBER = {e.number: e for e in EXERCISES}
+#: Where a template takes a docstring or comment from the catalogue: ``@@exercises.stub.1.d_add@@``.
+_STUB = re.compile(r"@@(exercises\.stub\.[\w.]+)@@")
 
 
 def _exercise(number: int) -> Exercise:
@@ -94,8 +97,8 @@ def _exercise(number: int) -> Exercise:
 
 
 def render(exercise: Exercise, lang: str | None = None, directory: str = "DIR") -> str:
-    """The workbook file of ``exercise``: its template (package data) with the explanation in
-    ``lang`` (from the message catalogue)."""
+    """The workbook file of ``exercise``: its template (package data) with the explanation and
+    the stubs' docstrings and comments in ``lang`` (from the message catalogue)."""
     template = (
         resources.files(__package__)
         .joinpath("templates", f"{exercise.stem}.py.tmpl")
@@ -105,7 +108,15 @@ def render(exercise: Exercise, lang: str | None = None, directory: str = "DIR") 
     footer = message("exercises.intro.check", lang, dir=directory, n=exercise.number)
     title = f"{message('exercises.exercise', lang, n=exercise.number)}: {exercise.title(lang)}"
     text = f"{title}\n\n{intro.strip()}\n\n{footer}\n"
-    return template.replace("@@INTRO@@", text)
+
+    def stub_text(found: re.Match) -> str:
+        # A docstring or comment of the stubs; its later lines get the indentation of its first.
+        line = template[template.rfind("\n", 0, found.start()) + 1 : found.start()]
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        lines = message(found.group(1), lang).split("\n")
+        return "\n".join([lines[0], *[indent + t if t else "" for t in lines[1:]]])
+
+    return _STUB.sub(stub_text, template).replace("@@INTRO@@", text)
 
 
 def _digest(data: bytes) -> str:
