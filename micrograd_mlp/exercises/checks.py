@@ -937,24 +937,16 @@ def check_06(module: ModuleType, ctx: _Context) -> None:
         shown = _say("points", xs=_fmt(xs[:3]), n=len(xs), lr=0.1, steps=1)
         _, dw, db = _lib_mse_grads(0.0, 0.0, xs, ys)
         got = _numbers("fit_line", shown, _call(module, "fit_line", xs, ys, 0.1, 1, shown=shown), 2)
-        _expect(
-            ctx,
-            _say("after_steps", func="fit_line", name="w", steps=1),
-            shown,
-            -0.1 * dw,
-            got[0],
-            [("exercises.hint.descent_sign", 0.1 * dw)],
-            [("exercises.hint.start_zero", {})],
-        )
-        _expect(
-            ctx,
-            _say("after_steps", func="fit_line", name="b", steps=1),
-            shown,
-            -0.1 * db,
-            got[1],
-            [("exercises.hint.descent_sign", 0.1 * db)],
-            [("exercises.hint.start_zero", {})],
-        )
+        for name, grad, value in (("w", dw, got[0]), ("b", db, got[1])):
+            _expect(
+                ctx,
+                _say("after_steps", func="fit_line", name=name, steps=1),
+                shown,
+                -0.1 * grad,
+                value,
+                [("exercises.hint.descent_sign", 0.1 * grad)],
+                [("exercises.hint.start_zero", {})],
+            )
         design = np.column_stack([xs, np.ones(len(xs))])
         (w_ls, b_ls), *_ = np.linalg.lstsq(design, np.asarray(ys), rcond=None)
         shown = _say("points", xs=_fmt(xs[:3]), n=len(xs), lr=0.1, steps=2000)
