@@ -63,19 +63,22 @@ def topological_order(root: N) -> list[N]:
     Every part of the package that walks a graph uses this order.
     """
     order: list[N] = []
-    visited: set[N] = set()
-    stack: list[tuple[N, bool]] = [(root, False)]
+    visited: set[N] = {root}
+    # The path from root to the current node: each entry is a node and an iterator over its
+    # operands not yet looked at (what a recursive search keeps in its call frames).
+    stack: list[tuple[N, Iterator[N]]] = [(root, iter(root._children))]
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)  # all its children are already in `order`
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))  # revisit after its children
-            # reversed: the first operand is popped (and finished) first
-            for child in reversed(node._children):
-                if child not in visited:
-                    stack.append((child, False))
+        node, operands = stack[-1]
+        for child in operands:
+            if child not in visited:
+                visited.add(child)
+                if child._children:  # go down into it; come back to `node` afterwards
+                    stack.append((child, iter(child._children)))
+                    break
+                order.append(child)  # a leaf is finished at once
+        else:  # every operand of `node` is in `order`: so is `node` now
+            stack.pop()
+            order.append(node)
     return order
 
 
