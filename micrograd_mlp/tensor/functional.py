@@ -45,7 +45,7 @@ from micrograd_mlp.loss_common import (
     reduction_in_weight_position,
 )
 from micrograd_mlp.tensor import fused
-from micrograd_mlp.tensor.engine import Tensor, _lift
+from micrograd_mlp.tensor.engine import Tensor
 
 __all__ = [
     "binary_cross_entropy",
@@ -76,12 +76,27 @@ def _reduce(losses: Tensor, reduction: str, denominator: float | None = None) ->
     )
 
 
+def _operand(x: Any, like: Tensor, fn: str, name: str) -> Tensor:
+    """``x`` as a Tensor: a Tensor as it is, numbers and arrays as a constant of ``like``'s dtype.
+
+    Raises:
+        TypeError: ``x`` holds something other than numbers (the message names ``fn`` and
+            the argument).
+    """
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x, dtype=like.dtype)
+    except TypeError as err:
+        raise TypeError(f"{fn}: {name}: {err}") from None
+
+
 def _constant(
     x: Any, like: Tensor, fn: str, name: str, shape: tuple[int, ...] | None = None
 ) -> np.ndarray:
     """A ``weight``-like argument as a constant array of ``like``'s dtype (no gradient flows to
     it), broadcast to ``shape`` if given."""
-    arr = (x if isinstance(x, Tensor) else _lift(x, like, fn)).data.astype(like.dtype, copy=False)
+    arr = _operand(x, like, fn, name).data.astype(like.dtype, copy=False)
     if shape is None:
         return arr
     try:
@@ -109,7 +124,7 @@ def linear(input: Tensor | Any, weight: Tensor | Any, bias: Tensor | Any | None 
         TypeError: an argument holds something other than numbers.
     """
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
-    b = None if bias is None else _lift(bias, w, "linear")
+    b = None if bias is None else _operand(bias, w, "linear", "bias")
     return fused.linear(input, w, b)
 
 
@@ -147,7 +162,7 @@ def log_softmax(input: Tensor, axis: int = -1) -> Tensor:
 # ----------------------------------------------------------------------------- regression
 def _pair(fn: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     x = _tensor(input)
-    t = _lift(target, x, fn)
+    t = _operand(target, x, fn, "target")
     if x.shape != t.shape:
         raise ValueError(f"{fn}: input shape {x.shape} and target shape {t.shape} differ")
     check_nonempty(fn, x.size)
@@ -203,7 +218,7 @@ def gaussian_nll_loss(
     fn = "gaussian_nll_loss"
     check_eps(fn, eps)
     x, t = _pair(fn, input, target)
-    v = _lift(var, x, fn)
+    v = _operand(var, x, fn, "var")
     if v.ndim and v.shape != x.shape:
         if v.shape == x.shape[:-1]:
             v = v.reshape(*v.shape, 1)  # one variance per sample, broadcast over the last axis
@@ -354,7 +369,7 @@ def cross_entropy(
             )
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
     if target_shape == shape:  # class probabilities
-        p = _lift(target, logits, fn)
+        p = _operand(target, logits, fn, "target")
         return _CrossEntropy.apply(
             logits,
             p,
