@@ -35,8 +35,16 @@ class Case:
     passes: int = 1
 
 
+def _leaky(x):
+    """leaky_relu with slope 0.1 (torch has it as a function, not a method)."""
+    if isinstance(x, torch.Tensor):
+        return torch.nn.functional.leaky_relu(x, 0.1)
+    return x.leaky_relu(0.1)
+
+
 CASES = [
     Case("relu kink at 0", (0.0,), lambda x: x.relu()),
+    Case("leaky_relu kink at 0: the slope", (0.0, -2.0), lambda x, y: _leaky(x) + _leaky(y)),
     Case("abs kink at 0", (0.0,), lambda x: x.abs()),
     Case("relu inactive: a zero gradient, not None", (-1.0,), lambda x: x.relu() * 3.0),
     Case("sqrt at 0: +inf", (0.0,), lambda x: x**0.5),
