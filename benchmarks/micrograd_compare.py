@@ -11,12 +11,16 @@ collector on (as users run it), then off. It prints median seconds per step, nod
 the ratio micrograd / ours.
 
 Then it times ``backward()`` on a chain ``x + 1 + 1 + ...`` of depth 1,000,000 (our engine; the
-recursion limit is not raised).
+recursion limit is not raised), with ``scalar_step.chain_backward``, and prints issue 10's
+targets: >= 70x micrograd with the collector on, >= 7x with it off, the chain's backward < 5 s.
 
 micrograd is not a dependency. Get a checkout and pass its directory::
 
     git clone https://github.com/karpathy/micrograd /tmp/micrograd
     python benchmarks/micrograd_compare.py --micrograd /tmp/micrograd [--rounds 3] [--steps 10]
+
+``python benchmarks/scalar_step.py --micrograd /tmp/micrograd`` runs this comparison after its
+own figures (our moons demo as ``micrograd-mlp moons`` trains it).
 """
 
 from __future__ import annotations
@@ -36,8 +40,13 @@ import numpy as np
 
 from micrograd_mlp.data import make_moons
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmark scripts
+from scalar_step import DEPTH, chain_backward  # noqa: E402
+
 SEED = 0
-DEPTH = 1_000_000
+#: Issue 10's targets: micrograd / ours with the collector on and off; the chain's backward.
+TARGETS = {True: 70.0, False: 7.0}
+MAX_CHAIN_BACKWARD_S = 5.0
 
 
 def engines(micrograd_dir: Path) -> dict[str, SimpleNamespace]:
@@ -121,17 +130,63 @@ def time_steps(engine: SimpleNamespace, X, y, steps: int, collect: bool) -> list
     return times
 
 
-def chain_backward(Value, depth: int) -> tuple[float, float, float]:
-    """Build ``x + 1 + ... + 1`` and time one ``backward()``: (build s, backward s, x.grad)."""
-    x = Value(0.5)
-    start = time.perf_counter()
-    v = x
-    for _ in range(depth):
-        v = v + 1.0
-    build = time.perf_counter() - start
-    start = time.perf_counter()
-    v.backward()
-    return build, time.perf_counter() - start, x.grad
+def compare(
+    micrograd_dir: Path, rounds: int = 3, steps: int = 10, chain: bool = True
+) -> dict[str, float]:
+    """Print the side-by-side figures and the targets; return the ratios (and the chain's
+    backward seconds, unless ``chain=False``: a caller that timed it already).
+
+    Raises:
+        ValueError: ``micrograd_dir`` has no ``micrograd/engine.py``.
+    """
+    if not (micrograd_dir / "micrograd" / "engine.py").is_file():
+        raise ValueError(f"--micrograd: {micrograd_dir} has no micrograd/engine.py")
+    found = engines(micrograd_dir)
+    X, y01 = make_moons(100, 0.1, seed=SEED)
+    y = (2 * y01 - 1).astype(float)  # micrograd's demo uses labels -1/+1 (hinge loss)
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}, Python {sys.version.split()[0]} on "
+        f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+        f"micrograd's moons demo step as its notebook writes it; {rounds} rounds x {steps} "
+        "steps per engine and setting"
+    )
+    sizes = {name: graph_size(e, X, y) for name, e in found.items()}
+    result: dict[str, float] = {}
+    verdicts = []
+    for collect in (True, False):
+        times: dict[str, list[float]] = {name: [] for name in found}
+        for _ in range(rounds):
+            for name, engine in found.items():
+                times[name] += time_steps(engine, X, y, steps, collect)
+        med = {name: statistics.median(t) for name, t in times.items()}
+        label = "gc on (as users run it)" if collect else "gc off"
+        print(f"  {label}:")
+        for name in found:
+            print(f"    {name:<14} median {med[name]:.4f} s/step  ({sizes[name]:,} nodes/step)")
+        ratio = med["micrograd"] / med["micrograd_mlp"]
+        print(f"    micrograd / micrograd_mlp = {ratio:.1f}x")
+        result["gc on" if collect else "gc off"] = ratio
+        target = TARGETS[collect]
+        verdicts.append(f"{label}: {ratio:.1f}x >= {target:g}x {_met(ratio >= target)}")
+    if not chain:
+        print("  targets (issue 10): " + "; ".join(verdicts))
+        return result
+    build, backward, grad = chain_backward(found["micrograd_mlp"].Value, DEPTH, 1)
+    print(
+        f"  micrograd_mlp chain of depth {DEPTH:,}: build {build:.2f} s, backward "
+        f"{backward[0]:.2f} s (x.grad = {grad:g}; recursion limit {sys.getrecursionlimit()})"
+    )
+    result["chain backward s"] = backward[0]
+    verdicts.append(
+        f"chain backward {backward[0]:.2f} s < {MAX_CHAIN_BACKWARD_S:g} s "
+        f"{_met(backward[0] < MAX_CHAIN_BACKWARD_S)}"
+    )
+    print("  targets (issue 10): " + "; ".join(verdicts))
+    return result
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,31 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.micrograd / "micrograd" / "engine.py").is_file():
         parser.error(f"--micrograd: {args.micrograd} has no micrograd/engine.py")
-    found = engines(args.micrograd)
-    X, y01 = make_moons(100, 0.1, seed=SEED)
-    y = (2 * y01 - 1).astype(float)  # micrograd's demo uses labels -1/+1 (hinge loss)
-    print(
-        f"{time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]} on "
-        f"{platform.machine()}, {os.cpu_count()} cores; micrograd's moons demo step as its "
-        f"notebook writes it; {args.rounds} rounds x {args.steps} steps per engine and setting"
-    )
-    sizes = {name: graph_size(e, X, y) for name, e in found.items()}
-    for collect in (True, False):
-        times: dict[str, list[float]] = {name: [] for name in found}
-        for _ in range(args.rounds):
-            for name, engine in found.items():
-                times[name] += time_steps(engine, X, y, args.steps, collect)
-        med = {name: statistics.median(t) for name, t in times.items()}
-        label = "gc on (as users run it)" if collect else "gc off"
-        print(f"  {label}:")
-        for name in found:
-            print(f"    {name:<14} median {med[name]:.4f} s/step  ({sizes[name]:,} nodes/step)")
-        print(f"    micrograd / micrograd_mlp = {med['micrograd'] / med['micrograd_mlp']:.1f}x")
-    build, backward, grad = chain_backward(found["micrograd_mlp"].Value, DEPTH)
-    print(
-        f"  micrograd_mlp chain of depth {DEPTH:,}: build {build:.2f} s, backward {backward:.2f} s"
-        f" (x.grad = {grad:g}; recursion limit {sys.getrecursionlimit()})"
-    )
+    compare(args.micrograd, args.rounds, args.steps)
     return 0
 
 
