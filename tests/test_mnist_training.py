@@ -268,7 +268,7 @@ def test_real_training_run_on_fashion_mnist(data_dir):
 def test_train_demo_on_mnist_split(data_dir, tmp_path):
     """The command end to end on MNIST's 8,000/2,000 split, 3,000 samples, batch 64, 1 epoch.
 
-    Measured here (the defaults: 784-512-256-10, dropout 0.2, cosine): test accuracy 0.8340.
+    Measured here (the defaults: 784-512-256-10, dropout 0.3, cosine): test accuracy 0.8320.
     Required: > 0.7.
     """
     out = tmp_path / "out"
@@ -292,7 +292,7 @@ def test_train_demo_improves_stays_finite_and_resumes(data_dir, tmp_path):
     """A short run with the defaults (but an exponential schedule, so that --resume may add
     epochs): the loss falls, everything stays finite, and the resumed epoch continues the run.
 
-    Measured here: test accuracy 0.8430 after epoch 1, 0.8775 after epoch 2. Required: > 0.7.
+    Measured here: test accuracy 0.8310 after epoch 1, 0.8640 after epoch 2. Required: > 0.7.
     """
     out = tmp_path / "out"
     argv = ["--dataset", "mnist", "--data-dir", str(data_dir), "--out", str(out)]

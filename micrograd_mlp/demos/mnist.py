@@ -75,7 +75,7 @@ DEFAULTS = {
     "fashion-mnist": {
         "hidden": [512, 256],
         "batch_size": 64,
-        "dropout": 0.2,
+        "dropout": 0.3,
         "weight_decay": 0.0,
         "schedule": "cosine",
         "lr_decay": 0.9,
@@ -83,7 +83,7 @@ DEFAULTS = {
     "mnist": {
         "hidden": [512, 256],
         "batch_size": 32,
-        "dropout": 0.2,
+        "dropout": 0.3,
         "weight_decay": 0.0,
         "schedule": "cosine",
         "lr_decay": 0.9,
