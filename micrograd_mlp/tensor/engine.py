@@ -379,16 +379,19 @@ class Tensor:
         ``Tensor.backward()``."""
         op = fn.op_name()
         like = next(x for x in inputs if isinstance(x, Tensor))
-        children = tuple(_lift(x, like, op) for x in inputs)
-        ctx = Context(tuple(c.requires_grad for c in children))
-        data = fn.forward(ctx, *[c.data for c in children], **params)
-        try:
-            data = np.asarray(data)
-        except (TypeError, ValueError):
-            data = np.asarray(None)
+        children = tuple([x if isinstance(x, Tensor) else _lift(x, like, op) for x in inputs])
+        ctx = Context(tuple([c.requires_grad for c in children]))
+        arrays = [c.data for c in children]
+        data = fn.forward(ctx, *arrays, **params)
+        if type(data) is not np.ndarray:
+            try:
+                data = np.asarray(data)
+            except (TypeError, ValueError):
+                data = np.asarray(None)
         if data.dtype.kind not in "biuf":
             raise TypeError(f"{op}.forward must return numbers for a Tensor, got {type(data)}")
-        dtype = np.result_type(*[c.dtype for c in children])
+        dtypes = {a.dtype for a in arrays}
+        dtype = dtypes.pop() if len(dtypes) == 1 else np.result_type(*dtypes)
         if data.dtype != dtype:
             data = data.astype(dtype)
         if autodiff._anomaly_mode:
