@@ -32,6 +32,7 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from numbers import Real
+from operator import mul
 
 from micrograd_mlp.autodiff import Context, Function, backpropagate, topological_order
 
@@ -195,7 +196,9 @@ class Value:
         """max(0, x); its derivative at 0 is taken as 0 (as in PyTorch)."""
         x = self.data
         # d(relu x)/dx = 1 if x > 0 else 0
-        return _result(x if x > 0.0 else 0.0, (self,), (1.0 if x > 0.0 else 0.0,), "relu")
+        if x > 0.0:
+            return _result(x, (self,), (1.0,), "relu")
+        return _result(0.0, (self,), (0.0,), "relu")
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, ``negative_slope * x`` otherwise (PyTorch's ``leaky_relu``).
@@ -380,7 +383,7 @@ def _dot(ws: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value:
     x_data = [x.data for x in xs]
     # d(b + sum_i w_i x_i)/dw_i = x_i,  d(...)/dx_i = w_i,  d(...)/db = 1
     return _result(
-        sum(map(float.__mul__, w_data, x_data), bias.data),
+        sum(map(mul, w_data, x_data), bias.data),
         (*ws, *xs, bias),
         (*x_data, *w_data, 1.0),
         "dot",
