@@ -1080,8 +1080,8 @@ def fit(
 
 
 def _is_batch_iterable(data: tuple) -> bool:
-    """A tuple of two ``(inputs, targets)`` batches rather than ``(X, y)``."""
-    return all(isinstance(b, tuple) and len(b) == 2 for b in data)
+    """A tuple of two ``(inputs, targets)`` batches of arrays rather than ``(X, y)``."""
+    return all(isinstance(b, tuple) and len(b) == 2 and isinstance(b[0], np.ndarray) for b in data)
 
 
 def _loop(run: Run, callbacks: Sequence[Callback]) -> History:

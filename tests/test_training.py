@@ -473,3 +473,13 @@ def test_scalar_dropout_follows_the_same_rule():
     model.eval()
     assert len({model([1.0, 1.0]).data for _ in range(5)}) == 1
     assert list(model.state_dict()) == list(MLP(2, [8, 1], seed=0).state_dict())
+
+
+def test_a_tuple_is_x_and_y_unless_it_holds_array_batches():
+    neuron = Neuron(1, activation="linear", seed=0)
+    optimizer = SGD(neuron.parameters(), lr=0.1)
+    history = fit(neuron, (((1.0,), (2.0,)), (1.0, 2.0)), loss_fn=mse_loss, optimizer=optimizer,
+                  epochs=2)  # fmt: skip
+    assert history.steps == 2  # (X, y): one full batch per epoch
+    batches = ((np.array([[1.0]]), np.array([1.0])), (np.array([[2.0]]), np.array([2.0])))
+    assert fit(neuron, batches, loss_fn=mse_loss, optimizer=optimizer, epochs=2).steps == 4
