@@ -332,11 +332,13 @@ class Tensor:
         Leaves that require grad (parameters, inputs you mark) *accumulate* across calls, as in
         PyTorch: call ``zero_grad()`` between steps. Intermediate Tensors get fresh gradients
         from each call, so calling ``backward()`` twice never double counts. Iterative (no
-        recursion): graphs of any depth work.
+        recursion): graphs of any depth work. The pass is
+        :func:`micrograd_mlp.autodiff.backpropagate`, the same as ``Value.backward``'s.
 
         Raises:
             RuntimeError: ``self`` does not require grad, or it has more than one element and no
-                ``gradient`` was given.
+                ``gradient`` was given; an op's backward gave a gradient of the wrong shape (the
+                op and both shapes are named).
             ValueError: ``gradient`` has a different shape from ``self``.
         """
         if not self.requires_grad:
