@@ -659,7 +659,8 @@ class Checkpointing(Callback):
         if problems:
             raise CheckpointError(
                 f"checkpoint '{self.path}' was written by a different run; resume with the same "
-                "settings (only the number of epochs may change): " + "; ".join(problems)
+                "settings (only the number of epochs may change, and not with a schedule "
+                "planned over them): " + "; ".join(problems)
             )
         try:
             history = History.from_state(saved.history, run.history.metric_name)
