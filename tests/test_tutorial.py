@@ -1,6 +1,6 @@
 """docs/tutorial.md works: its ```python blocks run in order in one namespace (their asserts check
 the tutorial's claims), and every command and picture it mentions exists. The same for the Korean
-tutorial, docs/ko/tutorial.md, whose blocks are run too."""
+tutorial, docs/ko/tutorial.md, whose blocks are run too and must be the English ones."""
 
 from __future__ import annotations
 
@@ -142,3 +142,25 @@ def test_every_picture_the_tutorial_names_is_drawn_by_its_demo(tmp_path):
         run_demo(modules[command], ["--out", str(tmp_path / command)])
         for name in names:
             assert (tmp_path / command / name).is_file(), f"{command} did not write {name}"
+
+
+def test_the_korean_tutorial_has_the_english_code_blocks():
+    """docs/ko/tutorial.md carries every block of docs/tutorial.md, in order, character for
+    character (its own tests run them): a block added or changed in English needs its Korean
+    paragraph and block too."""
+    english = [source for _, source in code_blocks(TUTORIAL)]
+    korean = [source for _, source in code_blocks(KOREAN_TUTORIAL)]
+    missing = [s.splitlines()[0] for s in english if s not in korean]
+    extra = [s.splitlines()[0] for s in korean if s not in english]
+    assert not missing and not extra, (
+        f"docs/ko/tutorial.md lacks the English blocks starting {missing} and has blocks the "
+        f"English tutorial does not, starting {extra}"
+    )
+    assert korean == english, "docs/ko/tutorial.md has the English blocks in another order"
+
+
+def test_the_korean_tutorial_names_existing_commands_and_the_english_pictures():
+    english = TUTORIAL.read_text(encoding="utf-8")
+    korean = KOREAN_TUTORIAL.read_text(encoding="utf-8")
+    assert set(COMMAND.findall(korean)) <= set(demo_modules())
+    assert set(PICTURE.findall(english)) <= set(PICTURE.findall(korean))
