@@ -160,8 +160,8 @@ def accuracy(outputs: Any, targets: ArrayLike) -> float:
     Returns:
         The accuracy, a float in [0, 1].
     """
-    scores = _output_array(outputs)
-    return float(np.mean(scores.argmax(axis=-1) == np.asarray(targets)))
+    predicted = _output_array(outputs).argmax(axis=-1)
+    return np.count_nonzero(predicted == np.asarray(targets)) / max(predicted.size, 1)
 
 
 def _output_array(outputs: Any) -> np.ndarray:

@@ -143,11 +143,12 @@ def train_epoch(
         start_epoch=epoch,
         step=first_step,
     )
-    log = ProgressLog(bars=progress, lines=False)
+    callbacks = [ProgressLog(bars=True, lines=False)] if progress else []
     try:
-        _train_epoch(run, [log], set_epoch=False)
+        _train_epoch(run, callbacks, set_epoch=False)
     finally:
-        log.on_train_end(run)
+        for callback in callbacks:
+            callback.on_train_end(run)
     h = run.history
     return EpochResult(
         h.epoch_loss[-1],
