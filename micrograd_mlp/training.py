@@ -54,6 +54,7 @@ __all__ = [
     "evaluate",
     "fit",
     "print_progress",
+    "run_epoch",
     "train_step",
 ]
 
@@ -885,8 +886,20 @@ def _step(
     return loss, out, value
 
 
-def _train_epoch(run: Run, callbacks: Sequence[Callback], set_epoch: bool = True) -> None:
-    """One pass over ``run.data``; appends the epoch's figures to ``run.history``."""
+def run_epoch(run: Run, callbacks: Sequence[Callback] = (), set_epoch: bool = True) -> None:
+    """Epoch ``run.epoch`` of :func:`fit`'s loop: ``model.train()``, one :func:`train_step` per
+    batch of ``run.data`` (counted from ``run.step``), the figures appended to ``run.history``.
+
+    Args:
+        run: the state of the run (:class:`Run`).
+        callbacks: their ``on_epoch_begin``, ``on_step_begin`` and ``on_step_end`` are called
+            (not ``on_epoch_end``: :func:`fit` calls it after the scheduler's step).
+        set_epoch: call ``run.data.set_epoch(run.epoch)`` first when the data has it.
+
+    Raises:
+        ValueError: the data yields no batches.
+        NonFiniteLossError: a loss is NaN or infinite (with ``run.check_finite``).
+    """
     _set_mode(run.model, True)
     if set_epoch and callable(getattr(run.data, "set_epoch", None)):
         run.data.set_epoch(run.epoch)
@@ -1097,7 +1110,7 @@ def _loop(run: Run, callbacks: Sequence[Callback]) -> History:
             callback.on_train_begin(run)
         for epoch in range(run.start_epoch, run.epochs):
             run.epoch = epoch
-            _train_epoch(run, callbacks)
+            run_epoch(run, callbacks)
             if run.scheduler is not None:
                 run.scheduler.step()
             for callback in callbacks:

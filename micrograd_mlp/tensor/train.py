@@ -42,9 +42,9 @@ from micrograd_mlp.training import (
     NonFiniteLossError,
     ProgressLog,
     Run,
-    _train_epoch,
     accuracy,
     fit,
+    run_epoch,
 )
 from micrograd_mlp.training import evaluate as _evaluate
 from micrograd_mlp.training import restore as _restore
@@ -145,7 +145,7 @@ def train_epoch(
     )
     callbacks = [ProgressLog(bars=True, lines=False)] if progress else []
     try:
-        _train_epoch(run, callbacks, set_epoch=False)
+        run_epoch(run, callbacks, set_epoch=False)
     finally:
         for callback in callbacks:
             callback.on_train_end(run)
