@@ -22,7 +22,7 @@ from micrograd_mlp.demos import backprop as demo
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import ExpressionError, parse_assignments, parse_expression
 from micrograd_mlp.viz.backprop import backward_steps, explain
-from micrograd_mlp.viz.backprop_frames import backward_frames, backward_graphs
+from micrograd_mlp.viz.backprop_frames import auto_rankdir, backward_frames, backward_graphs
 from micrograd_mlp.viz.graph import DotNotFoundWarning
 
 HAVE_DOT = shutil.which("dot") is not None
@@ -265,8 +265,9 @@ def test_explain_shows_accumulation_and_constants():
 
 # ---------------------------------------------------------------------- pictures
 def _records(dot) -> dict[str, str]:
-    """Record label text of each node of a Digraph, keyed by the first field (the name)."""
-    found = re.findall(r'label="\{ ([^|]+?) \| (.*?) \}"(.*?)\]', dot.source)
+    """Record label text of each node of a Digraph, keyed by the first field (the name).
+    (Left to right a record is ``{ a | b | c }``; top to bottom, ``a | b | c``.)"""
+    found = re.findall(r'label="(?:\{ )?([^|"]+?) \| ([^"]*?)(?: \})?"(.*?)\]', dot.source)
     return {name: fields + attrs for name, fields, attrs in found}
 
 
@@ -499,3 +500,28 @@ def test_demo_expression_through_the_cli(tmp_path, capsys):
 def test_demo_reports_bad_input_clearly(tmp_path, argv, message):
     with pytest.raises(SystemExit, match=message):
         run_demo(demo, [*argv, "--out", str(tmp_path)])
+
+
+# ------------------------------------------------------- frame layout: readable when scaled
+def test_deep_graphs_are_laid_out_top_to_bottom_and_wide_ones_left_to_right():
+    o, _ = neuron()  # 4 operations deep, 5 leaves: left to right it was 7 times wider than high
+    assert auto_rankdir(o) == "TB"
+    assert "rankdir=TB" in backward_graphs(o)[0].source
+    # A top-to-bottom record keeps its fields in one row (no braces, which would stack them).
+    assert 'label="w1 | data ' in backward_graphs(o)[0].source
+    leaves = [Value(float(i), label=f"x{i}") for i in range(20)]
+    wide = Value.dot(leaves, leaves)  # 1 operation, 20 leaves (40 operands)
+    assert auto_rankdir(wide) == "LR"
+    assert "rankdir=LR" in backward_graphs(wide)[0].source
+    assert "rankdir=LR" in backward_graphs(o, rankdir="LR")[0].source  # an explicit choice holds
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot renders the frames")
+def test_neuron_frames_are_not_much_wider_than_high(tmp_path):
+    from PIL import Image
+
+    o, v = neuron()
+    written = backward_frames(o, tmp_path, gif=False, params=[v["w1"], v["w2"], v["b"]])
+    with Image.open(written.frames[0]) as frame:
+        width, height = frame.size
+    assert width < 1.6 * height  # it was 2172 x 311 left to right

@@ -11,6 +11,7 @@ own backward pass (an observer: nothing here applies the chain rule) and leave `
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import warnings
@@ -35,7 +36,7 @@ from micrograd_mlp.viz.graph import (
     save_graph,
 )
 
-__all__ = ["STEP_COLORS", "BackwardFrames", "backward_frames", "backward_graphs"]
+__all__ = ["STEP_COLORS", "BackwardFrames", "auto_rankdir", "backward_frames", "backward_graphs"]
 
 #: Colours of the step pictures (Graphviz colour names): the node being processed is filled
 #: ``current`` with a ``highlight`` border; the edges carrying its gradient to its children, and
@@ -44,6 +45,8 @@ __all__ = ["STEP_COLORS", "BackwardFrames", "backward_frames", "backward_graphs"
 STEP_COLORS = {"current": "orange", "highlight": "red", "pending": "grey60"}
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+#: The width / height a frame should come close to (a screen, a slide, a GIF in a page).
+_TARGET_ASPECT = 1.6
 _FRAME_FILE = re.compile(r"frame_\d{3,}\.(png|svg|gv)")
 
 
@@ -68,7 +71,7 @@ def backward_graphs(
     *,
     params: Iterable[Value] | None = None,
     format: str = "svg",
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     number_format: str = ".4g",
 ) -> list[graphviz.Digraph]:
     """One picture per backward step (see :func:`backward_steps`), as ``graphviz.Digraph``s.
@@ -89,7 +92,9 @@ def backward_graphs(
         params: Values to colour as parameters (e.g. ``model.parameters()``); other leaves are
             inputs/constants.
         format: the Digraphs' output format for ``.render()``/``.pipe()`` (e.g. ``"svg"``).
-        rankdir: layout direction: ``"LR"``, ``"RL"``, ``"TB"`` or ``"BT"``.
+        rankdir: layout direction: ``"LR"``, ``"RL"``, ``"TB"`` or ``"BT"``; ``"auto"``
+            (default): top to bottom when a left-to-right picture would be much wider than high
+            (a deep chain of operations), else left to right (see :func:`auto_rankdir`).
         number_format: format spec for the numbers (default ``".4g"``).
 
     Returns:
@@ -104,10 +109,12 @@ def backward_graphs(
         raise ValueError("backward_graphs: root is a leaf Value: there is no backward step to draw")
     if format not in graphviz.FORMATS:
         raise ValueError(f"backward_graphs: unknown format {format!r}; e.g. 'svg', 'png'")
-    if rankdir not in _RANKDIRS:
+    if rankdir not in (*_RANKDIRS, "auto"):
         raise ValueError(
-            f"backward_graphs: unknown rankdir {rankdir!r}; expected one of {_RANKDIRS}"
+            f"backward_graphs: unknown rankdir {rankdir!r}; expected 'auto' or one of {_RANKDIRS}"
         )
+    if rankdir == "auto":
+        rankdir = auto_rankdir(root)
     param_ids = set()
     for p in params.parameters() if hasattr(params, "parameters") else params or ():
         if not isinstance(p, Value):
@@ -124,7 +131,7 @@ def backward_frames(
     gif: bool = True,
     *,
     params: Iterable[Value] | None = None,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     number_format: str = ".4g",
     duration_ms: int = 1200,
     max_frames: int = 200,
@@ -220,6 +227,25 @@ def backward_frames(
     return BackwardFrames(frames, _write_gif(gif_path, pngs, duration_ms), True)
 
 
+def auto_rankdir(root: Value) -> str:
+    """``"TB"`` or ``"LR"``: the direction whose picture of ``root``'s graph is closer to a
+    width / height of 1.6.
+
+    A left-to-right picture has one column per rank (each operation adds two: its op node and
+    its result) and about one row per leaf; a record is about three times as wide as it is high.
+    So LR's width / height is about ``3 * ranks / leaves``, TB's (records kept as one row)
+    ``3 * leaves / ranks``: a deep chain (a neuron, a formula) is drawn top to bottom, a wide
+    shallow sum left to right.
+    """
+    depth: dict[int, int] = {}
+    for v in operand_order(root):
+        depth[id(v)] = 1 + max(depth[id(c)] for c in v._children) if v._children else 0
+    ranks = 2 * depth[id(root)] + 1
+    leaves = sum(1 for v in operand_order(root) if not v._children)
+    lr, tb = 3 * ranks / leaves, 3 * leaves / ranks
+    return "TB" if abs(math.log(tb / _TARGET_ASPECT)) < abs(math.log(lr / _TARGET_ASPECT)) else "LR"
+
+
 # ----------------------------------------------------------------------------- helpers
 class _Style:
     """Draws the picture of step ``k``: the graph with the gradients known after that step."""
@@ -267,9 +293,11 @@ class _Style:
                 "label": title,
                 "labelloc": "t",
                 "fontname": "Helvetica",
+                "fontsize": "18",
             },
-            node_attr={"fontname": "Helvetica", "fontsize": "11"},
-            edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+            # Large enough to read when a frame is scaled down to a page's width.
+            node_attr={"fontname": "Helvetica", "fontsize": "14"},
+            edge_attr={"fontname": "Helvetica", "fontsize": "12"},
         )
         children_now = {id(u.child) for u in current.children}
         names = {id(s.node): s.name for s in steps}
@@ -298,9 +326,11 @@ class _Style:
                 attrs["penwidth"] = "3"
             elif key in children_now:
                 attrs.update(color=STEP_COLORS["highlight"], penwidth="2")
+            # A record's fields run across the rank direction: one row in either layout.
+            record = " | ".join(fields)
             dot.node(
                 self.ids[key],
-                "{ " + " | ".join(fields) + " }",
+                record if self.rankdir in ("TB", "BT") else "{ " + record + " }",
                 shape="record",
                 style="filled",
                 **attrs,
@@ -322,7 +352,7 @@ class _Style:
             shape="ellipse",
             style="filled",
             fillcolor=NODE_COLORS["op"],
-            fontsize="10",
+            fontsize="13",
             height="0.3",
             **highlight,
         )
