@@ -189,3 +189,17 @@ def test_top_level_help_lists_every_demo(capsys):
         assert command in text
         assert module.HELP.split()[0] in text
     assert "{'option_strings'" not in text  # a raw "%" in a HELP would be %-formatted
+
+
+def test_moons_linear_lr_is_its_stated_schedule():
+    # train() decays the rate with LinearLR stepped once per (full-batch) epoch: the rate of
+    # every step equals lr_schedule(lr, steps)(step).
+    from micrograd_mlp.demos import moons
+    from micrograd_mlp.optim.lr_scheduler import LinearLR
+
+    model = moons.make_model(0)
+    opt = moons.make_optimizer(model, 0.3, 0.9)
+    sched = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=150)
+    for step in range(150):
+        assert opt.lr == pytest.approx(moons.lr_schedule(0.3, 150)(step), rel=1e-12)
+        sched.step()

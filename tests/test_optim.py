@@ -699,6 +699,39 @@ def test_schedulers_match_torch_epoch_by_epoch(torch, name, kwargs):
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"start_factor": 1.0, "end_factor": 0.1, "total_iters": 150},
+     {"start_factor": 0.5, "end_factor": 1.0, "total_iters": 4}],
+)
+def test_linear_lr_matches_torch_and_its_closed_form(torch, kwargs):
+    # Rates epoch by epoch equal to torch's (past total_iters too) and to the closed form.
+    from micrograd_mlp.optim.lr_scheduler import LinearLR
+
+    opt = SGD([Value(1.0)], lr=0.3)
+    t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.3)
+    ours, theirs = LinearLR(opt, **kwargs), torch.optim.lr_scheduler.LinearLR(t_opt, **kwargs)
+    start, end = kwargs.get("start_factor", 1 / 3), kwargs.get("end_factor", 1.0)
+    n = kwargs.get("total_iters", 5)
+    for epoch in range(n + 5):
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-15)
+        closed = 0.3 * (start + (end - start) * min(epoch, n) / n)
+        assert ours.get_last_lr()[0] == pytest.approx(closed, rel=1e-12)
+        t_opt.step()
+        ours.step()
+        theirs.step()
+
+
+def test_linear_lr_refuses_factors_outside_their_intervals():
+    from micrograd_mlp.optim.lr_scheduler import LinearLR
+
+    opt = SGD([Value(1.0)], lr=0.3)
+    with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0.0"):
+        LinearLR(opt, start_factor=0.0)
+    with pytest.raises(ValueError, match=r"end_factor must be in \[0, 1\], got 1.5"):
+        LinearLR(opt, end_factor=1.5)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     step_size=st.integers(1, 6),

@@ -33,6 +33,7 @@ from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import hinge_loss
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD
+from micrograd_mlp.optim.lr_scheduler import LinearLR
 from micrograd_mlp.training import History, fit, print_progress
 from micrograd_mlp.viz.plots import plot_decision_boundary, plot_loss_curve
 
@@ -113,7 +114,10 @@ def objective(model: MLP, alpha: float) -> Callable[[list[Value], np.ndarray], V
 
 
 def lr_schedule(lr: float, steps: int) -> Callable[[int], float]:
-    """``step -> lr * (1 - 0.9 step / steps)``: linear decay from ``lr`` towards ``lr / 10``."""
+    """``step -> lr * (1 - 0.9 step / steps)``: linear decay from ``lr`` towards ``lr / 10``.
+
+    :func:`train` gets this schedule from ``LinearLR(start_factor=1, end_factor=0.1,
+    total_iters=steps)``; the function states it as a formula (and tests compare the two)."""
     return lambda step: lr * (1.0 - 0.9 * step / steps)
 
 
@@ -149,16 +153,20 @@ def train(
         if callback is not None:
             callback(step, history)
 
+    optimizer = make_optimizer(model, lr, momentum)
+    # Full batch: one epoch is one step, so the epoch scheduler decays the rate every step,
+    # linearly from lr to lr / 10 (the schedule of micrograd's demo; see lr_schedule).
+    scheduler = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=steps)
     return fit(
         model,
         X,
         y,
         objective(model, alpha),
-        make_optimizer(model, lr, momentum),
+        optimizer,
         steps,
         callback=after_step,
         metric=sign_accuracy,
-        lr_schedule=lr_schedule(lr, steps),
+        scheduler=scheduler,
     )
 
 

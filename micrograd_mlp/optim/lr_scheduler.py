@@ -25,7 +25,7 @@ import numpy as np
 
 from micrograd_mlp.checks import finite_real, nonnegative_real, positive_int
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
+__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR", "StepLR"]
 
 
 class LRScheduler:
@@ -223,6 +223,70 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return [self._lr()]
         return [self._lr() * self.gamma]
+
+
+def _factor(name: str, x: object) -> float:
+    """A LinearLR factor: a finite real in (0, 1] for ``start_factor``, [0, 1] for the end."""
+    f = finite_real(name, x)
+    low_ok = f > 0.0 if name == "start_factor" else f >= 0.0
+    if not (low_ok and f <= 1.0):
+        interval = "(0, 1]" if name == "start_factor" else "[0, 1]"
+        raise ValueError(f"{name} must be in {interval}, got {f!r}")
+    return f
+
+
+class LinearLR(LRScheduler):
+    """Scale the rate by a factor that moves linearly from ``start_factor`` to ``end_factor``
+    over ``total_iters`` epochs, then stays (PyTorch's ``LinearLR``)::
+
+        lr(epoch) = base_lr * (start + (end - start) * min(epoch, total_iters) / total_iters)
+
+    computed, as PyTorch does, recursively from the current rate (equal to the closed form up to
+    rounding). micrograd's moons demo decays its rate this way: ``start_factor=1``,
+    ``end_factor=0.1``.
+
+    Args:
+        optimizer: the optimizer (see :class:`LRScheduler`).
+        start_factor: the factor of the first epoch, in (0, 1] (default 1/3, as PyTorch).
+        end_factor: the factor from epoch ``total_iters`` on, in [0, 1] (default 1).
+        total_iters: the epochs the change takes (int >= 1, default 5).
+        last_epoch: see :class:`LRScheduler`.
+
+    Raises:
+        ValueError: a factor outside its interval, ``total_iters`` not a positive int.
+    """
+
+    _hyper = ("start_factor", "end_factor", "total_iters")
+    start_factor: float
+    end_factor: float
+    total_iters: int
+    _checks = {"start_factor": _factor, "end_factor": _factor, "total_iters": positive_int}
+
+    def __init__(
+        self,
+        optimizer: Any,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        super().__init__(
+            optimizer,
+            last_epoch,
+            start_factor=start_factor,
+            end_factor=end_factor,
+            total_iters=total_iters,
+        )
+
+    def get_lr(self) -> list[float]:
+        t, n = self.last_epoch, self.total_iters
+        start, end = self.start_factor, self.end_factor
+        if t == 0:
+            return [self._lr() * start]
+        if t > n:
+            return [self._lr()]
+        # ratio of consecutive factors: f(t) / f(t-1), with f(t) = start + (end - start) t / n
+        return [self._lr() * (1.0 + (end - start) / (n * start + (t - 1) * (end - start)))]
 
 
 class CosineAnnealingLR(LRScheduler):
