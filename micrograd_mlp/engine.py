@@ -86,8 +86,14 @@ class Value:
 
     @property
     def _prev(self) -> set[Value]:
-        """The operands as a set (micrograd's name; read-only). Ours are ``_children``, ordered."""
-        return set(self._children)
+        """The variable operands as a set: micrograd's name, read-only, for code written for
+        micrograd (e.g. its ``trace_graph`` notebook's ``trace`` and ``draw_dot``).
+
+        Ours are ``_children`` (ordered, constants included). Constants are left out here:
+        micrograd's code formats every node's ``grad`` as a number, and a constant has none
+        (``grad`` stays ``None``); our own :func:`micrograd_mlp.draw_dot` draws them.
+        """
+        return {c for c in self._children if type(c) is not Constant}
 
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
