@@ -317,3 +317,21 @@ def test_explorer_page_of_the_korean_shopping_graph_uses_a_hangul_font():
     assert fonts_used == {fonts.hangul_font()}
     for label in ("사과 가격", "사과 개수", "소비세", "세전 금액", "총액"):
         assert label in page
+
+
+def test_backward_frames_captions_follow_the_language():
+    # The frames' title, "so far", "upstream", constant and edge captions come from the
+    # catalogue: English by default, Korean with lang="ko" (and a Hangul font for Graphviz).
+    from micrograd_mlp.messages import message
+    from micrograd_mlp.viz.backprop_frames import backward_graphs
+
+    x = Value(3.0, label="x")
+    out = x * x + 2.0
+    english = backward_graphs(out)[0].source
+    korean = backward_graphs(out, lang="ko")[0].source
+    assert "backward step 1 of" in english and "local " in english
+    for key in ("frames.upstream_mark", "frames.constant"):
+        # record labels with Hangul get no-break spaces (see viz.graph.escape_label)
+        assert message(key, "ko").strip().replace(" ", "\u00a0") in korean
+        assert message(key, "en").strip() in english
+    assert "역전파 1/" in korean and "국소 기울기" in korean and "backward step" not in korean

@@ -208,7 +208,9 @@ def run(args: argparse.Namespace) -> dict:
     print(message("backprop.agrees" if agrees else "backprop.disagrees", lang))
 
     frames = (
-        backward_frames(root, args.out, args.format, gif=not args.no_gif, params=params)
+        backward_frames(
+            root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang
+        )
         if steps
         else None
     )

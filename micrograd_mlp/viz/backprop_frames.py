@@ -24,7 +24,9 @@ import graphviz
 
 from micrograd_mlp.engine import Value
 from micrograd_mlp.files import atomic_write_bytes
+from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.viz.backprop import BackwardStep, backward_steps
+from micrograd_mlp.viz.fonts import graphviz_fontname
 from micrograd_mlp.viz.graph import (
     NODE_COLORS,
     DotNotFoundError,
@@ -73,6 +75,7 @@ def backward_graphs(
     format: str = "svg",
     rankdir: str = "auto",
     number_format: str = ".4g",
+    lang: str | None = None,
 ) -> list[graphviz.Digraph]:
     """One picture per backward step (see :func:`backward_steps`), as ``graphviz.Digraph``s.
 
@@ -96,6 +99,8 @@ def backward_graphs(
             (default): top to bottom when a left-to-right picture would be much wider than high
             (a deep chain of operations), else left to right (see :func:`auto_rankdir`).
         number_format: format spec for the numbers (default ``".4g"``).
+        lang: the language of the captions (``"en"``, ``"ko"``; default
+            ``$MICROGRAD_MLP_LANG`` or English), from :mod:`micrograd_mlp.messages`.
 
     Returns:
         A list of Digraphs, one per step, in processing order.
@@ -120,7 +125,7 @@ def backward_graphs(
         if not isinstance(p, Value):
             raise TypeError(f"backward_graphs: params must be Values, got a {type(p).__name__}")
         param_ids.add(id(p))
-    style = _Style(root, param_ids, format, rankdir, number_format)
+    style = _Style(root, param_ids, format, rankdir, number_format, resolve_lang(lang))
     return [style.frame(steps, k) for k in range(len(steps))]
 
 
@@ -135,6 +140,7 @@ def backward_frames(
     number_format: str = ".4g",
     duration_ms: int = 1200,
     max_frames: int = 200,
+    lang: str | None = None,
 ) -> BackwardFrames:
     """Write the pictures of :func:`backward_graphs` as ``frame_000.<format>``, ... and an
     animated ``backward.gif`` (Pillow) into ``out_dir``.
@@ -154,7 +160,7 @@ def backward_frames(
         out_dir: directory for the files.
         format: ``"png"`` or ``"svg"`` for the frame files (the GIF is always made from PNGs).
         gif: also write ``backward.gif``.
-        params, rankdir, number_format: as in :func:`backward_graphs`.
+        params, rankdir, number_format, lang: as in :func:`backward_graphs`.
         duration_ms: how long each GIF frame shows, in milliseconds (a positive int).
         max_frames: refuse graphs with more steps than this (one picture per non-leaf node:
             an MLP has thousands; draw a small expression instead).
@@ -182,7 +188,12 @@ def backward_frames(
                 f"max_frames={max_frames}; draw a smaller expression or raise max_frames"
             )
     graphs = backward_graphs(
-        root, params=params, format=format, rankdir=rankdir, number_format=number_format
+        root,
+        params=params,
+        format=format,
+        rankdir=rankdir,
+        number_format=number_format,
+        lang=lang,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -251,7 +262,13 @@ class _Style:
     """Draws the picture of step ``k``: the graph with the gradients known after that step."""
 
     def __init__(
-        self, root: Value, param_ids: set[int], format: str, rankdir: str, number_format: str
+        self,
+        root: Value,
+        param_ids: set[int],
+        format: str,
+        rankdir: str,
+        number_format: str,
+        lang: str,
     ) -> None:
         self.root = root
         self.order = operand_order(root)
@@ -260,6 +277,7 @@ class _Style:
         self.format = format
         self.rankdir = rankdir
         self.number_format = number_format
+        self.lang = lang
 
     def num(self, x: float) -> str:
         return format_number(x, self.number_format)
@@ -281,10 +299,17 @@ class _Style:
             for u in step.children:
                 total[id(u.child)] = u.contributions
         out_name = steps[0].name
-        title = (
-            f"backward step {k + 1} of {len(steps)}: {current.name} = {current.formula}, "
-            f"upstream d {out_name}/d {current.name} = {self.num(current.upstream)}"
+        title = message(
+            "frames.title",
+            self.lang,
+            k=k + 1,
+            n=len(steps),
+            name=current.name,
+            formula=current.formula,
+            out=out_name,
+            upstream=self.num(current.upstream),
         )
+        font = graphviz_fontname([title, *(u.name for s in steps for u in s.children)])
         dot = graphviz.Digraph(
             f"backward_step_{k}",
             format=self.format,
@@ -292,12 +317,12 @@ class _Style:
                 "rankdir": self.rankdir,
                 "label": title,
                 "labelloc": "t",
-                "fontname": "Helvetica",
+                "fontname": font,
                 "fontsize": "18",
             },
             # Large enough to read when a frame is scaled down to a page's width.
-            node_attr={"fontname": "Helvetica", "fontsize": "14"},
-            edge_attr={"fontname": "Helvetica", "fontsize": "12"},
+            node_attr={"fontname": font, "fontsize": "14"},
+            edge_attr={"fontname": font, "fontsize": "12"},
         )
         children_now = {id(u.child) for u in current.children}
         names = {id(s.node): s.name for s in steps}
@@ -307,14 +332,14 @@ class _Style:
             if key not in grads:
                 grad = "?"
             elif received[key] < total.get(key, 0):
-                grad = f"{self.num(grads[key])} (so far)"
+                grad = message("frames.so_far", self.lang, grad=self.num(grads[key]))
             else:
                 grad = self.num(grads[key])
             if v is current.node:
-                grad += " (upstream)"
+                grad += message("frames.upstream_mark", self.lang)
             role = node_role(v, self.root, self.param_ids)
             if role == "constant":
-                grad = "none (a constant)"
+                grad = message("frames.constant", self.lang)
             fields = [
                 escape_label(names[key]),
                 f"data {self.num(v.data)}",
@@ -362,7 +387,8 @@ class _Style:
             if text is None:
                 text = f"? × {self.num(local)} = ?"
                 attrs = {"color": STEP_COLORS["pending"], "fontcolor": STEP_COLORS["pending"]}
-            dot.edge(self.ids[id(child)], op, label=f"local {self.num(local)}\\n{text}", **attrs)
+            local_text = message("frames.local", self.lang, local=self.num(local))
+            dot.edge(self.ids[id(child)], op, label=f"{local_text}\\n{text}", **attrs)
         dot.edge(op, self.ids[id(v)], **highlight)
 
 
