@@ -258,7 +258,7 @@ def test_losses_against_torch(reduction):
     var = rng.uniform(0.1, 2.0, (5, 4))
     cases = [
         (
-            lambda a: F.cross_entropy(a, classes, reduction),
+            lambda a: F.cross_entropy(a, classes, reduction=reduction),
             lambda a: tf.cross_entropy(a, torch.from_numpy(classes), reduction=reduction),
             logits,
         ),
@@ -273,12 +273,12 @@ def test_losses_against_torch(reduction):
             x,
         ),
         (
-            lambda a: F.binary_cross_entropy(a, labels, reduction),
+            lambda a: F.binary_cross_entropy(a, labels, reduction=reduction),
             lambda a: tf.binary_cross_entropy(a, torch.from_numpy(labels), reduction=reduction),
             p,
         ),
         (
-            lambda a: F.binary_cross_entropy_with_logits(a, labels, reduction),
+            lambda a: F.binary_cross_entropy_with_logits(a, labels, reduction=reduction),
             lambda a: tf.binary_cross_entropy_with_logits(
                 a, torch.from_numpy(labels), reduction=reduction
             ),

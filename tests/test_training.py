@@ -101,16 +101,17 @@ def test_fit_lr_schedule_and_callback() -> None:
     neuron = Neuron(1, activation="linear", seed=0)
     optimizer = SGD(neuron.parameters(), lr=1.0)
     seen: list[tuple[int, int]] = []
-    fit(
-        neuron,
-        X,
-        y,
-        mse_loss,
-        optimizer,
-        4,
-        callback=lambda epoch, history: seen.append((epoch, history.steps)),
-        lr_schedule=lambda step: 0.1 / (step + 1),
-    )
+    with pytest.warns(DeprecationWarning, match="pass scheduler="):  # still works, and says so
+        fit(
+            neuron,
+            X,
+            y,
+            mse_loss,
+            optimizer,
+            4,
+            callback=lambda epoch, history: seen.append((epoch, history.steps)),
+            lr_schedule=lambda step: 0.1 / (step + 1),
+        )
     assert seen == [(0, 1), (1, 2), (2, 3), (3, 4)]
     assert optimizer.lr == pytest.approx(0.1 / 4)
 
