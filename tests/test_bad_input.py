@@ -474,10 +474,14 @@ def test_vectorized_training_stops_at_the_non_finite_step():
     model = TensorMLP(4, [5, 3], seed=0)
     optimizer = SGD(model.parameters(), lr=0.1)
     loader = DataLoader(X, y, batch_size=8, normalize=False)
-    with raises(NonFiniteLossError, "at step 2 (epoch 0)"):
+    with (
+        raises(NonFiniteLossError, "at step 2 (epoch 0)"),
+        pytest.warns(RuntimeWarning, match=r"input\[3\] holds a non-finite logit"),
+    ):
         train_epoch(model, optimizer, loader, progress=False)
     assert all(np.isfinite(p.data).all() for p in model.parameters())
-    train_epoch(model, optimizer, loader, progress=False, check_finite=False)  # opting out
+    with pytest.warns(RuntimeWarning, match="non-finite logit"):  # opting out: it trains on
+        train_epoch(model, optimizer, loader, progress=False, check_finite=False)
     assert not all(np.isfinite(p.data).all() for p in model.parameters())
 
 

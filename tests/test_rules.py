@@ -219,6 +219,7 @@ def test_tensor_power_zero_has_a_zero_gradient_even_at_zero():
 
 
 # ------------------------------------------------------------------ anomaly mode
+@pytest.mark.filterwarnings("ignore:overflow encountered in multiply:RuntimeWarning")
 def test_detect_anomaly_names_the_op_that_first_made_a_nan_or_inf():
     x = Value(1e308)
     loss = (x * 10.0 - 1.0).tanh()
