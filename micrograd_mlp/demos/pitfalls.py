@@ -28,7 +28,7 @@ from micrograd_mlp.exercises.checks import naive_and_correct_dc_da
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
 from micrograd_mlp.nn import Neuron
-from micrograd_mlp.viz.graph import draw_dot
+from micrograd_mlp.viz.graph import draw_dot, format_number
 
 COMMAND = "pitfalls"
 HELP = "common backprop mistakes, each shown as the wrong number next to the right one"
@@ -192,7 +192,7 @@ def large_learning_rate(seed: int = 0) -> dict:
 
 
 def _number(x: float) -> str:
-    return f"{x:.6g}"
+    return format_number(x, ".6g")
 
 
 def run(args: argparse.Namespace) -> dict:
