@@ -35,7 +35,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from micrograd_mlp.checkpoint import (
-    CheckpointError,
     check_checkpoint_path,
     load_checkpoint,
     refuse_overwrite,
@@ -44,8 +43,6 @@ from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data import (
     DataLoader,
     DataNotFoundError,
-    DownloadError,
-    IDXError,
     load_mnist,
     train_test_split,
 )
@@ -58,7 +55,6 @@ from micrograd_mlp.tensor.nn import MLP
 from micrograd_mlp.training import (
     Checkpointing,
     Evaluate,
-    NonFiniteLossError,
     ProgressLog,
     accuracy,
     evaluate,
@@ -101,8 +97,6 @@ MNIST_TRAIN_SIZE = 8000
 #: The split of MNIST's test images does not depend on --seed, so that runs with different
 #: seeds are measured on the same 2,000 test images.
 MNIST_SPLIT_SEED = 0
-#: Errors a user can cause (the CLI prints them as one line; kept for compatibility).
-USER_ERRORS = (OSError, CheckpointError, NonFiniteLossError, IDXError, DownloadError, UserError)
 #: Test images shown in predictions.png.
 GRID_IMAGES = 36
 #: The options of the "not found" advice, in this command's words.
