@@ -248,11 +248,12 @@ def auto_rankdir(root: Value) -> str:
     ``3 * leaves / ranks``: a deep chain (a neuron, a formula) is drawn top to bottom, a wide
     shallow sum left to right.
     """
+    order = operand_order(root)
     depth: dict[int, int] = {}
-    for v in operand_order(root):
+    for v in order:
         depth[id(v)] = 1 + max(depth[id(c)] for c in v._children) if v._children else 0
     ranks = 2 * depth[id(root)] + 1
-    leaves = sum(1 for v in operand_order(root) if not v._children)
+    leaves = sum(1 for v in order if not v._children)
     lr, tb = 3 * ranks / leaves, 3 * leaves / ranks
     return "TB" if abs(math.log(tb / _TARGET_ASPECT)) < abs(math.log(lr / _TARGET_ASPECT)) else "LR"
 
