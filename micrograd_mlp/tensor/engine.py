@@ -405,13 +405,14 @@ class Tensor:
 _new = object.__new__
 
 
-def _result(data: np.ndarray, children: tuple, vjp: Callable, op: str, ctx: Any = None) -> Tensor:
-    """Make an op's output; records the graph only if gradients are on and a child needs one."""
+def _result(data: np.ndarray, children: tuple, vjp: Callable, op: str, ctx: Context) -> Tensor:
+    """Make an op's output; records the graph only if gradients are on and a child needs one
+    (``ctx.needs_input_grad``: the children's ``requires_grad``, already gathered)."""
     out = _new(Tensor)
     out.data = data
     out.grad = None
     out.label = ""
-    if autodiff._grad_enabled and any([c.requires_grad for c in children]):
+    if autodiff._grad_enabled and any(ctx.needs_input_grad):
         out.requires_grad = True
         out._children, out._vjp, out._ctx, out._op = children, vjp, ctx, op
     else:  # nothing to differentiate: a plain leaf, and the children can be freed
