@@ -410,7 +410,8 @@ def run(args: argparse.Namespace) -> dict:
     train_loader = DataLoader(X_train, y_train, args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(X_test, y_test, batch_size=1000)
     saver = Checkpointing(checkpoint, resume=args.resume, force=True, config=config)
-    callbacks = [Evaluate(test_loader), saver, ProgressLog(bars=not args.quiet, lines=True)]
+    tester = Evaluate(test_loader)
+    callbacks = [tester, saver, ProgressLog(bars=not args.quiet, lines=True)]
     with blas_threads(args.threads):
         try:
             history = fit(
@@ -428,7 +429,11 @@ def run(args: argparse.Namespace) -> dict:
             )
         except KeyboardInterrupt:
             _interrupted(saver)
-        final = evaluate(model, test_loader, cross_entropy, accuracy)
+        # The last epoch's evaluation is the final one; evaluate only when no epoch ran (a
+        # resume of a finished run).
+        final = tester.last
+        if final is None:
+            final = evaluate(model, test_loader, cross_entropy, accuracy)
     done = history.epoch[-1] if history.epoch else 0
     print(f"test accuracy after {done} epoch{'s' * (done != 1)}: {final.accuracy:.4f}")
 
