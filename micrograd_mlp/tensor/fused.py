@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_mlp.autodiff import Context, Function
-from micrograd_mlp.tensor.engine import Tensor
+from micrograd_mlp.tensor.engine import Tensor, _call
 
 __all__ = ["linear"]
 
@@ -45,14 +45,15 @@ def linear(input: Tensor | Any, weight: Tensor, bias: Tensor | None = None) -> T
             f"2-D weight (nout, nin) and an input of shape (..., nin)"
         )
     if bias is None:
-        return Linear.apply(x, weight)
+        return _call(Linear, x, weight)
     if bias.shape != (nout,):
         raise ValueError(f"linear: bias shape {bias.shape} does not fit weight shape {W.shape}")
-    return Linear.apply(x, weight, bias)
+    return _call(Linear, x, weight, bias)
 
 
 class Linear(Function):
-    """``y = x W^T + b`` as one op, defined with the public :class:`~micrograd_mlp.Function`.
+    """``y = x W^T + b`` as one op, defined with the public :class:`~micrograd_mlp.Function`
+    (:func:`linear` runs it by the engine's lean path: its operands are checked Tensors already).
 
     Shapes: x ``(..., nin)``, W ``(nout, nin)``, b ``(nout,)`` (optional), y and g
     ``(..., nout)``. Gradients: dL/dx = g W ``(..., nin)``; dL/dW = g^T x summed over the
