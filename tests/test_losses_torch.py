@@ -1,7 +1,9 @@
 """PyTorch's loss options in both engines: cross_entropy with class probabilities, weight=,
 ignore_index= and label_smoothing=, binary cross-entropies with weight= and pos_weight=, checked
-against torch.nn.functional (values and gradients, also of probability targets), and hypothesis
-properties that the scalar and the vectorized engine agree on random cases."""
+against torch.nn.functional (values and gradients, also of probability targets); the vectorized
+Gaussian NLL and hinge losses against torch (gradients of every operand, var below eps), binary
+cross-entropy at its -100 log clamp in both engines; and hypothesis properties that the scalar
+and the vectorized engine agree on random cases."""
 
 from __future__ import annotations
 
@@ -227,6 +229,73 @@ def test_bce_with_logits_options_match_torch(torch, rng, options, reduction):
 def test_bce_weight_matches_torch(torch, rng, options, reduction):
     p = RNG.uniform(0.02, 0.98, size=(N, C))
     binary_three_ways(torch, "binary_cross_entropy", p, BCE_OPTIONS[options], reduction, rng)
+
+
+def test_bce_at_the_log_clamp_has_zero_gradient_in_both_engines(torch):
+    """Where a log term is clamped at -100 the loss is locally constant (100 per element), so its
+    derivative is 0: p = 0 and p = 1e-50 (log p < -100) with y = 1, p = 1 with y = 0. Torch gives
+    the same values (its backward caps the denominator instead: -1e12 there, documented)."""
+    p = np.array([0.0, 1e-50, 1.0, 0.25, 0.6])
+    y = np.array([1.0, 1.0, 0.0, 1.0, 0.0])
+    ref = torch.nn.functional.binary_cross_entropy(
+        torch.tensor(p), torch.tensor(y), reduction="none"
+    )
+    # exact derivative of the clamped loss: -y / p + (1 - y) / (1 - p) off the clamp, else 0
+    expected = np.array([0.0, 0.0, 0.0, -1 / 0.25, 1 / 0.4]) / p.size
+    pt = Tensor(p.copy(), requires_grad=True)
+    out = TF.binary_cross_entropy(pt, y, reduction="none")
+    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-12)
+    assert out.data[:3].tolist() == [100.0, 100.0, 100.0]
+    TF.binary_cross_entropy(pt, y).backward()
+    ps = scalar_rows(p)
+    F.binary_cross_entropy(ps, y.tolist()).backward()
+    for grad in (pt.grad, scalar_grads(ps)):
+        np.testing.assert_allclose(grad, expected, rtol=1e-12)
+    # the loss is flat there: a step h (log(p + h) still < -100) changes nothing
+    h = 1e-52
+    plus = TF.binary_cross_entropy(p + np.array([0, h, 0, 0, 0]), y, reduction="none")
+    assert plus.data[1] == out.data[1]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("var_shape", ["elementwise", "per sample"])
+def test_tensor_gaussian_nll_matches_torch_with_var_below_eps(
+    torch, rng, var_shape, full, reduction
+):
+    """Values and the gradients of input, target and var; entries of var below eps are clamped
+    in value only, so they still get the gradient PyTorch gives them (its no_grad clamp)."""
+    x, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    var = rng.uniform(0.2, 2.0, size=(3, 4) if var_shape == "elementwise" else (3,))
+    var.flat[:2] = [1e-9, 0.0]  # below eps = 1e-3
+    leaves = [Tensor(a.copy(), requires_grad=True) for a in (x, y, var)]
+    refs = [torch.tensor(a, requires_grad=True) for a in (x, y, var)]
+    out = TF.gaussian_nll_loss(*leaves, full=full, eps=1e-3, reduction=reduction)
+    ref = torch.nn.functional.gaussian_nll_loss(*refs, full=full, eps=1e-3, reduction=reduction)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12)
+    up = rng.uniform(0.5, 2.0, size=ref.shape)
+    (out * up).sum().backward()
+    (ref * torch.tensor(up)).sum().backward()
+    for ours, theirs in zip(leaves, refs):
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [1.5, 0.25])
+def test_tensor_hinge_loss_matches_torch_clamp(torch, rng, margin, reduction):
+    """max(0, margin - y * score) (torch has no hinge_loss: its clamp of the same expression)."""
+    scores = rng.normal(scale=1.5, size=(4, 3))
+    labels = np.where(rng.random((4, 3)) > 0.5, 1.0, -1.0)
+    s = Tensor(scores.copy(), requires_grad=True)
+    ts = torch.tensor(scores, requires_grad=True)
+    out = TF.hinge_loss(s, labels, margin=margin, reduction=reduction)
+    ref = torch.clamp(margin - torch.tensor(labels) * ts, min=0)
+    ref = {"mean": ref.mean(), "sum": ref.sum(), "none": ref}[reduction]
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12)
+    up = rng.uniform(0.5, 2.0, size=ref.shape)
+    (out * up).sum().backward()
+    (ref * torch.tensor(up)).sum().backward()
+    np.testing.assert_allclose(s.grad, ts.grad.numpy(), rtol=1e-12)
 
 
 def test_old_positional_reduction_still_works_with_a_deprecation_warning():

@@ -1,18 +1,27 @@
-"""Mutation check of the derivative tables: does the test suite notice a wrong derivative?
+"""Mutation check of the derivative tables and the losses: does the test suite notice?
 
-Each mutant is one small source edit to a derivative of the scalar engine (``engine.py``), the
-vectorized engine (``tensor/engine.py``, ``tensor/fused.py``) or the shared backward pass
-(``autodiff.py``): a flipped sign, a wrong factor, swapped operands, a missing unbroadcast, a kink
-moved. For each, the repository is copied to a temporary directory, the edit applied there (the
-working tree is never touched) and a targeted subset of the tests run (stopping at the first
-failure). A mutant is *caught* when the tests fail, *survived* when they pass.
+Each mutant is one small source edit. The *derivatives* group edits a derivative of the scalar
+engine (``engine.py``), the vectorized engine (``tensor/engine.py``, ``tensor/fused.py``) or the
+shared backward pass (``autodiff.py``): a flipped sign, a wrong factor, swapped operands, a
+missing unbroadcast, a kink moved. The *losses* group edits the losses of both engines
+(``functional.py``, ``tensor/functional.py``) and their shared plumbing (``loss_common.py``): a
+wrong mean denominator, a class weight ignored, label smoothing off by a factor, an ignored
+sample still counted, a wrong sign or factor in a fused loss's hand-written backward, a clamp
+moved or passing gradient, a margin's sign. For each mutant, the repository is copied to a
+temporary directory, the edit applied there (the working tree is never touched) and the
+mutant's test subset run (stopping at the first failure): the engine and catalogue tests for
+the derivatives, the loss tests for the losses. A mutant is *caught* when the tests fail,
+*survived* when they pass. An edit must match its file's text exactly once; one that matches
+no longer (or more than once) is reported as an error, never run.
 
 Usage::
 
-    python tools/mutants.py                 # every mutant, the default test subset
-    python tools/mutants.py --list          # the mutants, numbered
+    python tools/mutants.py                 # every mutant, each with its group's test subset
+    python tools/mutants.py --list          # the mutants, numbered, with their group
+    python tools/mutants.py --group losses  # one group
     python tools/mutants.py --only 3 17     # some of them
-    python tools/mutants.py --tests tests/test_rules.py   # another subset
+    python tools/mutants.py --check         # only check that every edit matches exactly once
+    python tools/mutants.py --tests tests/test_rules.py   # one subset for every mutant run
 
 Exit status 0 when every mutant was caught, 1 otherwise. The last run is quoted in
 docs/architecture.md ("Mutation check").
@@ -33,8 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "micrograd_mlp"
 
-#: The tests a mutant must fail: the engines' own tests, the edge-case catalogue (torch), the
-#: gradient checker and the catalogue properties (finite differences, both engines).
+#: The tests a derivative mutant must fail: the engines' own tests, the edge-case catalogue
+#: (torch), the gradient checker and the catalogue properties (finite differences, both engines).
 DEFAULT_TESTS = (
     "tests/test_engine.py",
     "tests/test_tensor_engine.py",
@@ -45,6 +54,15 @@ DEFAULT_TESTS = (
     "tests/test_prop_catalogue.py",
 )
 
+#: The tests a loss mutant must fail: both engines' losses against torch.nn.functional and
+#: finite differences, identities between them, the loss modules, and the cross-engine
+#: properties.
+LOSS_TESTS = (
+    "tests/test_functional.py",
+    "tests/test_losses_torch.py",
+    "tests/test_loss_modules.py",
+)
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -52,11 +70,13 @@ class Mutant:
     old: str  # must occur exactly once
     new: str
     what: str
+    tests: tuple[str, ...] = DEFAULT_TESTS  # the subset it must fail
 
 
 V, T, A, FU = "engine.py", "tensor/engine.py", "autodiff.py", "tensor/fused.py"
+F, TF, LC = "functional.py", "tensor/functional.py", "loss_common.py"
 
-MUTANTS = [
+DERIVATIVE_MUTANTS = [
     # ------------------------------------------------------------- scalar engine (Value)
     Mutant(V, '(1.0, 1.0), "+")', '(1.0, -1.0), "+")', "Value +: d/db sign"),
     Mutant(V, '(1.0, -1.0), "-")', '(1.0, 1.0), "-")', "Value -: d/db sign"),
@@ -263,6 +283,177 @@ MUTANTS = [
 ]
 
 
+def _loss(path: str, old: str, new: str, what: str) -> Mutant:
+    return Mutant(path, old, new, what, LOSS_TESTS)
+
+
+LOSS_MUTANTS = [
+    # ------------------------------------------------------- scalar losses (functional.py)
+    _loss(
+        F,
+        "len(losses) if denominator is None",
+        "len(losses) + 1 if denominator is None",
+        "scalar mean: divides by N + 1",
+    ),
+    _loss(F, "denominator += w[t]", "denominator += 1.0", "scalar CE: weighted mean divides by N"),
+    _loss(
+        F,
+        "coef[t] += (1.0 - smoothing) * w[t]",
+        "coef[t] += 1.0 - smoothing",
+        "scalar CE: target's class weight ignored",
+    ),
+    _loss(
+        F,
+        "coef = [smoothing / c * wk for wk in w]",
+        "coef = [smoothing * wk for wk in w]",
+        "scalar CE: label smoothing not divided by C",
+    ),
+    _loss(
+        F,
+        "losses.append(Value.dot([0.0] * c, row))",
+        "losses.append(Value.dot([0.0] * c, row))\n            denominator += 1.0",
+        "scalar CE: an ignored sample still counted in the mean",
+    ),
+    _loss(
+        F,
+        "- y * _clamped_log(p))",
+        "+ y * _clamped_log(p))",
+        "scalar BCE: sign of the y log p term",
+    ),
+    _loss(
+        F,
+        "return (x.exp() + 1.0).log() - x",
+        "return (x.exp() + 1.0).log() + x",
+        "scalar BCE with logits: softplus(-x) sign for x < 0",
+    ),
+    _loss(
+        F,
+        "(1.0 + (r - 1.0) * y) * _softplus_of_minus(x)",
+        "r * _softplus_of_minus(x)",
+        "scalar BCE with logits: pos_weight applied to negatives too",
+    ),
+    _loss(
+        F,
+        "(v - v.data) + eps for v in vs]",
+        "Value(eps) for v in vs]",
+        "scalar Gaussian NLL: the eps clamp stops var's gradient",
+    ),
+    _loss(
+        F,
+        "(margin - y * x).relu() for x, y",
+        "(-margin - y * x).relu() for x, y",
+        "scalar hinge: margin sign",
+    ),
+    # ------------------------------------------------ vectorized losses (tensor/functional.py)
+    _loss(
+        TF,
+        "losses.size if denominator is None",
+        "len(losses) if denominator is None",
+        "Tensor mean: divides by the rows, not the elements",
+    ),
+    _loss(
+        TF,
+        "np.ones(n, z.dtype)) * valid",
+        "np.ones(n, z.dtype))",
+        "Tensor CE: ignore_index not ignored (counted as class 0)",
+    ),
+    _loss(
+        TF,
+        "smooth = (smoothing / c) * valid[:, None]",
+        "smooth = smoothing * valid[:, None]",
+        "Tensor CE: label smoothing not divided by C",
+    ),
+    _loss(
+        TF,
+        "scale = g / ctx.denominator if",
+        "scale = g if",
+        "Tensor CE backward: the mean's denominator forgotten",
+    ),
+    _loss(
+        TF,
+        "grad[np.arange(n), ctx.t] -= picked",
+        "grad[np.arange(n), ctx.t] += picked",
+        "Tensor CE backward: sign of the target term",
+    ),
+    _loss(
+        TF,
+        "row_total += 1.0 if ctx.coef is None else ctx.coef",
+        "row_total += 1.0",
+        "Tensor CE backward: class weight ignored in sum_c A_nc",
+    ),
+    _loss(
+        TF,
+        "ctx.target_grad = -(1 - smoothing) * (shifted",
+        "ctx.target_grad = -(shifted",
+        "Tensor CE backward: d/d probabilities without (1 - eps)",
+    ),
+    _loss(
+        TF,
+        "np.where(ctx.p_active, -y / p, 0)",
+        "np.where(ctx.p_active, y / p, 0)",
+        "Tensor BCE backward: sign of -y / p",
+    ),
+    _loss(
+        TF,
+        "ctx.p_active, ctx.q_active = log_p >= LOG_FLOOR, log_q >= LOG_FLOOR",
+        "ctx.p_active, ctx.q_active = log_p >= -np.inf, log_q >= -np.inf",
+        "Tensor BCE backward: a clamped log term passes gradient",
+    ),
+    _loss(
+        TF,
+        "(1 - y) / (1 - p), 0)\n        return g * d if ctx.w is None else g * d * ctx.w",
+        "(1 - y) / (1 - p), 0)\n        return g * d",
+        "Tensor BCE backward: weight ignored",
+    ),
+    _loss(
+        TF,
+        "d = sigmoid - y if lw is None",
+        "d = y - sigmoid if lw is None",
+        "Tensor BCE with logits backward: sign",
+    ),
+    _loss(
+        TF,
+        "np.where(x >= 0, 1, e) / (1 + e)",
+        "np.where(x >= 0, e, 1) / (1 + e)",
+        "Tensor BCE with logits backward: sigmoid(-x) instead of sigmoid(x)",
+    ),
+    _loss(
+        TF,
+        "v = (v - v.data) + np.maximum(v.data, eps)",
+        "v = v * 0.0 + np.maximum(v.data, eps)",
+        "Tensor Gaussian NLL: the eps clamp stops var's gradient",
+    ),
+    _loss(
+        TF,
+        "(margin - y * x).relu(), reduction)",
+        "(-margin - y * x).relu(), reduction)",
+        "Tensor hinge: margin sign",
+    ),
+    # ------------------------------------------------- shared plumbing (loss_common.py)
+    _loss(
+        LC,
+        'if reduction == "sum" or',
+        'if reduction == "mean" or',
+        "reduce: mean and sum swapped",
+    ),
+    _loss(LC, "LOG_FLOOR = -100.0", "LOG_FLOOR = -50.0", "BCE log clamp at -50, not -100"),
+]
+
+MUTANTS = DERIVATIVE_MUTANTS + LOSS_MUTANTS
+GROUPS = {"derivatives": DERIVATIVE_MUTANTS, "losses": LOSS_MUTANTS}
+
+
+def matches(tree: Path, mutant: Mutant) -> int:
+    """How many times ``mutant``'s edit occurs in its file under ``tree`` (it must be 1)."""
+    return (tree / PACKAGE / mutant.path).read_text().count(mutant.old)
+
+
+def mismatch(count: int) -> str:
+    """The error outcome of an edit that does not match exactly once."""
+    where = "no longer matches the source" if count == 0 else f"matches {count} places"
+    return f"error (the edit {where})"
+
+
 def apply(tree: Path, mutant: Mutant) -> bool:
     """Apply ``mutant`` to the copy in ``tree``; False if its edit does not match exactly once."""
     path = tree / PACKAGE / mutant.path
@@ -273,7 +464,9 @@ def apply(tree: Path, mutant: Mutant) -> bool:
     return True
 
 
-def run_one(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, float]:
+def run_one(
+    mutant: Mutant, tests: list[str] | tuple[str, ...], timeout: float
+) -> tuple[str, float]:
     """Apply ``mutant`` in a fresh copy of the repository and run ``tests`` there."""
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         tree = Path(tmp)
@@ -286,8 +479,9 @@ def run_one(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, floa
         for name in ("setup.cfg", "pyproject.toml"):
             if (ROOT / name).exists():
                 shutil.copy(ROOT / name, tree / name)
-        if not apply(tree, mutant):  # the source changed: update this list
-            return "error (the edit no longer matches the source)", 0.0
+        count = matches(tree, mutant)
+        if count != 1 or not apply(tree, mutant):  # the source changed: update this list
+            return mismatch(count), 0.0
         env = dict(os.environ, PYTHONPATH=str(tree), HYPOTHESIS_PROFILE="ci")
         command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
         start = time.perf_counter()
@@ -308,23 +502,46 @@ def run_one(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check that every chosen edit matches its source exactly once, run no tests",
+    )
+    parser.add_argument("--group", choices=sorted(GROUPS), help="only this group of mutants")
     parser.add_argument("--only", type=int, nargs="+", metavar="N", help="run these mutants")
-    parser.add_argument("--tests", nargs="+", default=list(DEFAULT_TESTS), help="test files")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        help="test files for every mutant (default: each mutant's own subset: "
+        f"{' '.join(DEFAULT_TESTS)} for derivatives, {' '.join(LOSS_TESTS)} for losses)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     args = parser.parse_args(argv)
     chosen = list(enumerate(MUTANTS, 1))
-    if args.list:
-        for n, m in chosen:
-            print(f"{n:3d}  {m.path:18s} {m.what}")
-        return 0
     if args.only:
         bad = [n for n in args.only if not 1 <= n <= len(MUTANTS)]
         if bad:
             parser.error(f"--only: no mutant {bad[0]} (there are {len(MUTANTS)})")
         chosen = [(n, MUTANTS[n - 1]) for n in args.only]
+    if args.group:
+        members = {id(m) for m in GROUPS[args.group]}
+        chosen = [(n, m) for n, m in chosen if id(m) in members]
+    group_of = {id(m): name for name, ms in GROUPS.items() for m in ms}
+    if args.list:
+        for n, m in chosen:
+            print(f"{n:3d}  {group_of[id(m)]:11s} {m.path:20s} {m.what}")
+        return 0
+    if args.check:
+        bad = [(n, m, matches(ROOT, m)) for n, m in chosen if matches(ROOT, m) != 1]
+        for n, m, count in bad:
+            print(f"{n:3d}  {mismatch(count)}  {m.path}: {m.what}")
+        print(
+            f"{len(chosen)} mutants: {len(chosen) - len(bad)} edits match once, {len(bad)} do not"
+        )
+        return 0 if not bad else 1
     results = []
     for n, mutant in chosen:
-        outcome, seconds = run_one(mutant, args.tests, args.timeout)
+        outcome, seconds = run_one(mutant, args.tests or mutant.tests, args.timeout)
         results.append(outcome)
         print(f"{n:3d}  {outcome:10s} {seconds:6.1f}s  {mutant.path}: {mutant.what}", flush=True)
     caught = sum(r.startswith("caught") for r in results)
