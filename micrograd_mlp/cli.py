@@ -1,8 +1,9 @@
 """The ``micrograd-mlp`` command: one sub-command per demo module in ``micrograd_mlp.demos``.
 
 User errors, one mechanism for every command: a bad option value is refused by its argparse
-``type=`` function (:func:`int_option`, :func:`float_option`, :func:`seed_option`: a usage line
-and exit status 2, before anything runs); an error met while running -- :class:`UserError`
+``type=`` function (:func:`int_option`, :func:`float_option`, :func:`seed_option`, the
+``choices`` of :func:`lang_option`: a usage line and exit status 2, before anything runs); an
+error met while running -- :class:`UserError`
 (raised by a demo for a bad combination of options) or one of :data:`USER_ERRORS` (a loss that
 became NaN or infinite, a bad checkpoint or data file, a missing file, a formula that cannot be
 read) -- is printed by :func:`main` as one line, ``micrograd-mlp COMMAND: error: ...``, on
@@ -25,6 +26,7 @@ import micrograd_mlp.demos as demos_package
 from micrograd_mlp.checkpoint import CheckpointError
 from micrograd_mlp.data import DownloadError, IDXError
 from micrograd_mlp.expression import ExpressionError
+from micrograd_mlp.messages import LANGUAGES, resolve_lang
 from micrograd_mlp.training import NonFiniteLossError
 
 __all__ = [
@@ -32,10 +34,12 @@ __all__ = [
     "USER_ERRORS",
     "UserError",
     "build_parser",
+    "chosen_lang",
     "demo_modules",
     "describe_error",
     "float_option",
     "int_option",
+    "lang_option",
     "main",
     "run_demo",
     "script_main",
@@ -147,6 +151,38 @@ def float_option(
 
 #: ``--seed``: an integer in [0, MAX_SEED].
 seed_option = int_option(0, MAX_SEED)
+
+
+def lang_option(parser: argparse.ArgumentParser, subject: str = "the text") -> None:
+    """Add ``--lang`` to ``parser``: the language of a command's ``subject`` (a noun phrase,
+    e.g. ``"the text and of the example's labels"``), one of
+    :data:`micrograd_mlp.messages.LANGUAGES`.
+
+    ``--lang fr`` is refused by argparse (``argument --lang: invalid choice: 'fr'``, exit
+    status 2). Its default is None: :func:`chosen_lang` then reads ``$MICROGRAD_MLP_LANG``,
+    else English, and refuses an unknown language there.
+    """
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=f"language of {subject} (default: $MICROGRAD_MLP_LANG, else {LANGUAGES[0]})",
+    )
+
+
+def chosen_lang(args: argparse.Namespace) -> str:
+    """The language of a command with :func:`lang_option`: ``args.lang`` if given, else
+    ``$MICROGRAD_MLP_LANG``, else English (see :func:`micrograd_mlp.messages.resolve_lang`).
+
+    Raises:
+        UserError: ``$MICROGRAD_MLP_LANG`` names a language with no catalogue, e.g.
+            ``MICROGRAD_MLP_LANG: unknown language 'xx'; choose one of ['en', 'ko']``
+            (:func:`main` prints it as one line, exit status 1).
+    """
+    try:
+        return resolve_lang(getattr(args, "lang", None))
+    except ValueError as e:
+        raise UserError(str(e)) from None
 
 
 def demo_modules() -> dict[str, ModuleType]:

@@ -16,10 +16,12 @@ from micrograd_mlp.cli import (
     USER_ERRORS,
     UserError,
     build_parser,
+    chosen_lang,
     demo_modules,
     describe_error,
     float_option,
     int_option,
+    lang_option,
     main,
 )
 from micrograd_mlp.demos import (
@@ -195,6 +197,83 @@ def test_option_types_refuse_what_they_name():
     for text in ("1", "11", "2.5", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             count(text)
+
+
+# ----------------------------------------------------------------------------- --lang
+#: Every command with ``--lang`` (``exercises`` has it on each action), as argv before it.
+LANG_COMMANDS = [["backprop"], ["explore"], ["pitfalls"], ["exercises", "start", "wb"],
+                 ["exercises", "check", "wb"]]  # fmt: skip
+
+
+def _commands_with_lang(parser: argparse.ArgumentParser, path: tuple = ()) -> set[tuple]:
+    found = {path} if any("--lang" in a.option_strings for a in parser._actions) else set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _commands_with_lang(sub, (*path, name))
+    return found
+
+
+def test_lang_option_reads_the_option_then_the_environment(monkeypatch, capsys):
+    parser = argparse.ArgumentParser(prog="p")
+    lang_option(parser, "the labels")
+    monkeypatch.delenv("MICROGRAD_MLP_LANG", raising=False)
+    assert chosen_lang(parser.parse_args([])) == "en"
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "ko")
+    assert chosen_lang(parser.parse_args([])) == "ko"
+    assert chosen_lang(parser.parse_args(["--lang", "en"])) == "en"  # the option wins
+    assert chosen_lang(argparse.Namespace()) == "ko"  # a command without --lang
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "xx")
+    assert chosen_lang(parser.parse_args(["--lang", "ko"])) == "ko"
+    with pytest.raises(UserError, match=r"^MICROGRAD_MLP_LANG: unknown language 'xx'; choose "):
+        chosen_lang(parser.parse_args([]))
+    help_text = " ".join(parser.format_help().split())
+    assert "--lang {en,ko} language of the labels (default: $MICROGRAD_MLP_LANG, else en)" in (
+        help_text
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["--lang", "fr"])
+    assert exit_info.value.code == 2
+    assert "argument --lang: invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_the_commands_with_lang_are_the_ones_listed():
+    assert _commands_with_lang(build_parser()) == {tuple(argv[:2]) for argv in LANG_COMMANDS}
+
+
+@pytest.mark.parametrize("argv", LANG_COMMANDS, ids=" ".join)
+def test_every_lang_option_refuses_an_unknown_language_as_a_usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([*argv, "--lang", "fr"])
+    assert exit_info.value.code == 2
+    assert "argument --lang: invalid choice: 'fr'" in capsys.readouterr().err
+    for lang in ("en", "ko"):
+        assert build_parser().parse_args([*argv, "--lang", lang]).lang == lang
+
+
+@pytest.mark.parametrize("argv", [["explore"], ["pitfalls"], ["exercises", "start"],
+                                  ["exercises", "check"]], ids=" ".join)  # fmt: skip
+def test_an_unknown_language_in_the_environment_is_one_line(argv, tmp_path, monkeypatch, capsys):
+    # pitfalls and exercises used to end in a ValueError traceback here.
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "xx")
+    where = [str(tmp_path / "wb")] if argv[0] == "exercises" else ["--out", str(tmp_path / "o")]
+    assert main([*argv, *where]) == 1
+    assert capsys.readouterr().err == (
+        f"micrograd-mlp {argv[0]}: error: MICROGRAD_MLP_LANG: unknown language 'xx'; "
+        "choose one of ['en', 'ko']\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_backprop_says_the_same_line_for_an_unknown_language(tmp_path, monkeypatch):
+    # through SystemExit (Python prints it on stderr, exit status 1), as it always did
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "xx")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backprop", "--out", str(tmp_path / "o")])
+    assert exit_info.value.code == (
+        "micrograd-mlp backprop: error: MICROGRAD_MLP_LANG: unknown language 'xx'; "
+        "choose one of ['en', 'ko']"
+    )
 
 
 # ----------------------------------------------------------------------------- help texts

@@ -18,8 +18,8 @@ import argparse
 from pathlib import Path
 
 from micrograd_mlp import exercises
-from micrograd_mlp.cli import UserError, float_option, int_option
-from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
+from micrograd_mlp.cli import UserError, chosen_lang, float_option, int_option, lang_option
+from micrograd_mlp.messages import message
 
 COMMAND = "exercises"
 HELP = "write the exercise workbook (start DIR) or check your answers (check DIR [N ...])"
@@ -36,12 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ):
         sub = actions.add_parser(name, help=helptext, description=helptext)
         sub.add_argument("dir", metavar="DIR", help="the workbook folder")
-        sub.add_argument(
-            "--lang",
-            choices=LANGUAGES,
-            default=None,
-            help="language of the text (default: $MICROGRAD_MLP_LANG, else en)",
-        )
+        lang_option(sub)
         if name == "start":
             sub.add_argument(
                 "--force",
@@ -69,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict:
     """Do ``start`` or ``check``. Returns what was done; after a check that did not pass
     everything asked for, raises ``SystemExit(1)`` once the feedback is printed."""
-    lang = resolve_lang(args.lang)
+    lang = chosen_lang(args)
     if args.action == "start":
         report = exercises.start(args.dir, lang, args.force)
         print("\n".join(report.lines))

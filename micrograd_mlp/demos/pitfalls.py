@@ -22,11 +22,12 @@ import sys
 
 import numpy as np
 
+from micrograd_mlp.cli import chosen_lang, lang_option
 from micrograd_mlp.data.toy import linear_regression_data
 from micrograd_mlp.engine import Value
 from micrograd_mlp.exercises.checks import naive_and_correct_dc_da
 from micrograd_mlp.functional import mse_loss
-from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
+from micrograd_mlp.messages import message
 from micrograd_mlp.nn import Neuron
 from micrograd_mlp.viz.graph import draw_dot, format_number
 
@@ -42,13 +43,9 @@ STEPS = 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--lang`` (default ``$MICROGRAD_MLP_LANG``, else English)."""
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=None,
-        help="language of the text (default: $MICROGRAD_MLP_LANG, else en)",
-    )
+    """``--lang`` (:func:`micrograd_mlp.cli.lang_option`: default ``$MICROGRAD_MLP_LANG``, else
+    English)."""
+    lang_option(parser)
 
 
 def _grad(v: Value) -> float:
@@ -197,7 +194,7 @@ def _number(x: float) -> str:
 
 def run(args: argparse.Namespace) -> dict:
     """Run every pitfall, print each wrong number beside the right one, return the numbers."""
-    lang = resolve_lang(args.lang)
+    lang = chosen_lang(args)
     say = lambda key, **f: print(message(f"pitfalls.{key}", lang, **f))  # noqa: E731
     results = {}
 
