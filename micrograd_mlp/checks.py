@@ -24,26 +24,36 @@ def positive_int(name: str, n: object) -> int:
     return int(n)
 
 
-def finite_real(name: str, x: object) -> float:
+def finite_real(name: str, x: object, *, noun: str | None = None) -> float:
     """``x`` as a finite ``float``.
+
+    ``noun`` words the messages around what the value is called: by default ``"must be a real
+    number"`` and ``"must be finite"``; ``noun="number"`` gives ``"must be a number"`` and
+    ``"must be a finite number"`` (the losses' wording).
 
     Raises:
         TypeError: ``x`` is not a real number (a bool or str is refused).
         ValueError: ``x`` is NaN or infinite.
     """
     if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
+        kind = "a real number" if noun is None else f"a {noun}"
+        raise TypeError(f"{name} must be {kind}, got {type(x).__name__} {x!r}")
     f = float(x)
     if not math.isfinite(f):
-        raise ValueError(f"{name} must be finite, got {f!r}")
+        raise ValueError(
+            f"{name} must be {'finite' if noun is None else f'a finite {noun}'}, got {f!r}"
+        )
     return f
 
 
-def nonnegative_real(name: str, x: object) -> float:
-    """``x`` as a finite ``float`` >= 0 (errors as :func:`finite_real`, plus negative)."""
-    f = finite_real(name, x)
+def nonnegative_real(name: str, x: object, *, noun: str | None = None) -> float:
+    """``x`` as a finite ``float`` >= 0 (errors as :func:`finite_real`, plus negative: ``"must be
+    >= 0"``, or with ``noun="number"`` ``"must be a number >= 0"``)."""
+    f = finite_real(name, x, noun=noun)
     if f < 0.0:
-        raise ValueError(f"{name} must be >= 0, got {f!r}")
+        raise ValueError(
+            f"{name} must be {'>= 0' if noun is None else f'a {noun} >= 0'}, got {f!r}"
+        )
     return f
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from numbers import Real
 from typing import Any, TypeVar
 
-from micrograd_mlp.checks import probability
+from micrograd_mlp.checks import finite_real, nonnegative_real, probability
 
 __all__ = [
     "DEFAULT_IGNORE_INDEX",
@@ -96,33 +96,31 @@ def check_nonempty(fn: str, size: int, name: str = "input") -> None:
         raise ValueError(f"{fn}: {name} is empty")
 
 
-def check_eps(fn: str, eps: float) -> float:
-    """Return ``eps`` (the variance clamp of ``gaussian_nll_loss``) if it is a real number >= 0.
+def check_eps(fn: str, eps: object) -> float:
+    """``gaussian_nll_loss``'s ``eps`` (the variance clamp) as a finite float >= 0.
+
+    The check is :func:`micrograd_mlp.checks.nonnegative_real`, worded ``"{fn}: eps must be a
+    number >= 0"``.
 
     Args:
         fn: the calling function's name, put at the start of the error message.
         eps: the value to check.
 
     Raises:
-        ValueError: ``eps`` is not a real number, is negative or is NaN (the message names it).
+        TypeError: ``eps`` is not a real number (a bool or a string is refused).
+        ValueError: ``eps`` is negative, NaN or infinite (the message names it).
     """
-    if not isinstance(eps, Real) or not eps >= 0.0:
-        raise ValueError(f"{fn}: eps must be a number >= 0, got {eps!r}")
-    return eps
+    return nonnegative_real(f"{fn}: eps", eps, noun="number")
 
 
 def check_margin(fn: str, margin: object) -> float:
-    """``hinge_loss``'s ``margin`` as a finite float.
+    """``hinge_loss``'s ``margin`` as a finite float (:func:`micrograd_mlp.checks.finite_real`).
 
     Raises:
         TypeError: ``margin`` is not a real number (a bool or a string is refused).
         ValueError: ``margin`` is NaN or infinite (the loss would be NaN or infinite everywhere).
     """
-    if not isinstance(margin, Real) or isinstance(margin, bool):
-        raise TypeError(f"{fn}: margin must be a number, got {type(margin).__name__} {margin!r}")
-    if not math.isfinite(margin):
-        raise ValueError(f"{fn}: margin must be a finite number, got {margin!r}")
-    return float(margin)
+    return finite_real(f"{fn}: margin", margin, noun="number")
 
 
 def check_label_smoothing(fn: str, label_smoothing: object) -> float:

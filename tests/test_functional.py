@@ -532,6 +532,25 @@ def test_a_non_finite_hinge_margin_is_refused_in_both_engines(margin):
 
 
 @pytest.mark.parametrize(
+    ("eps", "error", "match"),
+    [
+        (-1.0, ValueError, r"^gaussian_nll_loss: eps must be a number >= 0, got -1\.0$"),
+        (math.nan, ValueError, r"^gaussian_nll_loss: eps must be a finite number, got nan$"),
+        (math.inf, ValueError, r"^gaussian_nll_loss: eps must be a finite number, got inf$"),
+        ("0.1", TypeError, r"^gaussian_nll_loss: eps must be a number, got str '0\.1'$"),
+        (True, TypeError, r"^gaussian_nll_loss: eps must be a number, got bool True$"),
+    ],
+)
+def test_a_bad_gaussian_nll_eps_is_refused_in_both_engines(eps, error, match):
+    import micrograd_mlp.tensor.functional as TF
+
+    with pytest.raises(error, match=match):
+        F.gaussian_nll_loss([0.5], [1.0], 1.0, eps=eps)
+    with pytest.raises(error, match=match):
+        TF.gaussian_nll_loss(np.array([0.5]), np.array([1.0]), 1.0, eps=eps)
+
+
+@pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
         ({"label_smoothing": 1.5}, ValueError, r"label_smoothing must be in \[0, 1\]"),
