@@ -7,6 +7,7 @@ code under test.
 
 from __future__ import annotations
 
+import argparse
 import io
 import math
 import re
@@ -17,8 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd_mlp.cli import main, run_demo
+from micrograd_mlp.cli import UserError, main, run_demo
 from micrograd_mlp.demos import backprop as demo
+from micrograd_mlp.demos import explore
+from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import ExpressionError, parse_assignments, parse_expression
 from micrograd_mlp.viz.backprop import backward_steps, explain
@@ -263,6 +266,29 @@ def test_explain_shows_accumulation_and_constants():
     assert constant in lines
 
 
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS.keys())
+def test_explain_of_precomputed_steps_is_the_trace_it_makes_itself(build):
+    root = build()
+    steps = backward_steps(root)
+    for lang in ("en", "ko"):
+        assert explain(root, lang=lang, steps=steps) == explain(root, lang=lang)
+    assert explain(root, number_format=".2f", steps=steps) == explain(root, number_format=".2f")
+
+
+def test_explain_refuses_steps_of_another_graph():
+    o, v = neuron()
+    with pytest.raises(ValueError, match=r"steps must be backward_steps\(root\) of this root"):
+        explain(o, steps=backward_steps(v["n"]))  # a sub-graph's pass
+    with pytest.raises(ValueError, match="steps must be backward_steps"):
+        explain(o, steps=[])  # o has children: its pass has steps
+    leaf = Value(2.0, label="x")
+    assert explain(leaf, steps=[]) == explain(leaf) == explain(leaf, steps=backward_steps(leaf))
+    with pytest.raises(ValueError, match="steps must be backward_steps"):
+        explain(leaf, steps=backward_steps(o))
+    with pytest.raises(TypeError, match="root must be a Value"):
+        explain(2.0, steps=[])
+
+
 # ---------------------------------------------------------------------- pictures
 def _records(dot) -> dict[str, str]:
     """Record label text of each node of a Digraph, keyed by the first field (the name).
@@ -492,6 +518,35 @@ def test_demo_expression_through_the_cli(tmp_path, capsys):
     assert not (tmp_path / "backward.gif").exists()
 
 
+def test_demo_traces_the_backward_pass_once_and_prints_that_trace(tmp_path, monkeypatch):
+    import micrograd_mlp.viz.backprop as viz_backprop
+
+    traced = []
+
+    def counting_backward_steps(root):
+        traced.append(root)
+        return backward_steps(root)
+
+    # explain() and the demo both reach the pass through these names (the frames draw their own)
+    monkeypatch.setattr(viz_backprop, "backward_steps", counting_backward_steps)
+    monkeypatch.setattr(demo, "backward_steps", counting_backward_steps)
+    result = _quiet_demo(["x*y + x", "--values", "x=2", "y=3", "--out", str(tmp_path), "--no-gif"])
+    assert len(traced) == 1
+    # By hand: out = v1 + x with v1 = x*y; d out/d x = 1 + y = 4 (two uses), d out/d y = x = 2.
+    assert result["trace"] == (
+        "d out/d out = 1  (the seed: the output's gradient with respect to itself)\n"
+        "d out/d v1 = d out/d out * d out/d v1 = 1 * 1 = 1\n"
+        "d out/d x += d out/d out * d out/d x = 1 * 1 = 1  (use 1 of 2; d out/d x so far: 1)\n"
+        "d out/d x += d out/d v1 * d v1/d x = 1 * 3 = 3  (use 2 of 2; d out/d x so far: 4)\n"
+        "d out/d y = d out/d v1 * d v1/d y = 1 * 2 = 2\n"
+    )
+    assert result["steps"] == 2 and result["grads"] == {"x": 4.0, "y": 2.0}
+    assert result["backward_agrees"] is True
+    # the same text as explain() tracing the pass itself, as the demo did before
+    root = parse_expression("x*y + x", parse_assignments(["x=2", "y=3"]))
+    assert result["trace"] == explain(root) == (tmp_path / "trace.txt").read_text("utf-8")
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [(["__import__('os')"], "not allowed"), (["x + q", "--values", "x=1"], "unknown name"),
@@ -500,6 +555,60 @@ def test_demo_expression_through_the_cli(tmp_path, capsys):
 def test_demo_reports_bad_input_clearly(tmp_path, argv, message):
     with pytest.raises(SystemExit, match=message):
         run_demo(demo, [*argv, "--out", str(tmp_path)])
+
+
+# ------------------------------------------------ the graph choice backprop and explore share
+def _chosen(argv, lang="en"):
+    parser = argparse.ArgumentParser()
+    add_graph_arguments(parser)
+    return choose_graph(parser.parse_args(argv), lang)
+
+
+def test_choose_graph_gives_the_neuron_an_example_or_the_formula():
+    graph = _chosen([])
+    assert graph.expression == "o = tanh(w1*x1 + w2*x2 + b)" and graph.story is None
+    assert graph.root.label == "o" and graph.root.data == pytest.approx(1 / math.sqrt(2))
+    assert [p.label for p in graph.params] == ["w1", "w2", "b"]
+    graph = _chosen(["--example", "shopping"], "ko")
+    assert graph.params is None and graph.root.data == pytest.approx(220)  # 100 x 2 x 1.1
+    assert graph.expression.startswith("총액 = ") and "사과" in graph.story
+    graph = _chosen(["x*y + x", "--values", "x=2", "y=3"])
+    assert (graph.expression, graph.root.data, graph.params, graph.story) == (
+        "x*y + x", 8.0, None, None
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "english"),
+    [
+        (["--values", "x=1"], "--values needs an expression to give values to"),
+        (["x", "--values", "x=1", "--example", "shopping"],
+         "--example draws a built-in graph: give either --example or an expression, not both"),
+        (["--example", "shopping", "x"],
+         "--example draws a built-in graph: give either --example or an expression, not both"),
+    ],
+)  # fmt: skip
+def test_choose_graph_refuses_bad_combinations_in_the_learners_language(argv, english):
+    texts = {}
+    for lang in ("en", "ko"):
+        with pytest.raises(UserError) as raised:
+            _chosen(argv, lang)
+        texts[lang] = str(raised.value)
+    assert texts["en"] == english
+    assert texts["ko"] != english and re.search("[가-힣]", texts["ko"])
+    assert texts["ko"].split(maxsplit=1)[0].startswith(english.split(maxsplit=1)[0])  # the option
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "argv", [[], ["--example", "shopping"], ["x*y + x", "--values", "x=2", "y=3"]]
+)
+def test_backprop_and_explore_choose_the_same_graph(argv, tmp_path):
+    traced = _quiet_demo([*argv, "--out", str(tmp_path / "b"), "--no-gif"])
+    page = run_demo(explore, [*argv, "--out", str(tmp_path / "e.html")])
+    assert traced["expression"] == page["expression"]
+    assert set(traced["grads"]) < set(page["names"])  # the same leaves, under the same names
+    assert page["phases"]["backward"] == 1 + traced["steps"]  # the seed, then node by node
 
 
 # ------------------------------------------------------- frame layout: readable when scaled

@@ -21,6 +21,7 @@ from micrograd_mlp.cli import UserError, describe_error, run_demo
 from micrograd_mlp.demos import explore
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import parse_assignments, parse_expression
+from micrograd_mlp.messages import message
 from micrograd_mlp.optim import SGD
 from micrograd_mlp.viz import Explorer, explorer, save_explorer
 from micrograd_mlp.viz.backprop import backward_steps
@@ -260,6 +261,33 @@ def test_cli_errors_name_the_options(argv: list[str], error: str, tmp_path: Path
     with pytest.raises(UserError) as raised:  # micrograd-mlp prints it as one line, exit 1
         run_demo(explore, [*argv, "--out", str(out)])
     assert describe_error(raised.value).startswith(error)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "key"),
+    [
+        (["--mlp", "x*2", "--values", "x=1"], "explore.mlp_alone"),
+        (["x*2", "--values", "x=1", "--lr", "0.1"], "explore.lr_needs_mlp"),
+        (["--values", "x=1"], "graph.values_need_expression"),  # the check backprop makes too
+        (["--example", "shopping", "--mlp"], "explore.example_alone"),
+        (["--example", "shopping", "x"], "explore.example_alone"),
+    ],
+)
+def test_cli_errors_come_in_the_learners_language(argv, key, tmp_path: Path, monkeypatch):
+    out = tmp_path / "p.html"
+    texts = {}
+    for lang in ("en", "ko"):
+        with pytest.raises(UserError) as raised:
+            run_demo(explore, [*argv, "--lang", lang, "--out", str(out)])
+        texts[lang] = str(raised.value)
+        assert texts[lang] == message(key, lang)
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "ko")  # or from the environment
+    with pytest.raises(UserError) as raised:
+        run_demo(explore, [*argv, "--out", str(out)])
+    assert str(raised.value) == texts["ko"]
+    assert texts["ko"] != texts["en"] and any("가" <= c <= "힣" for c in texts["ko"])
+    assert texts["ko"].split()[0].startswith(texts["en"].split()[0])  # it names the option
     assert not out.exists()
 
 

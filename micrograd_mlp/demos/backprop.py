@@ -17,23 +17,18 @@ of the leaves' gradients ``gradients.png`` under ``--out``, then runs the engine
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from micrograd_mlp.engine import Value
-from micrograd_mlp.examples import EXAMPLES, example
-from micrograd_mlp.expression import (
-    ALLOWED,
-    ExpressionError,
-    parse_assignments,
-    parse_expression,
-)
+from micrograd_mlp.cli import UserError, chosen_lang
+from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
+from micrograd_mlp.demos._graph import neuron as neuron  # importable from here, as before
+from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.files import atomic_write_bytes
-from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
+from micrograd_mlp.messages import message
 from micrograd_mlp.viz.backprop import backward_steps, explain
 from micrograd_mlp.viz.backprop_frames import backward_frames
 from micrograd_mlp.viz.fonts import plot_lang, plot_rc
@@ -45,42 +40,6 @@ HELP = "step-by-step pictures and a text trace of backward() on a neuron or your
 BUILTIN_DATA = True
 
 
-def add_graph_arguments(parser: argparse.ArgumentParser, purpose: str = "differentiate") -> None:
-    """The options that choose a graph and its language, shared by ``backprop`` and
-    ``explore``: an optional formula, ``--values``, ``--example`` and ``--lang``.
-
-    Args:
-        parser: the command's parser.
-        purpose: the verb in the formula's help, e.g. ``"a formula to explore"``.
-    """
-    parser.add_argument(
-        "expression",
-        nargs="?",
-        default=None,
-        help=f"a formula to {purpose} (default: a tanh neuron). Allowed: {ALLOWED}",
-    )
-    parser.add_argument(
-        "--values",
-        nargs="+",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="the value of every variable in the expression, e.g. --values x=1.5 y=-2",
-    )
-    parser.add_argument(
-        "--example",
-        choices=sorted(EXAMPLES),
-        default=None,
-        help="a built-in graph instead of the neuron: shopping = 100 won x 2 apples x 1.1 tax",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=None,
-        help="language of the text and of the example's labels "
-        "(default: $MICROGRAD_MLP_LANG, else en)",
-    )
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options: the graph (:func:`add_graph_arguments`) and the frame format."""
     add_graph_arguments(parser)
@@ -88,26 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("png", "svg"), default="png", help="frame format (default: png)"
     )
     parser.add_argument("--no-gif", action="store_true", help="do not write backward.gif")
-
-
-def neuron() -> tuple[Value, list[Value]]:
-    """The default graph ``o = tanh(w1*x1 + w2*x2 + b)`` with every node labelled, and its
-    parameters ``[w1, w2, b]``."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    # n = w1*x1 + w2*x2 + b = -6 + b; b = 6 + atanh(1/sqrt 2) makes tanh(n) = 1/sqrt 2.
-    b = Value(6.0 + math.atanh(1.0 / math.sqrt(2.0)), label="b")
-    w1x1 = w1 * x1
-    w1x1.label = "w1x1"
-    w2x2 = w2 * x2
-    w2x2.label = "w2x2"
-    s = w1x1 + w2x2
-    s.label = "s"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [w1, w2, b]
 
 
 def plot_leaf_gradients(
@@ -144,22 +83,6 @@ def plot_leaf_gradients(
         return save_figure(fig, path)
 
 
-def _graph(args: argparse.Namespace, lang: str) -> tuple[Value, list[Value] | None, str]:
-    """The graph to trace: (root, parameters or None, the formula shown)."""
-    if args.example is not None:
-        if args.expression is not None or args.values:
-            raise ExpressionError(message("backprop.example_and_expression", lang))
-        built = example(args.example, lang)
-        print(built.story)
-        return built.root, None, built.expression
-    if args.expression is None:
-        if args.values:
-            raise ExpressionError(message("backprop.values_need_expression", lang))
-        root, params = neuron()
-        return root, params, "tanh(w1*x1 + w2*x2 + b)"
-    return parse_expression(args.expression, parse_assignments(args.values)), None, args.expression
-
-
 def run(args: argparse.Namespace) -> dict:
     """Trace, draw and check the backward pass; returns the numbers it shows.
 
@@ -173,16 +96,19 @@ def run(args: argparse.Namespace) -> dict:
             unknown ``$MICROGRAD_MLP_LANG`` (the message says what is allowed).
     """
     try:
-        lang = resolve_lang(getattr(args, "lang", None))
-        root, params, expression = _graph(args, lang)
-    except (ExpressionError, ValueError) as e:
+        lang = chosen_lang(args)
+        graph = choose_graph(args, lang)
+    except (UserError, ExpressionError) as e:
         raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}") from None
+    root, params, expression = graph.root, graph.params, graph.expression
+    if graph.story is not None:
+        print(graph.story)
 
     print(message("backprop.output", lang, expression=expression, value=f"{root.data:.6g}"))
     print()
-    trace = explain(root, lang=lang)
+    steps = backward_steps(root)  # traced once: the text, the check and the chart use it
+    trace = explain(root, lang=lang, steps=steps)
     print(trace)
-    steps = backward_steps(root)
     atomic_write_bytes(args.out / "trace.txt", trace.encode("utf-8"))
 
     # backward_steps left every .grad as it was; now the engine's own backward() fills them.

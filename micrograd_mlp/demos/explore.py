@@ -20,17 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from micrograd_mlp.checks import finite_real
-from micrograd_mlp.cli import UserError, float_option
-from micrograd_mlp.demos.backprop import add_graph_arguments, neuron
+from micrograd_mlp.cli import UserError, chosen_lang, float_option
+from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
 from micrograd_mlp.engine import Value
-from micrograd_mlp.examples import example
-from micrograd_mlp.expression import (
-    ExpressionError,
-    parse_assignments,
-    parse_expression,
-)
+from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.functional import mse_loss
-from micrograd_mlp.messages import message, resolve_lang
+from micrograd_mlp.messages import message
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.viz.explorer import Explorer
 from micrograd_mlp.viz.graph import DotNotFoundError
@@ -150,39 +145,28 @@ def run(args: argparse.Namespace) -> dict:
             number is refused by argparse first.)
     """
     fail = UserError
-    try:
-        lang = resolve_lang(args.lang)  # the page's language and the example's labels
-    except ValueError as e:  # an unknown $MICROGRAD_MLP_LANG
-        raise fail(str(e)) from None
+    lang = chosen_lang(args)  # the page's language and the example's labels
     options: dict = {"lang": lang}
     if args.example is not None and (args.mlp or args.expression is not None or args.values):
-        raise fail("--example is a graph of its own: give no expression, --values or --mlp")
+        raise fail(message("explore.example_alone", lang))
     if args.mlp:
         if args.expression is not None or args.values:
-            raise fail("--mlp explores its own network: give no expression or --values with it")
+            raise fail(message("explore.mlp_alone", lang))
         lr = MLP_LR if args.lr is None else args.lr
         root, model = mlp_step(args.inputs, args.target, args.seed)
         expression = "loss = (MLP(2, [3, 1])(x1, x2) − y)², then p ← p − lr × grad"
         options.update(params=model.parameters(), lr=lr)
     else:
         if args.lr is not None:
-            raise fail("--lr needs --mlp (a formula has no parameters to update)")
+            raise fail(message("explore.lr_needs_mlp", lang))
         try:
-            if args.example is not None:
-                built = example(args.example, lang)
-                root, expression = built.root, built.expression
-                print(built.story)
-            elif args.expression is None:
-                if args.values:
-                    raise ExpressionError("--values needs an expression to give values to")
-                root, params = neuron()
-                expression = "o = tanh(w1*x1 + w2*x2 + b)"
-                options["params"] = params
-            else:
-                root = parse_expression(args.expression, parse_assignments(args.values))
-                expression = args.expression
+            graph = choose_graph(args, lang)
         except ExpressionError as e:
             raise fail(str(e)) from None
+        if graph.story is not None:
+            print(graph.story)
+        root, expression = graph.root, graph.expression
+        options["params"] = graph.params
     options["title"] = message("explorer.title", lang, what=expression)
     try:
         page = write_page(root, args.out, **options)

@@ -179,6 +179,7 @@ def explain(
     *,
     number_format: str = ".4g",
     lang: str | None = None,
+    steps: list[BackwardStep] | None = None,
 ) -> str:
     """A text trace of ``root``'s backward pass: one line per chain-rule application.
 
@@ -197,16 +198,27 @@ def explain(
         lang: language of the remarks in parentheses, ``"en"`` or ``"ko"`` (the ``explain.*``
             messages of :mod:`micrograd_mlp.messages`); None reads ``$MICROGRAD_MLP_LANG``,
             default English. The formulas are the same in every language.
+        steps: ``backward_steps(root)`` if the caller has it already (e.g. to draw the same
+            pass), so that the pass is traced once; None (the default) traces it here. The text
+            is the same either way.
 
     Returns:
         The trace, one line per application, each ending in a newline.
 
     Raises:
         TypeError: ``root`` is not a ``Value``.
-        ValueError: unknown language.
+        ValueError: unknown language; ``steps`` that do not start at ``root`` (the trace of
+            another graph), or are empty while ``root`` has children.
     """
     lang = resolve_lang(lang)
-    steps = backward_steps(root)
+    if steps is None:
+        steps = backward_steps(root)
+    else:
+        if not isinstance(root, Value):
+            raise TypeError(f"explain: root must be a Value, got {type(root).__name__}")
+        traced = steps[0].node if steps else None
+        if traced is not (root if root._children else None):  # a leaf's pass has no step
+            raise ValueError("explain: steps must be backward_steps(root) of this root")
     out = _term(steps[0].name if steps else _names(root)[id(root)])
 
     def num(x: float) -> str:
