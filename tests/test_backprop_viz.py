@@ -566,7 +566,7 @@ def _chosen(argv, lang="en"):
 
 def test_choose_graph_gives_the_neuron_an_example_or_the_formula():
     graph = _chosen([])
-    assert graph.expression == "o = tanh(w1*x1 + w2*x2 + b)" and graph.story is None
+    assert graph.expression == "tanh(w1*x1 + w2*x2 + b)" and graph.story is None
     assert graph.root.label == "o" and graph.root.data == pytest.approx(1 / math.sqrt(2))
     assert [p.label for p in graph.params] == ["w1", "w2", "b"]
     graph = _chosen(["--example", "shopping"], "ko")

@@ -20,7 +20,7 @@ from micrograd_mlp.expression import ALLOWED, parse_assignments, parse_expressio
 from micrograd_mlp.messages import message
 
 #: How the default graph, :func:`neuron`, is shown.
-NEURON_FORMULA = "o = tanh(w1*x1 + w2*x2 + b)"
+NEURON_FORMULA = "tanh(w1*x1 + w2*x2 + b)"
 
 
 def add_graph_arguments(parser: argparse.ArgumentParser, purpose: str = "differentiate") -> None:
@@ -86,7 +86,7 @@ class ChosenGraph:
     Attributes:
         root: its output ``Value``.
         params: the parameters to draw as such (``[w1, w2, b]`` of the neuron), else None.
-        expression: the formula as shown, e.g. ``"o = tanh(w1*x1 + w2*x2 + b)"``, the typed
+        expression: the formula as shown, e.g. ``"tanh(w1*x1 + w2*x2 + b)"``, the typed
             formula, or the example's ``"total = price * count * tax"`` (in ``lang``).
         story: the example's story to print before it (in ``lang``), else None.
     """
