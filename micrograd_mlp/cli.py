@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
@@ -271,12 +272,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script. Returns the process exit status.
 
     0 on success; 1 after printing a user error (:data:`USER_ERRORS`) as one line on stderr;
-    argparse exits with 2 for a bad option value.
+    argparse exits with 2 for a bad option value; 141 (128 + SIGPIPE, as a Unix tool killed by
+    the signal) without a message when the reader of the output went away (``... | head``).
     """
-    args = build_parser().parse_args(argv)
+    try:
+        status = _run(build_parser().parse_args(argv))
+        sys.stdout.flush()  # inside the try: the last lines may meet the closed pipe only now
+        return status
+    except BrokenPipeError:
+        # Nothing is wrong and nobody is reading: stop quietly. Point stdout at /dev/null so
+        # that Python's own flush at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command != "demos":
         try:
             demo_modules()[args.command].run(args)
+        except BrokenPipeError:
+            raise
         except USER_ERRORS as error:
             return _fail(args.command, error)
         return 0
@@ -285,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n=== micrograd-mlp {command} ===", flush=True)
             try:
                 run_demo(module, ["--out", str(args.out / command), "--seed", str(args.seed)])
+            except BrokenPipeError:
+                raise
             except USER_ERRORS as error:
                 return _fail(command, error)
     return 0

@@ -358,3 +358,18 @@ def test_backprop_of_a_single_variable_prints_its_gradient(tmp_path, capsys):
     assert main(["backprop", "x", "--values", "x=2", "--out", str(tmp_path)]) == 0
     assert "gradients of the leaves: x = 1" in capsys.readouterr().out
     assert backprop.COMMAND == "backprop"
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path):
+    """``micrograd-mlp backprop | head -1``: the reader closes the pipe; no error, no traceback.
+
+    The read end is closed before the command writes anything, so every write of its output
+    meets the closed pipe (Python ignores SIGPIPE and raises BrokenPipeError instead).
+    """
+    command = [sys.executable, "-m", "micrograd_mlp", "backprop", "x*y + x",
+               "--values", "x=2", "y=3", "--no-gif", "--out", str(tmp_path)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141, stderr
+    assert stderr == ""
