@@ -289,6 +289,18 @@ def test_explain_refuses_steps_of_another_graph():
         explain(2.0, steps=[])
 
 
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS.keys())
+def test_pictures_of_precomputed_steps_are_the_ones_drawn_from_a_trace_of_their_own(build):
+    root = build()
+    steps = backward_steps(root)
+    for lang in ("en", "ko"):
+        own = [g.source for g in backward_graphs(root, lang=lang)]
+        assert [g.source for g in backward_graphs(root, lang=lang, steps=steps)] == own
+    o, v = neuron()
+    with pytest.raises(ValueError, match=r"backward_graphs: steps must be backward_steps\(root\)"):
+        backward_graphs(o, steps=backward_steps(v["n"]))
+
+
 # ---------------------------------------------------------------------- pictures
 def _records(dot) -> dict[str, str]:
     """Record label text of each node of a Digraph, keyed by the first field (the name).
@@ -527,7 +539,7 @@ def test_demo_traces_the_backward_pass_once_and_prints_that_trace(tmp_path, monk
         traced.append(root)
         return backward_steps(root)
 
-    # explain() and the demo both reach the pass through these names (the frames draw their own)
+    # the demo, explain() and the frames (by traced_steps) reach the pass through these names
     monkeypatch.setattr(viz_backprop, "backward_steps", counting_backward_steps)
     monkeypatch.setattr(demo, "backward_steps", counting_backward_steps)
     result = _quiet_demo(["x*y + x", "--values", "x=2", "y=3", "--out", str(tmp_path), "--no-gif"])

@@ -135,7 +135,8 @@ def run(args: argparse.Namespace) -> dict:
 
     frames = (
         backward_frames(
-            root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang
+            root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang,
+            steps=steps,
         )
         if steps
         else None

@@ -32,7 +32,7 @@ from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.viz.graph import format_number, operand_order
 
-__all__ = ["BackwardStep", "ChildUpdate", "backward_steps", "explain"]
+__all__ = ["BackwardStep", "ChildUpdate", "backward_steps", "explain", "traced_steps"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,6 +173,26 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     return steps
 
 
+def traced_steps(root: Value, steps: list[BackwardStep] | None, caller: str
+                 ) -> list[BackwardStep]:
+    """``steps`` if they are ``backward_steps(root)`` of this ``root``, or that pass traced now
+    when ``steps`` is None: what lets the text and the pictures of one pass share one trace.
+
+    Raises:
+        TypeError: ``root`` is not a ``Value``.
+        ValueError: ``steps`` that do not start at ``root`` (the trace of another graph), or
+            are empty while ``root`` has children; the message names ``caller``.
+    """
+    if steps is None:
+        return backward_steps(root)
+    if not isinstance(root, Value):
+        raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__}")
+    traced = steps[0].node if steps else None
+    if traced is not (root if root._children else None):  # a leaf's pass has no step
+        raise ValueError(f"{caller}: steps must be backward_steps(root) of this root")
+    return steps
+
+
 def explain(
     root: Value,
     file: TextIO | None = None,
@@ -211,14 +231,7 @@ def explain(
             another graph), or are empty while ``root`` has children.
     """
     lang = resolve_lang(lang)
-    if steps is None:
-        steps = backward_steps(root)
-    else:
-        if not isinstance(root, Value):
-            raise TypeError(f"explain: root must be a Value, got {type(root).__name__}")
-        traced = steps[0].node if steps else None
-        if traced is not (root if root._children else None):  # a leaf's pass has no step
-            raise ValueError("explain: steps must be backward_steps(root) of this root")
+    steps = traced_steps(root, steps, "explain")
     out = _term(steps[0].name if steps else _names(root)[id(root)])
 
     def num(x: float) -> str:

@@ -25,7 +25,7 @@ import graphviz
 from micrograd_mlp.engine import Value
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message, resolve_lang
-from micrograd_mlp.viz.backprop import BackwardStep, backward_steps
+from micrograd_mlp.viz.backprop import BackwardStep, traced_steps
 from micrograd_mlp.viz.fonts import graphviz_fontname
 from micrograd_mlp.viz.graph import (
     NODE_COLORS,
@@ -76,6 +76,7 @@ def backward_graphs(
     rankdir: str = "auto",
     number_format: str = ".4g",
     lang: str | None = None,
+    steps: list[BackwardStep] | None = None,
 ) -> list[graphviz.Digraph]:
     """One picture per backward step (see :func:`backward_steps`), as ``graphviz.Digraph``s.
 
@@ -101,15 +102,19 @@ def backward_graphs(
         number_format: format spec for the numbers (default ``".4g"``).
         lang: the language of the captions (``"en"``, ``"ko"``; default
             ``$MICROGRAD_MLP_LANG`` or English), from :mod:`micrograd_mlp.messages`.
+        steps: ``backward_steps(root)`` if the caller has it already (e.g. for
+            :func:`~micrograd_mlp.viz.backprop.explain` too), so that the pass is traced once;
+            None (the default) traces it here. The pictures are the same either way.
 
     Returns:
         A list of Digraphs, one per step, in processing order.
 
     Raises:
         TypeError: ``root`` or an element of ``params`` is not a ``Value``.
-        ValueError: ``root`` is a leaf (no step to draw), or an unknown ``format``/``rankdir``.
+        ValueError: ``root`` is a leaf (no step to draw), an unknown ``format``/``rankdir``, or
+            ``steps`` of another graph.
     """
-    steps = backward_steps(root)
+    steps = traced_steps(root, steps, "backward_graphs")
     if not steps:
         raise ValueError("backward_graphs: root is a leaf Value: there is no backward step to draw")
     if format not in graphviz.FORMATS:
@@ -141,6 +146,7 @@ def backward_frames(
     duration_ms: int = 1200,
     max_frames: int = 200,
     lang: str | None = None,
+    steps: list[BackwardStep] | None = None,
 ) -> BackwardFrames:
     """Write the pictures of :func:`backward_graphs` as ``frame_000.<format>``, ... and an
     animated ``backward.gif`` (Pillow) into ``out_dir``.
@@ -160,7 +166,7 @@ def backward_frames(
         out_dir: directory for the files.
         format: ``"png"`` or ``"svg"`` for the frame files (the GIF is always made from PNGs).
         gif: also write ``backward.gif``.
-        params, rankdir, number_format, lang: as in :func:`backward_graphs`.
+        params, rankdir, number_format, lang, steps: as in :func:`backward_graphs`.
         duration_ms: how long each GIF frame shows, in milliseconds (a positive int).
         max_frames: refuse graphs with more steps than this (one picture per non-leaf node:
             an MLP has thousands; draw a small expression instead).
@@ -194,6 +200,7 @@ def backward_frames(
         rankdir=rankdir,
         number_format=number_format,
         lang=lang,
+        steps=steps,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
