@@ -529,9 +529,9 @@ def gaussian_nll_loss(
 
     Raises:
         ValueError: a negative variance (named), ``var``'s length is neither 1 nor the input's,
-            ``eps < 0``, a variance of 0 with ``eps = 0`` (log 0), lengths of input and target
-            differ, empty input, unknown ``reduction``.
-        TypeError: a non-numeric element.
+            ``eps`` negative or not finite, a variance of 0 with ``eps = 0`` (log 0), lengths
+            of input and target differ, empty input, unknown ``reduction``.
+        TypeError: a non-numeric element, or an ``eps`` that is not a real number (a bool).
     """
     check_reduction(reduction)
     fn = "gaussian_nll_loss"

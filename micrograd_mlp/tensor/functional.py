@@ -211,8 +211,10 @@ def gaussian_nll_loss(
     ``var`` as if unclamped (PyTorch clamps under ``no_grad``).
 
     Raises:
-        ValueError: a negative variance, ``var`` of another shape, ``eps < 0``, a variance of 0
-            with ``eps = 0``, input and target shapes differ, empty input, bad ``reduction``.
+        ValueError: a negative variance, ``var`` of another shape, ``eps`` negative or not
+            finite, a variance of 0 with ``eps = 0``, input and target shapes differ, empty
+            input, bad ``reduction``.
+        TypeError: an ``eps`` that is not a real number (a bool).
     """
     check_reduction(reduction)
     fn = "gaussian_nll_loss"
