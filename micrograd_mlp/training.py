@@ -160,9 +160,24 @@ def accuracy(outputs: Any, targets: ArrayLike) -> float:
 
     Returns:
         The accuracy, a float in [0, 1].
+
+    Raises:
+        ValueError: ``outputs`` are not ``(B, C)`` scores (a model with one output per sample
+            has no class to pick), or ``targets`` is not ``(B,)`` (a ``(B, 1)`` column would
+            broadcast against the ``(B,)`` predictions into a ``(B, B)`` comparison).
     """
-    predicted = _output_array(outputs).argmax(axis=-1)
-    return np.count_nonzero(predicted == np.asarray(targets)) / max(predicted.size, 1)
+    scores = _output_array(outputs)
+    labels = np.asarray(targets)
+    if scores.ndim != 2:
+        raise ValueError(
+            f"accuracy: outputs must be class scores of shape (B, C), got shape {scores.shape}"
+        )
+    if labels.shape != scores.shape[:1]:
+        raise ValueError(
+            f"accuracy: targets must be class indices of shape ({len(scores)},) for outputs of "
+            f"shape {scores.shape}, got shape {labels.shape}"
+        )
+    return np.count_nonzero(scores.argmax(axis=-1) == labels) / max(len(scores), 1)
 
 
 def _output_array(outputs: Any) -> np.ndarray:
