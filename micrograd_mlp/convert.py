@@ -9,8 +9,9 @@ activation, ..., Linear`` -- layer ``i`` sits at index ``2 * i``::
 
     layers.0.weight  <->  0.weight        layers.1.weight  <->  2.weight      ...
 
-(index ``i`` when there are no activation modules, i.e. ``activation="linear"``; the keys
-match exactly for a module that keeps its ``nn.Linear`` layers in a ``ModuleList`` named
+(index ``i`` when there are no activation modules, i.e. ``activation="linear"``, and ``3 * i``
+when an MLP with ``dropout`` adds an ``nn.Dropout`` after each activation; the keys match
+exactly for a module that keeps its ``nn.Linear`` layers in a ``ModuleList`` named
 ``layers``). :func:`from_torch_state_dict` accepts any of these: it takes the weight/bias pairs
 in order and renumbers them.
 """
@@ -35,27 +36,38 @@ __all__ = [
 ]
 
 
+def _dropout(mlp: ScalarMLP | TensorMLP) -> float:
+    """The dropout probability of ``mlp`` (0.0 without dropout layers)."""
+    return mlp.dropout.p if mlp.dropout is not None else 0.0
+
+
 def to_tensor_mlp(mlp: ScalarMLP | TensorMLP, dtype: Any = np.float32) -> TensorMLP:
     """A vectorized ``MLP`` with the architecture and weights of ``mlp`` (a new object).
+
+    The architecture includes the dropout probability and the training/evaluation mode (the
+    dropout masks come from a new generator).
 
     Args:
         mlp: a scalar ``micrograd_mlp.nn.MLP`` (or a tensor MLP, to change its dtype).
         dtype: ``np.float32`` (weights rounded to float32) or ``np.float64`` (exact).
     """
-    out = TensorMLP(mlp.nin, mlp.nouts, mlp.activation, seed=0, dtype=dtype)
+    out = TensorMLP(
+        mlp.nin, mlp.nouts, mlp.activation, seed=0, dtype=dtype, dropout=_dropout(mlp)
+    )
     out.load_state_dict(mlp.state_dict())
-    return out
+    return out.train(mlp.training)
 
 
 def to_scalar_mlp(mlp: TensorMLP) -> ScalarMLP:
     """A scalar ``MLP`` of Values with the architecture and weights of the tensor ``mlp``.
 
-    Every weight becomes one ``Value`` (an MNIST-sized network makes ~10^5 of them: fine for
-    inspecting, slow for training).
+    The architecture includes the dropout probability and the training/evaluation mode (the
+    dropout masks come from a new generator). Every weight becomes one ``Value`` (an
+    MNIST-sized network makes ~10^5 of them: fine for inspecting, slow for training).
     """
-    out = ScalarMLP(mlp.nin, mlp.nouts, mlp.activation, seed=0)
+    out = ScalarMLP(mlp.nin, mlp.nouts, mlp.activation, seed=0, dropout=_dropout(mlp))
     out.load_state_dict(mlp.state_dict())
-    return out
+    return out.train(mlp.training)
 
 
 def _import_torch():
@@ -74,7 +86,8 @@ def to_torch_state_dict(
     Args:
         source: a module of either engine, or a state dict of ``layers.{i}.weight/bias``.
         stride: ``layers.{i}`` becomes ``{stride * i}``: 2 for ``Linear, activation, ...``
-            (as built by :func:`to_torch_sequential`), 1 without activation modules.
+            (as built by :func:`to_torch_sequential`), 1 without activation modules, 3 with
+            an ``nn.Dropout`` after each activation.
         dtype: ``np.float32`` (PyTorch's default) or ``np.float64``.
 
     Raises:
@@ -132,8 +145,10 @@ def to_torch_sequential(mlp: ScalarMLP | TensorMLP):
     """A ``torch.nn.Sequential`` computing the same function as ``mlp``, with its weights.
 
     ``Linear`` layers at indices 0, 2, 4, ... with the activation modules between them
-    (``ReLU``, ``LeakyReLU(0.01)``, ``Tanh``, ``Sigmoid``; none for ``"linear"``). float64 for
-    a scalar MLP, the tensor MLP's dtype otherwise.
+    (``ReLU``, ``LeakyReLU(0.01)``, ``Tanh``, ``Sigmoid``; none for ``"linear"``), each
+    followed by ``nn.Dropout(p)`` when ``mlp`` has dropout (the ``Linear`` layers are then at
+    0, 3, 6, ...). In ``mlp``'s training/evaluation mode. float64 for a scalar MLP, the tensor
+    MLP's dtype otherwise.
 
     Raises:
         ImportError: PyTorch is not installed.
@@ -147,14 +162,17 @@ def to_torch_sequential(mlp: ScalarMLP | TensorMLP):
         "sigmoid": nn.Sigmoid,
     }
     sizes = [mlp.nin, *mlp.nouts]
+    p = _dropout(mlp)
+    between = ([activations[mlp.activation]] if mlp.activation in activations else []) + (
+        [lambda: nn.Dropout(p)] if p > 0.0 else []
+    )
     modules = []
     for i in range(len(mlp.nouts)):
         modules.append(nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(mlp.nouts) - 1 and mlp.activation in activations:
-            modules.append(activations[mlp.activation]())
+        if i < len(mlp.nouts) - 1:
+            modules += [make() for make in between]
     model = nn.Sequential(*modules)
     dtype = np.float32 if getattr(mlp, "dtype", None) == np.float32 else np.float64
     model.to(torch.float32 if dtype == np.float32 else torch.float64)
-    stride = 2 if mlp.activation in activations else 1
-    model.load_state_dict(to_torch_state_dict(mlp, stride, dtype))
-    return model
+    model.load_state_dict(to_torch_state_dict(mlp, 1 + len(between), dtype))
+    return model.train(mlp.training)

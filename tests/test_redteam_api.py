@@ -33,3 +33,36 @@ def test_accuracy_refuses_one_output_per_sample():
     scores = [two(x) for x in [[0.0, 1.0], [1.0, 0.0]]]
     predicted = np.array([[v.data for v in s] for s in scores]).argmax(axis=1)
     assert accuracy(scores, predicted) == 1.0
+
+
+# --------------------------------------------------------------- convert keeps the dropout
+def test_conversions_keep_dropout_and_the_training_mode():
+    # The converted copies used to be built without dropout: a network trained with
+    # dropout=0.5 silently trained on without it in the other engine (or in PyTorch).
+    torch = pytest.importorskip("torch", reason="the PyTorch conversion needs torch")
+    from micrograd_mlp.convert import to_scalar_mlp, to_tensor_mlp, to_torch_sequential
+    from micrograd_mlp.tensor import MLP as TensorMLP
+
+    tensor = TensorMLP(3, [5, 4, 2], seed=0, dtype=np.float64, dropout=0.5)
+    scalar = to_scalar_mlp(tensor)
+    assert scalar.dropout is not None and scalar.dropout.p == 0.5 and scalar.training
+    back = to_tensor_mlp(scalar.eval(), dtype=np.float64)
+    assert back.dropout is not None and back.dropout.p == 0.5 and not back.training
+    net = to_torch_sequential(tensor)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    assert all(m.p == 0.5 for m in net if isinstance(m, torch.nn.Dropout)) and net.training
+    # In training mode PyTorch's copy drops units too: its outputs vary from call to call.
+    x = np.random.default_rng(1).normal(size=(64, 3))
+    xt = torch.tensor(x)
+    assert not torch.equal(net(xt), net(xt))
+    # In evaluation mode all four compute the same function.
+    tensor.eval()
+    expected = tensor(x).data
+    np.testing.assert_allclose(back(x).data, expected, rtol=1e-12, atol=1e-12)
+    rows = np.array([[v.data for v in scalar.eval()(r)] for r in x.tolist()])
+    np.testing.assert_allclose(rows, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        to_torch_sequential(tensor)(xt).detach().numpy(), expected, rtol=1e-12, atol=1e-12
+    )
+    assert not to_torch_sequential(tensor).training
