@@ -76,7 +76,8 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
             formula does not use (likely a typo); a value named like a function; a value that is
             a bool, a string, complex or non-finite; ``^`` (with a hint to write ``**``); a
             result the engine refuses (division by zero, log of a non-positive number,
-            overflow).
+            overflow) or that overflows float64 (``1e200 * 1e200``, an infinite value), or a
+            gradient that does (``log(x)`` at x = 1e-320).
     """
     if not isinstance(source, str):
         raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
@@ -100,7 +101,27 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
         raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
     if not isinstance(result, Value):  # a formula that is just a number, e.g. "2" or "-1.5"
         result = Value(float(result))
+    _check_gradients(result, source)
     return result
+
+
+def _check_gradients(root: Value, source: str) -> None:
+    """Refuse a formula whose backward pass leaves a gradient that is not finite (``log(x)`` at
+    x = 1e-320: d/dx = 1/x overflows); every ``grad`` is unset again afterwards."""
+    order = root.topological_order()
+    try:
+        root.backward()
+        bad = [(v.label, v.grad) for v in order if v.grad is not None and not math.isfinite(v.grad)]
+    finally:
+        for node in order:
+            node.grad = None
+    if bad:
+        name, grad = bad[0]
+        raise ExpressionError(
+            f"cannot differentiate {source!r}: the gradient d out/d {name or 'a node'} is "
+            f"{grad!r}, "
+            f"beyond the range of float64 (about 1.8e308); choose other values"
+        )
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
@@ -302,23 +323,35 @@ def _evaluate(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
         extra = {}
         if len(node.args) == 2:
             extra[_SECOND_ARGUMENT[node.func.id]] = _number_literal(node.args[1])
-        return FUNCTIONS[node.func.id](argument, **extra)
+        return _finite(FUNCTIONS[node.func.id](argument, **extra), node)
     # A BinOp (the only node left after _check).
     left = _evaluate(node.left, leaves)
     right = _evaluate(node.right, leaves)
     op = type(node.op)
     if op is ast.Pow and not isinstance(right, Value):
         # x**2: the exponent stays a plain number of the ** operation (Value.__pow__).
-        return _leaf(left) ** float(right)
+        return _finite(_leaf(left) ** float(right), node)
     # Numbers become labelled constant leaves, so they show in the graph (and the engine does
     # the arithmetic of two numbers, with its checks: division by zero, overflow).
     left, right = _leaf(left), _leaf(right)
     if op is ast.Add:
-        return left + right
-    if op is ast.Sub:
-        return left - right
-    if op is ast.Mult:
-        return left * right
-    if op is ast.Div:
-        return left / right
-    return left**right
+        result = left + right
+    elif op is ast.Sub:
+        result = left - right
+    elif op is ast.Mult:
+        result = left * right
+    elif op is ast.Div:
+        result = left / right
+    else:
+        result = left**right
+    return _finite(result, node)
+
+
+def _finite(result: Value, node: ast.expr) -> Value:
+    """``result``, unless the operation ``node`` overflowed (``1e200 * 1e200`` is inf in
+    float64, and the engine does not refuse it): then an ``OverflowError`` naming it."""
+    if not math.isfinite(result.data):
+        raise OverflowError(
+            f"{ast.unparse(node)} = {result.data!r}, beyond the range of float64 (about 1.8e308)"
+        )
+    return result

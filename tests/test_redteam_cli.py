@@ -1,0 +1,63 @@
+"""What a red-team pass over the command line found, each pinned by a test that failed before
+its fix: silent infinities, options accepted but ignored, unchecked option values."""
+
+from __future__ import annotations
+
+import pytest
+
+from micrograd_mlp.cli import main
+from micrograd_mlp.expression import ExpressionError, parse_expression
+
+
+# ------------------------------------------------------ formulas that overflow float64
+@pytest.mark.parametrize(
+    ("formula", "values", "said"),
+    [
+        ("x*y", {"x": 1e200, "y": 1e200}, "x * y = inf, beyond the range of float64"),
+        ("x*x*y", {"x": 1e200, "y": 1e-300}, "x * x = inf"),
+        ("-(x*y)", {"x": 1e200, "y": 1e200}, "x * y = inf"),
+        ("x**3", {"x": 1e200}, "overflows float64"),  # the engine refused this one already
+        ("tanh(x*y) + x*y", {"x": 1e200, "y": 1e200}, "x * y = inf"),
+    ],
+)
+def test_a_formula_whose_value_overflows_is_refused(formula, values, said):
+    # These used to print "out = x*y = inf" and draw a chart of infinite bars.
+    with pytest.raises(ExpressionError, match="cannot evaluate") as info:
+        parse_expression(formula, values)
+    assert said in str(info.value)
+
+
+def test_a_formula_whose_gradient_overflows_is_refused():
+    # log(1e-320) = -736.8 is fine, but d/dx = 1/x is inf: the trace and chart showed "inf".
+    with pytest.raises(ExpressionError) as info:
+        parse_expression("log(x)", {"x": 1e-320})
+    assert str(info.value) == (
+        "cannot differentiate 'log(x)': the gradient d out/d x is inf, beyond the range of "
+        "float64 (about 1.8e308); choose other values"
+    )
+
+
+def test_the_gradient_check_leaves_every_grad_unset():
+    root = parse_expression("tanh(x*y + 2)", {"x": 1.5, "y": -2.0})
+    assert all(node.grad is None for node in root.topological_order())
+    root.backward()  # and the real pass still gives the right numbers
+    x, y = sorted(
+        (v for v in root.topological_order() if v.label in ("x", "y")), key=lambda v: v.label
+    )
+    assert x.grad == pytest.approx(-2.0 * (1 - root.data**2))
+    assert y.grad == pytest.approx(1.5 * (1 - root.data**2))
+
+
+def test_backprop_and_explore_say_one_line_for_an_overflowing_formula(tmp_path, capsys):
+    argv = ["x*y", "--values", "x=1e200", "y=1e200"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backprop", *argv, "--out", str(tmp_path / "b")])
+    assert exit_info.value.code == (
+        "micrograd-mlp backprop: error: cannot evaluate 'x*y': x * y = inf, beyond the range "
+        "of float64 (about 1.8e308)"
+    )
+    assert main(["explore", *argv, "--out", str(tmp_path / "e")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("micrograd-mlp explore: error: cannot evaluate 'x*y': x * y = inf")
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "b").exists() and not (tmp_path / "e").exists()  # nothing written
