@@ -221,9 +221,19 @@ def test_an_overflowing_loss_is_reported_as_diverged_not_raised():
     assert "became inf" in run.reason or "became nan" in run.reason
 
 
-def test_learning_rate_demo_refuses_non_positive_rates(tmp_path):
+def test_learning_rate_demo_refuses_non_positive_rates(tmp_path, capsys):
+    # refused by argparse, before anything runs (inf used to end in a ValueError traceback)
+    for bad, said in (("0", "must be > 0, got 0"), ("inf", "must be a finite number")):
+        with pytest.raises(SystemExit) as exit_info:
+            run_demo(learning_rate, ["--out", str(tmp_path), "--lrs", "0.1", bad, "1"])
+        assert exit_info.value.code == 2
+        assert f"argument --lrs: {said}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    # a Namespace built in code is still checked by run()
+    args = build_parser().parse_args(["learning-rate", "--out", str(tmp_path)])
+    args.lrs = [0.1, float("inf"), 1.0]
     with pytest.raises(SystemExit, match="learning rates > 0"):
-        run_demo(learning_rate, ["--out", str(tmp_path), "--lrs", "0.1", "0", "1"])
+        learning_rate.run(args)
 
 
 # ------------------------------------------------------------------------------ batch size
