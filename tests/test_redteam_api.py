@@ -66,3 +66,29 @@ def test_conversions_keep_dropout_and_the_training_mode():
         to_torch_sequential(tensor)(xt).detach().numpy(), expected, rtol=1e-12, atol=1e-12
     )
     assert not to_torch_sequential(tensor).training
+
+
+# ------------------------------------------------------- transpose(0, 1) and swapaxes
+def test_transpose_of_two_axes_is_never_a_silent_no_op_and_swapaxes_is_torchs_transpose():
+    # x.transpose(0, 1) of a matrix swaps its axes in PyTorch but, by NumPy's rule (the new
+    # order of all the axes), used to return the matrix unchanged here.
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the swap")
+    m = Tensor(np.arange(6.0).reshape(2, 3))
+    for axes in [(0, 1), (-2, -1)]:
+        with pytest.raises(ValueError, match=r"leave the Tensor unchanged.*swapaxes"):
+            m.transpose(*axes)
+    assert m.transpose(1, 0).shape == (3, 2) and m.transpose((0, 1)).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"all 3 axes.*swapaxes\(0, 1\)"):
+        Tensor(np.ones((2, 3, 4))).transpose(0, 1)
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    for a, b in [(0, 1), (-1, -2), (0, 2), (1, 1)]:
+        ours = Tensor(x, requires_grad=True, dtype=np.float64)
+        theirs = torch.tensor(x, requires_grad=True)
+        out, expected = ours.swapaxes(a, b), theirs.transpose(a, b)
+        g = np.random.default_rng(1).normal(size=out.shape)
+        out.backward(g)
+        expected.backward(torch.tensor(g))
+        np.testing.assert_array_equal(out.data, expected.detach().numpy())
+        np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    with pytest.raises(ValueError, match=r"swapaxes\(0, 3\) of a Tensor of shape \(2, 3, 4\)"):
+        Tensor(x).swapaxes(0, 3)

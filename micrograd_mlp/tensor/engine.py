@@ -301,10 +301,43 @@ class Tensor:
         return _call(Reshape, self, shape=shape)
 
     def transpose(self, *axes: int) -> Tensor:
-        """Axes permuted (reversed when none are given), as ``numpy.transpose``."""
+        """Axes permuted (reversed when none are given), as ``numpy.transpose``: ``axes`` is
+        the new order of *all* the axes (``t.transpose(1, 0)``, ``x.transpose(2, 0, 1)``).
+
+        To swap two axes, PyTorch's ``transpose(dim0, dim1)``, use :meth:`swapaxes`.
+
+        Raises:
+            ValueError: ``axes`` is not a permutation of the Tensor's axes; in particular
+                ``transpose(0, 1)`` (or ``(-2, -1)``) of a 2-D Tensor, which NumPy reads as
+                "leave it unchanged" and PyTorch as "swap the two axes", is refused rather
+                than silently giving the untransposed Tensor to PyTorch-minded code.
+        """
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        elif len(axes) == 2 and self.ndim == 2 and axes[0] in (0, -2) and axes[1] in (1, -1):
+            raise ValueError(
+                f"transpose{axes} of a 2-D Tensor: transpose takes the new order of all the "
+                "axes (NumPy's rule), so this would leave the Tensor unchanged; to swap two "
+                f"axes (PyTorch's transpose(dim0, dim1)) use swapaxes{axes}, or .T"
+            )
         return _call(Transpose, self, axes=axes or tuple(range(self.ndim - 1, -1, -1)))
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """The Tensor with two axes interchanged, as ``numpy.swapaxes`` and PyTorch's
+        ``transpose(dim0, dim1)`` / ``swapaxes``; the gradient is swapped back.
+
+        Raises:
+            ValueError: an axis is out of range for the Tensor's dimensions (both are named).
+        """
+        axes = list(range(self.ndim))
+        try:
+            axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        except (IndexError, TypeError):
+            raise ValueError(
+                f"swapaxes({axis1!r}, {axis2!r}) of a Tensor of shape {self.shape}: each axis "
+                f"must be an int in [-{self.ndim}, {self.ndim})"
+            ) from None
+        return _call(Transpose, self, axes=tuple(axes))
 
     @property
     def T(self) -> Tensor:  # noqa: N802 (NumPy's and PyTorch's name)
@@ -1109,7 +1142,13 @@ class Transpose(Function):
         try:
             out = x.transpose(axes)
         except ValueError as e:
-            raise ValueError(f"transpose{axes} of a Tensor of shape {x.shape}: {e}") from None
+            hint = (
+                f"; transpose takes the new order of all {x.ndim} axes (NumPy's rule): to swap "
+                f"two (PyTorch's transpose(dim0, dim1)) use swapaxes{axes}"
+                if len(axes) == 2 and x.ndim != 2
+                else ""
+            )
+            raise ValueError(f"transpose{axes} of a Tensor of shape {x.shape}: {e}{hint}") from None
         ctx.axes = axes
         return out
 
