@@ -345,6 +345,7 @@ def _no_data_loading(monkeypatch):
         (["--lr", "inf"], "argument --lr: must be a finite number"),
         (["--lr", "-1"], "argument --lr: must be > 0"),
         (["--momentum", "nan"], "argument --momentum: must be a finite number"),
+        (["--momentum", "1.5"], "argument --momentum: must be >= 0 and < 1"),
         (["--seed", "-1"], "argument --seed: must be between 0"),
         (["--dropout", "1"], "argument --dropout: must be >= 0 and < 1"),
         (["--weight-decay", "-0.1"], "argument --weight-decay: must be >= 0"),
@@ -357,6 +358,45 @@ def test_bad_option_values_are_refused_before_loading_data(monkeypatch, capsys, 
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert phrase in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["--momentum", "0.5"],
+            "--momentum is SGD's; --optimizer adam would ignore it: drop it or pass "
+            "--optimizer sgd",
+        ),
+        (
+            ["--lr-decay", "0.5"],
+            "--lr-decay is the factor of --schedule exponential; --schedule cosine would ignore "
+            "it: drop it or pass --schedule exponential",
+        ),
+        (
+            ["--lr-decay", "0.5", "--schedule", "constant", "--optimizer", "sgd"],
+            "--lr-decay is the factor of --schedule exponential; --schedule constant would "
+            "ignore it: drop it or pass --schedule exponential",
+        ),
+    ],
+)
+def test_an_option_the_run_would_ignore_is_refused(monkeypatch, capsys, argv, line):
+    # Both used to be accepted and silently ignored (the run printed Adam / cosine as usual).
+    _no_data_loading(monkeypatch)
+    assert main(cli(*argv)) == 1
+    assert capsys.readouterr().err == f"micrograd-mlp train: error: {line}\n"
+
+
+def test_sgd_takes_its_momentum_default_or_the_one_given(tmp_path, fake_data, capsys):
+    base = ["--data-dir", str(fake_data), "--quiet", "--hidden", "8", "--epochs", "1"]
+    base += ["--optimizer", "sgd", "--schedule", "exponential"]
+    default = run_demo(mnist_demo, [*base, "--out", str(tmp_path / "a")])["config"]
+    given = run_demo(
+        mnist_demo, [*base, "--out", str(tmp_path / "b"), "--momentum", "0.5", "--lr-decay", "0.8"]
+    )["config"]
+    assert default["momentum"] == mnist_demo.DEFAULT_MOMENTUM == 0.9
+    assert (given["momentum"], given["lr_decay"]) == (0.5, 0.8)
+    assert "momentum=0.5" in capsys.readouterr().out  # the optimizer line shows what is used
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,8 @@ DEFAULTS = {
 #: Default learning rate of each optimizer (Adam: Kingma & Ba's suggestion; SGD with momentum
 #: 0.9: the value measured in benchmarks/README.md to train this MLP well).
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
+#: SGD's momentum unless ``--momentum`` says otherwise.
+DEFAULT_MOMENTUM = 0.9
 #: Learning-rate schedules (PyTorch's schedulers, stepped once per epoch): ``exponential``
 #: multiplies the rate by ``--lr-decay`` after every epoch; ``cosine`` anneals it from ``--lr``
 #: to 0 over ``--epochs`` epochs (Loshchilov & Hutter, SGDR, 2017); ``constant`` keeps it.
@@ -144,7 +146,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="learning rate (default: 1e-3 Adam, 0.05 SGD)",
     )
     parser.add_argument(
-        "--momentum", type=float_option(0), default=0.9, help="SGD momentum (default: %(default)s)"
+        "--momentum",
+        type=float_option(0, 1, exclusive_maximum=True),
+        default=None,
+        help=f"--optimizer sgd: its momentum, in [0, 1) (default: {DEFAULT_MOMENTUM:g})",
     )
     parser.add_argument(
         "--weight-decay",
@@ -299,6 +304,25 @@ def _size(n: float) -> str:
 
 
 def _fill_defaults(args: argparse.Namespace) -> None:
+    """Refuse an option the chosen settings would ignore, then fill in the data set's defaults.
+
+    Raises:
+        UserError: ``--momentum`` without ``--optimizer sgd``; ``--lr-decay`` without
+            ``--schedule exponential``.
+    """
+    if args.momentum is not None and args.optimizer != "sgd":
+        raise UserError(
+            f"--momentum is SGD's; --optimizer {args.optimizer} would ignore it: "
+            "drop it or pass --optimizer sgd"
+        )
+    schedule = args.schedule or DEFAULTS[args.dataset]["schedule"]
+    if args.lr_decay is not None and schedule != "exponential":
+        raise UserError(
+            f"--lr-decay is the factor of --schedule exponential; --schedule {schedule} would "
+            "ignore it: drop it or pass --schedule exponential"
+        )
+    if args.momentum is None and args.optimizer == "sgd":
+        args.momentum = DEFAULT_MOMENTUM
     for name, value in DEFAULTS[args.dataset].items():
         if getattr(args, name, None) is None:
             setattr(args, name, list(value) if isinstance(value, list) else value)
