@@ -292,6 +292,39 @@ def test_cli_errors_come_in_the_learners_language(argv, key, tmp_path: Path, mon
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [["--inputs", "1", "2"], ["--target", "3"], ["x*2", "--values", "x=1", "--target", "3"]],
+    ids=" ".join,
+)
+def test_the_mlp_sample_without_mlp_is_refused_not_ignored(argv, tmp_path: Path) -> None:
+    # They used to be accepted and ignored: the page showed the default neuron instead.
+    out = tmp_path / "p.html"
+    option = next(a for a in argv if a in ("--inputs", "--target"))
+    for lang in ("en", "ko"):
+        with pytest.raises(UserError) as raised:
+            run_demo(explore, [*argv, "--lang", lang, "--out", str(out)])
+        assert str(raised.value) == message("explore.sample_needs_mlp", lang, option=option)
+        assert str(raised.value).startswith(option)
+    assert not out.exists()
+    assert message("explore.sample_needs_mlp", "ko", option="--x") != message(
+        "explore.sample_needs_mlp", "en", option="--x"
+    )
+
+
+def test_the_mlp_sample_and_its_defaults_reach_the_page(tmp_path: Path) -> None:
+    given = run_demo(
+        explore, ["--mlp", "--inputs", "0.5", "-3", "--target", "2", "--out", str(tmp_path)]
+    )
+    default = run_demo(explore, ["--mlp", "--out", str(tmp_path / "d")])
+    loss, _ = explore.mlp_step((0.5, -3.0), 2.0)
+    loss0, _ = explore.mlp_step(explore.MLP_INPUTS, explore.MLP_TARGET)
+    assert loss.data != loss0.data
+    for result, expected in ((given, loss), (default, loss0)):
+        html = result["page"].read_text(encoding="utf-8")
+        assert f'"data": {expected.data!r}' in html
+
+
+@pytest.mark.parametrize(
     ("argv", "error"),
     [(["--lr", "-1"], "argument --lr: must be >= 0"), (["--target", "inf"], "argument --target")],
 )

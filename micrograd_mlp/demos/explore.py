@@ -54,15 +54,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--inputs",
         nargs=2,
         type=float_option(),
-        default=list(MLP_INPUTS),
+        default=None,
         metavar=("X1", "X2"),
-        help="with --mlp: the sample (default: %(default)s)",
+        help=f"with --mlp: the sample (default: {MLP_INPUTS[0]:g} {MLP_INPUTS[1]:g})",
     )
     parser.add_argument(
         "--target",
         type=float_option(),
-        default=MLP_TARGET,
-        help="with --mlp: its target (default: 1.0)",
+        default=None,
+        help=f"with --mlp: its target (default: {MLP_TARGET:g})",
     )
     parser.add_argument(
         "--lr",
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> dict:
 
     Raises:
         UserError: a bad expression or ``--values``, an option that does not fit the mode
-            (``--lr`` without ``--mlp``, ...), or no Graphviz ``dot``; ``micrograd-mlp`` prints
+            (``--lr``, ``--inputs`` or ``--target`` without ``--mlp``, ...), or no Graphviz ``dot``; ``micrograd-mlp`` prints
             it as one line and exits with status 1. (A bad ``--lr``/``--target``/``--inputs``
             number is refused by argparse first.)
     """
@@ -153,12 +153,17 @@ def run(args: argparse.Namespace) -> dict:
         if args.expression is not None or args.values:
             raise fail(message("explore.mlp_alone", lang))
         lr = MLP_LR if args.lr is None else args.lr
-        root, model = mlp_step(args.inputs, args.target, args.seed)
+        inputs = MLP_INPUTS if args.inputs is None else args.inputs
+        target = MLP_TARGET if args.target is None else args.target
+        root, model = mlp_step(inputs, target, args.seed)
         expression = "loss = (MLP(2, [3, 1])(x1, x2) − y)², then p ← p − lr × grad"
         options.update(params=model.parameters(), lr=lr)
     else:
         if args.lr is not None:
             raise fail(message("explore.lr_needs_mlp", lang))
+        for option, given in (("--inputs", args.inputs), ("--target", args.target)):
+            if given is not None:  # it would be ignored: a formula takes --values
+                raise fail(message("explore.sample_needs_mlp", lang, option=option))
         try:
             graph = choose_graph(args, lang)
         except ExpressionError as e:
