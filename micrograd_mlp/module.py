@@ -22,6 +22,7 @@ __all__ = [
     "make_rng",
     "manual_seed",
     "mlp_layers",
+    "seed_error",
 ]
 
 #: Activation names accepted by ``Neuron``, ``Layer``, ``MLP`` and ``Linear``-based MLPs. Each
@@ -74,21 +75,46 @@ def manual_seed(seed: int) -> np.random.Generator:
     Raises:
         ValueError: ``seed`` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+    if not _is_seed_int(seed):
         raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
     global _global_rng
     _global_rng = np.random.default_rng(int(seed))
     return _global_rng
 
 
-def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+def _is_seed_int(seed: object) -> bool:
+    return isinstance(seed, Integral) and not isinstance(seed, (bool, np.bool_)) and seed >= 0
+
+
+def seed_error(seed: object, who: str) -> ValueError | TypeError:
+    """The error for a ``seed`` NumPy refuses, naming ``who`` (e.g. ``"DataLoader"``): a
+    ValueError for a negative int, a TypeError for anything else (a float, a string)."""
+    if isinstance(seed, Integral) and not isinstance(seed, (bool, np.bool_)):
+        return ValueError(f"{who}: seed must be a non-negative integer, got {seed!r}")
+    return TypeError(
+        f"{who}: seed must be None, a non-negative int or a numpy.random.Generator, got "
+        f"{type(seed).__name__} {seed!r}"
+    )
+
+
+def make_rng(
+    seed: int | np.random.Generator | None, who: str = "make_rng"
+) -> np.random.Generator:
     """A NumPy Generator from a seed, an existing Generator (used as is) or None: the generator of
-    :func:`manual_seed` if it was called, else fresh entropy."""
+    :func:`manual_seed` if it was called, else fresh entropy.
+
+    Raises:
+        ValueError, TypeError: a ``seed`` NumPy refuses (see :func:`seed_error`), at once rather
+            than at the first draw.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None and _global_rng is not None:
         return _global_rng
-    return np.random.default_rng(seed)
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise seed_error(seed, who) from None
 
 
 def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -75,7 +75,7 @@ class Neuron(Module):
         # The Value method applying the activation (None for linear), looked up once.
         self._activate = None if activation == "linear" else getattr(Value, activation)
         if _init is None:
-            weight, bias = linear_init(nin, 1, make_rng(seed))
+            weight, bias = linear_init(nin, 1, make_rng(seed, "Neuron"))
             _init = (weight[0], bias[0])
         self.weight = [Value(float(w)) for w in _init[0]]
         self.bias = Value(float(_init[1]))
@@ -124,7 +124,7 @@ class Layer(Module):
         seed: int | np.random.Generator | None = None,
     ) -> None:
         check_activation(activation)
-        weight, bias = linear_init(nin, nout, make_rng(seed))
+        weight, bias = linear_init(nin, nout, make_rng(seed, type(self).__name__))
         self.neurons = [Neuron(nin, activation, _init=(w, b)) for w, b in zip(weight, bias)]
         self.nin, self.nout, self.activation = nin, nout, activation
 
@@ -196,7 +196,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
         self.p = probability("p", p, closed=True)
-        self.rng = make_rng(seed)
+        self.rng = make_rng(seed, "Dropout")
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value | float]:
         values = list(x)
@@ -238,7 +238,7 @@ class MLP(Module):
         dropout: float = 0.0,
     ) -> None:
         plan = mlp_layers(nin, nouts, activation)
-        rng = make_rng(seed)
+        rng = make_rng(seed, "MLP")
         self.layers = [Layer(n_in, n_out, act, rng) for n_in, n_out, act in plan]
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
         p = probability("dropout", dropout)

@@ -328,7 +328,7 @@ class _ArrayData:
         self.batch_size = (
             n if batch_size is None else min(positive_int("batch_size", batch_size), n)
         )
-        self.rng = make_rng(seed) if self.batch_size < n else None
+        self.rng = make_rng(seed, "fit") if self.batch_size < n else None
         self.X, self.y = X, y
         self.rows = X.tolist() if rows else None
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from micrograd_mlp.nn import MLP as ScalarMLP
+from micrograd_mlp.nn import Layer as ScalarLayer
 from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.training import accuracy
 
@@ -92,3 +93,29 @@ def test_transpose_of_two_axes_is_never_a_silent_no_op_and_swapaxes_is_torchs_tr
         np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
     with pytest.raises(ValueError, match=r"swapaxes\(0, 3\) of a Tensor of shape \(2, 3, 4\)"):
         Tensor(x).swapaxes(0, 3)
+
+
+# ------------------------------------------------------------------ seeds, refused up front
+def test_a_bad_seed_is_refused_where_it_is_given_naming_the_caller():
+    # DataLoader(seed=-1, shuffle=True) used to be accepted, then fail inside NumPy at the
+    # first iteration ("expected non-negative integer"), naming neither the loader nor seed.
+    from micrograd_mlp.data import DataLoader, make_moons
+    from micrograd_mlp.tensor import MLP as TensorMLP
+
+    images, labels = np.zeros((4, 2)), np.zeros(4, dtype=int)
+    with pytest.raises(ValueError, match=r"^DataLoader: seed must be a non-negative integer"):
+        DataLoader(images, labels, 2, shuffle=True, seed=-1, normalize=False)
+    with pytest.raises(TypeError, match=r"^DataLoader: seed must be None.*float 1\.5"):
+        DataLoader(images, labels, 2, shuffle=True, seed=1.5, normalize=False)
+    with pytest.raises(ValueError, match=r"^MLP: seed must be a non-negative integer, got -3"):
+        TensorMLP(2, [2], seed=-3)
+    with pytest.raises(TypeError, match=r"^Layer: seed must be None.*got str 'x'"):
+        ScalarLayer(2, 2, seed="x")
+    with pytest.raises(TypeError, match=r"^make_moons: seed"):
+        make_moons(10, seed=0.5)
+    # Good seeds still work, and a seeded loader still replays its epochs.
+    loader = DataLoader(images, np.arange(4), 2, shuffle=True, seed=7, normalize=False)
+    first = [y.tolist() for _, y in loader]
+    loader.set_epoch(0)
+    assert [y.tolist() for _, y in loader] == first
+    TensorMLP(2, [2], seed=np.random.default_rng(0))

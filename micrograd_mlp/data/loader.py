@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from micrograd_mlp.checks import positive_int
-from micrograd_mlp.module import make_rng
+from micrograd_mlp.module import make_rng, seed_error
 
 __all__ = ["DataLoader", "train_test_split"]
 
@@ -50,8 +50,9 @@ class DataLoader:
     Raises:
         ValueError: ``images`` and ``labels`` have different lengths (both shapes are named),
             the data set is empty, labels are not integers, ``batch_size`` is not a positive
-            integer, ``normalize`` is set for non-uint8 images, or ``dtype`` is not a floating
-            type.
+            integer, ``normalize`` is set for non-uint8 images, ``dtype`` is not a floating
+            type, or ``seed`` is a negative int.
+        TypeError: ``seed`` is not None, an int or a ``numpy.random.Generator`` (e.g. a float).
     """
 
     def __init__(
@@ -86,6 +87,11 @@ class DataLoader:
         self.labels = labels.astype(np.int64, copy=False)
         self.batch_size = positive_int("batch_size", batch_size)
         self.shuffle, self.drop_last, self.normalize = bool(shuffle), bool(drop_last), normalize
+        if seed is not None and not isinstance(seed, np.random.Generator):
+            try:  # the epochs' orders come from SeedSequence(seed): refuse a bad seed now
+                np.random.SeedSequence(seed)
+            except (TypeError, ValueError):
+                raise seed_error(seed, "DataLoader") from None
         self._generator = seed if isinstance(seed, np.random.Generator) else None
         if self._generator is None and seed is None:
             seed = int(np.random.SeedSequence().entropy)
@@ -174,5 +180,5 @@ def train_test_split(
     if not 1 <= n_train <= n - 1:
         raise ValueError(f"n_train must be between 1 and N - 1 = {n - 1}, got {n_train}")
     chosen = np.zeros(n, dtype=bool)
-    chosen[make_rng(seed).permutation(n)[:n_train]] = True
+    chosen[make_rng(seed, "train_test_split").permutation(n)[:n_train]] = True
     return X[chosen], X[~chosen], y[chosen], y[~chosen]

@@ -93,7 +93,7 @@ def make_moons(
     """
     _check_count("n_samples", n_samples, 2)
     _check_noise(noise)
-    rng = make_rng(seed)
+    rng = make_rng(seed, "make_moons")
     n0 = n_samples // 2
     t0 = np.linspace(0.0, np.pi, n0)
     t1 = np.linspace(0.0, np.pi, n_samples - n0)
@@ -129,7 +129,7 @@ def linear_regression_data(
     """
     _check_count("n", n, 2)
     _check_noise(noise)
-    rng = make_rng(seed)
+    rng = make_rng(seed, "linear_regression_data")
     x = rng.uniform(-1.0, 1.0, size=n)
     return x, w * x + b + rng.normal(0.0, noise, size=n)
 
@@ -153,6 +153,6 @@ def sine_regression_data(
     """
     _check_count("n", n, 1)
     _check_noise(noise)
-    rng = make_rng(seed)
+    rng = make_rng(seed, "sine_regression_data")
     x = rng.uniform(-np.pi, np.pi, size=n)
     return x, np.sin(x) + rng.normal(0.0, noise, size=n)

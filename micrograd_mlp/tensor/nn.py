@@ -50,7 +50,7 @@ class Linear(Module):
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        weight, bias = linear_init(nin, nout, make_rng(seed))
+        weight, bias = linear_init(nin, nout, make_rng(seed, "Linear"))
         self.weight = Tensor(weight, requires_grad=True, dtype=dtype, label="weight")
         self.bias = Tensor(bias, requires_grad=True, dtype=dtype, label="bias")
         self.nin, self.nout = nin, nout
@@ -107,7 +107,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
         self.p = probability("p", p, closed=True)
-        self.rng = make_rng(seed)
+        self.rng = make_rng(seed, "Dropout")
 
     def __call__(self, x: Tensor | Any) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
@@ -157,7 +157,7 @@ class MLP(Module):
         dropout: float = 0.0,
     ) -> None:
         plan = mlp_layers(nin, nouts, activation)  # the activation is applied in __call__
-        rng = make_rng(seed)
+        rng = make_rng(seed, "MLP")
         self.layers = [Linear(n_in, n_out, rng, dtype) for n_in, n_out, _ in plan]
         p = probability("dropout", dropout)
         self.dropout = Dropout(p, rng) if p > 0.0 else None
