@@ -177,7 +177,9 @@ def gradcheck(
     try:
         return _check(fn, engine, float(eps), float(atol), float(rtol), raise_exception)
     finally:
-        for x, state in zip(engine.inputs, saved):
+        # Last saved first: an input given twice gets back its own array, not the private copy
+        # its first save made.
+        for x, state in reversed(list(zip(engine.inputs, saved))):
             engine.restore(x, state)
 
 

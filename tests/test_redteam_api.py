@@ -119,3 +119,17 @@ def test_a_bad_seed_is_refused_where_it_is_given_naming_the_caller():
     loader.set_epoch(0)
     assert [y.tolist() for _, y in loader] == first
     TensorMLP(2, [2], seed=np.random.default_rng(0))
+
+
+# ------------------------------------------------------ gradcheck with an input given twice
+def test_gradcheck_leaves_an_input_given_twice_exactly_as_it_was():
+    # The docstring promises the inputs' data is the same object afterwards; with the same
+    # Tensor twice it used to end up holding gradcheck's private copy of its array.
+    from micrograd_mlp import gradcheck
+
+    data = np.array([1.0, -2.0, 3.0])
+    x = Tensor(data, requires_grad=True, dtype=np.float64)
+    report = gradcheck(lambda a, b: (a * b).sum(), [x, x])
+    assert report.passed
+    np.testing.assert_allclose(report.inputs[0].analytic, 2 * data)
+    assert x.data is data and x.grad is None
