@@ -226,6 +226,39 @@ def test_the_picture_marks_the_wrong_node_in_red(tmp_path: Path):
     assert run_check(4, _load(folder, STEMS[4]), tmp_path / "feedback")["status"] == "passed"
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_feedback_picture_is_red_and_in_the_learners_language(
+    tmp_path: Path, lang, monkeypatch
+):
+    # In Korean the picture used to say "expected grad" and lose its red border: draw_dot writes
+    # a Korean label with no-break spaces, so the wrong node was not found.
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is needed to render the picture")
+    from PIL import Image
+
+    import micrograd_mlp.viz.graph as graph
+
+    folder = _solutions(tmp_path)
+    _edit(folder / "ex02_value.py", "1.0 - t * t", "1.0 - t")
+    drawn = []
+    save_graph = graph.save_graph
+    monkeypatch.setattr(
+        graph, "save_graph", lambda dot, path: drawn.append(dot.source) or save_graph(dot, path)
+    )
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", lang)  # as check sets it for its subprocess
+    outcome = run_check(2, _load(folder, STEMS[2]), tmp_path / "feedback")
+    assert outcome["status"] == "failing"
+    start = message("exercises.graph.expected", lang, name="a", grad="@").split("@")[0]
+    (source,) = drawn
+    assert start.replace(" ", "\u00a0" if lang == "ko" else " ") in source
+    assert "color=red" in source
+    rgb = np.asarray(Image.open(outcome["graph"]).convert("RGB")).astype(int)
+    assert int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)).sum()) > 100
+    assert message("exercises.graph.expected", "ko", name="a", grad="1") != message(
+        "exercises.graph.expected", "en", name="a", grad="1"
+    )
+
+
 def test_infinite_loop_and_crash_are_reported_and_the_checker_exits_cleanly(tmp_path: Path):
     folder = _solutions(tmp_path)
     _edit(

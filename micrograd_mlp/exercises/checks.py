@@ -581,16 +581,18 @@ def _explain_wrong(
     )
     if ctx.graph_dir is None:
         return None, hint
-    from micrograd_mlp.viz.graph import draw_dot, save_graph
+    from micrograd_mlp.viz.graph import draw_dot, escape_label, save_graph
 
     for node in nodes:
         if id(node) in learner:
             node.grad = float(getattr(learner[id(node)][1], "grad", 0.0) or 0.0)
-    marker = f"{wrong.label}  (expected grad {_fmt(expected)})"
+    # in the learner's language, as every case description ($MICROGRAD_MLP_LANG, set by check)
+    marker = message("exercises.graph.expected", None, name=wrong.label, grad=_fmt(expected))
     wrong.label = marker
     dot = draw_dot(lib_root)
     for line in dot.body:
-        found = re.match(r"\s*(\S+) \[label=\"\{ " + re.escape(marker.replace("|", "\\|")), line)
+        # the label as draw_dot writes it (escaped; no-break spaces in a Korean label)
+        found = re.match(r"\s*(\S+) \[label=\"\{ " + re.escape(escape_label(marker)), line)
         if found:
             dot.node(found.group(1), color="red", penwidth="3", fillcolor="mistyrose")
             break
