@@ -144,10 +144,25 @@ def clear_grad(p: Any) -> None:
 class Module:
     """Base class of every network piece, in both engines.
 
-    Subclasses override some of:
+    A subclass that keeps its parameters in attributes needs nothing more, as in PyTorch: by
+    default every attribute that is a ``Tensor`` with ``requires_grad=True`` or a ``Value``
+    (not a constant), or a non-empty list/tuple of them (named ``attr.i``), is a parameter of
+    the module, under the attribute's name, in ``parameters()``, ``zero_grad()``,
+    ``state_dict()`` and ``load_state_dict()``::
+
+        class Affine(Module):
+            def __init__(self):
+                self.scale = Tensor(np.ones(3), requires_grad=True)
+                self.body = MLP(3, [8, 3])           # a child: body.layers.0.weight, ...
+
+            def __call__(self, x):
+                return self.body(x) * self.scale
+
+    Subclasses may override some of:
 
     * ``_own_parameters()`` -- yield ``(name, parameter)`` pairs the module holds directly;
-    * ``_own_state()`` / ``_load_own_state(name, array)`` -- its entries of the state dict;
+    * ``_own_state()`` / ``_load_own_state(name, array)`` -- its entries of the state dict
+      (by default one entry per own parameter, its ``data``; a Tensor is loaded in place);
     * ``named_children()`` -- by default every attribute that is a Module, or a list of
       Modules (named ``attr.i``, as PyTorch's ``ModuleList``).
 
@@ -168,13 +183,24 @@ class Module:
                     yield f"{attr}.{i}", child
 
     def _own_parameters(self) -> Iterator[tuple[str, Any]]:
-        return iter(())
+        for attr, value in vars(self).items():
+            if _is_parameter(value):
+                yield attr, value
+            elif (
+                isinstance(value, (list, tuple)) and value and all(map(_is_parameter, value))
+            ):
+                for i, p in enumerate(value):
+                    yield f"{attr}.{i}", p
 
     def _own_state(self) -> dict[str, np.ndarray]:
-        return {}
+        return {name: np.asarray(p.data) for name, p in self._own_parameters()}
 
     def _load_own_state(self, name: str, array: np.ndarray) -> None:
-        raise KeyError(name)  # pragma: no cover - only reached for keys _own_state() named
+        p = dict(self._own_parameters())[name]
+        if isinstance(p.data, np.ndarray):
+            p.data[...] = array  # in place: an optimizer holds a view of this array
+        else:
+            p.data = float(array)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """Yield ``(dotted name, parameter)`` for every parameter, in a fixed order."""
@@ -291,6 +317,16 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _is_parameter(x: Any) -> bool:
+    """A Tensor that requires grad, or a Value that is not a constant (a default parameter)."""
+    from micrograd_mlp.engine import Constant, Value
+    from micrograd_mlp.tensor.engine import Tensor
+
+    if isinstance(x, Tensor):
+        return x.requires_grad
+    return isinstance(x, Value) and not isinstance(x, Constant)
 
 
 def _fits(array: np.ndarray, dtype: np.dtype) -> bool:

@@ -133,3 +133,73 @@ def test_gradcheck_leaves_an_input_given_twice_exactly_as_it_was():
     assert report.passed
     np.testing.assert_allclose(report.inputs[0].analytic, 2 * data)
     assert x.data is data and x.grad is None
+
+
+# ----------------------------------------------- a custom Module's parameters are found
+def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
+    # A PyTorch user keeps parameters in attributes (nn.Parameter). Here they used to be
+    # invisible: parameters() left them out, so the optimizer never trained them and
+    # state_dict() never saved them, silently.
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the update")
+    from micrograd_mlp.engine import Value
+    from micrograd_mlp.module import Module
+    from micrograd_mlp.optim import SGD
+    from micrograd_mlp.tensor import MLP as TensorMLP
+
+    class Scaled(Module):
+        def __init__(self) -> None:
+            self.scale = Tensor(np.array([1.0, 2.0]), requires_grad=True, dtype=np.float64)
+            self.offset = Tensor(np.zeros(2), dtype=np.float64)  # a constant: not a parameter
+            self.body = TensorMLP(3, [4, 2], seed=0, dtype=np.float64)
+
+        def __call__(self, x):
+            return self.body(x) * self.scale + self.offset
+
+    model = Scaled()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["scale", "body.layers.0.weight", "body.layers.0.bias",
+                     "body.layers.1.weight", "body.layers.1.bias"]  # fmt: skip
+    assert list(model.state_dict()) == names
+    # PyTorch's twin: the same keys and the same SGD step.
+    class TorchScaled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.tensor([1.0, 2.0], dtype=torch.float64))
+            self.body = torch.nn.Module()
+            self.body.layers = torch.nn.ModuleList(
+                [torch.nn.Linear(3, 4).double(), torch.nn.Linear(4, 2).double()]
+            )
+
+        def forward(self, x):
+            h = self.body.layers[1](torch.relu(self.body.layers[0](x)))
+            return h * self.scale
+
+    twin = TorchScaled()
+    assert list(twin.state_dict()) == names
+    twin.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    opt, twin_opt = SGD(model.parameters(), lr=0.1), torch.optim.SGD(twin.parameters(), lr=0.1)
+    model(x).sum().backward()
+    twin(torch.tensor(x)).sum().backward()
+    opt.step()
+    twin_opt.step()
+    for key, value in twin.state_dict().items():
+        np.testing.assert_allclose(model.state_dict()[key], value.numpy(), rtol=1e-12)
+    model.zero_grad()
+    assert model.scale.grad is None
+    # load_state_dict writes in place, so the optimizer keeps training the same arrays.
+    state = {k: v * 0 for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    assert model.scale.data is opt.params[0].data and not model.scale.data.any()
+    with pytest.raises(KeyError, match="missing keys: scale"):
+        model.load_state_dict({k: v for k, v in state.items() if k != "scale"})
+
+    class Line(Module):  # the scalar engine: Values and a list of Values
+        def __init__(self) -> None:
+            self.w = [Value(0.5), Value(-1.0)]
+            self.b = Value(0.25)
+
+    line = Line()
+    assert [name for name, _ in line.named_parameters()] == ["w.0", "w.1", "b"]
+    line.load_state_dict({"w.0": 1.0, "w.1": 2.0, "b": 3.0})
+    assert [p.data for p in line.parameters()] == [1.0, 2.0, 3.0]
