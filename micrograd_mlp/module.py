@@ -155,7 +155,7 @@ class Module:
                 self.scale = Tensor(np.ones(3), requires_grad=True)
                 self.body = MLP(3, [8, 3])           # a child: body.layers.0.weight, ...
 
-            def __call__(self, x):
+            def forward(self, x):                    # model(x) calls it, as in PyTorch
                 return self.body(x) * self.scale
 
     Subclasses may override some of:
@@ -173,6 +173,20 @@ class Module:
     """
 
     training: bool = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``self.forward(*args, **kwargs)``, as PyTorch's ``Module.__call__``: a subclass
+        defines ``forward`` (or overrides ``__call__`` itself, as the built-in layers do).
+
+        Raises:
+            TypeError: the subclass defines neither ``forward`` nor ``__call__``.
+        """
+        forward = getattr(self, "forward", None)
+        if not callable(forward):
+            raise TypeError(
+                f"{type(self).__name__} is not callable: define forward(self, x) (or __call__)"
+            )
+        return forward(*args, **kwargs)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for attr, value in vars(self).items():

@@ -152,7 +152,7 @@ def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
             self.offset = Tensor(np.zeros(2), dtype=np.float64)  # a constant: not a parameter
             self.body = TensorMLP(3, [4, 2], seed=0, dtype=np.float64)
 
-        def __call__(self, x):
+        def forward(self, x):  # model(x) calls it, as in PyTorch
             return self.body(x) * self.scale + self.offset
 
     model = Scaled()
@@ -200,6 +200,8 @@ def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
             self.b = Value(0.25)
 
     line = Line()
+    with pytest.raises(TypeError, match=r"Line is not callable: define forward\(self, x\)"):
+        line([1.0, 2.0])
     assert [name for name, _ in line.named_parameters()] == ["w.0", "w.1", "b"]
     line.load_state_dict({"w.0": 1.0, "w.1": 2.0, "b": 3.0})
     assert [p.data for p in line.parameters()] == [1.0, 2.0, 3.0]
