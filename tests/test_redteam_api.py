@@ -205,3 +205,15 @@ def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
     assert [name for name, _ in line.named_parameters()] == ["w.0", "w.1", "b"]
     line.load_state_dict({"w.0": 1.0, "w.1": 2.0, "b": 3.0})
     assert [p.data for p in line.parameters()] == [1.0, 2.0, 3.0]
+
+
+# ------------------------------------------------------------------------ bool(Tensor)
+def test_the_truth_of_a_tensor_is_its_element_as_in_numpy_and_torch():
+    # Without __bool__, Python used len(): bool(Tensor([0.0])) was True, bool of any
+    # two-element Tensor True, where NumPy and PyTorch say False / refuse.
+    torch = pytest.importorskip("torch", reason="torch is the oracle")
+    for value in ([0.0], [2.5], 0.0, -1.0, [[0.0]]):
+        assert bool(Tensor(value)) is bool(torch.tensor(value))
+    for value in ([1.0, 2.0], np.zeros((0, 3))):
+        with pytest.raises(ValueError, match=r"truth value of a Tensor of shape .* is ambiguous"):
+            bool(Tensor(value))

@@ -137,6 +137,21 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        """The truth of the single element (``bool(Tensor([0.0]))`` is False), as NumPy and
+        PyTorch. Without it Python would use ``len()``: any one-element Tensor would be True.
+
+        Raises:
+            ValueError: the Tensor does not have exactly one element (ambiguous: use
+                ``.data.any()`` or ``.data.all()``).
+        """
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a Tensor of shape {self.shape} is ambiguous (it needs "
+                "exactly one element); use t.data.any() or t.data.all()"
+            )
+        return bool(self.data.reshape(()))
+
     def item(self) -> float:
         """The single element as a Python float. Raises ValueError unless ``size == 1``."""
         if self.data.size != 1:
