@@ -25,6 +25,7 @@ no gradient.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -288,15 +289,36 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+def no_grad(func: Callable[..., Any] | None = None) -> Any:
     """Context manager (or decorator): Tensor ops inside record no graph, as PyTorch's ``no_grad``.
 
-    Results computed inside are plain leaves with ``requires_grad=False``: nothing is kept for a
-    backward pass, which saves time and memory when evaluating a model. The flag is global to the
-    process (not per thread). (Scalar ``Value`` graphs are always recorded: they are what a
-    learner looks at.)
+    ``with no_grad(): ...``, or on a function ``@no_grad()`` or ``@no_grad`` (both forms, as
+    PyTorch's). Results computed inside are plain leaves with ``requires_grad=False``: nothing
+    is kept for a backward pass, which saves time and memory when evaluating a model. The flag
+    is global to the process (not per thread). (Scalar ``Value`` graphs are always recorded:
+    they are what a learner looks at.)
+
+    Raises:
+        TypeError: ``func`` is given and is not callable.
     """
+    if func is None:
+        return _no_grad()
+    if not callable(func):
+        raise TypeError(
+            f"no_grad takes no argument (with no_grad(): ...) or a function to decorate, got "
+            f"{type(func).__name__} {func!r}"
+        )
+
+    @functools.wraps(func)
+    def without_grad(*args: Any, **kwargs: Any) -> Any:
+        with _no_grad():
+            return func(*args, **kwargs)
+
+    return without_grad
+
+
+@contextlib.contextmanager
+def _no_grad() -> Iterator[None]:
     global _grad_enabled
     previous, _grad_enabled = _grad_enabled, False
     try:

@@ -217,3 +217,31 @@ def test_the_truth_of_a_tensor_is_its_element_as_in_numpy_and_torch():
     for value in ([1.0, 2.0], np.zeros((0, 3))):
         with pytest.raises(ValueError, match=r"truth value of a Tensor of shape .* is ambiguous"):
             bool(Tensor(value))
+
+
+# ------------------------------------------------------------------ @no_grad, bare or called
+def test_no_grad_decorates_a_function_with_or_without_parentheses():
+    # PyTorch accepts @torch.no_grad and @torch.no_grad(); the bare form used to fail at
+    # definition time with "no_grad() takes 0 positional arguments but 1 was given".
+    from micrograd_mlp.tensor import is_grad_enabled, no_grad
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+
+    @no_grad
+    def bare(a):
+        """Doubles a."""
+        return a * 2, is_grad_enabled()
+
+    @no_grad()
+    def called(a):
+        return a * 2, is_grad_enabled()
+
+    for fn in (bare, called):
+        out, enabled = fn(x)
+        assert not out.requires_grad and not enabled and is_grad_enabled()
+    assert bare.__name__ == "bare" and bare.__doc__ == "Doubles a."
+    with no_grad():
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    with pytest.raises(TypeError, match="no_grad takes no argument .* got int 3"):
+        no_grad(3)
