@@ -373,3 +373,29 @@ def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path):
     stderr = child.stderr.read().decode()
     assert child.wait(timeout=120) == 141, stderr
     assert stderr == ""
+
+
+# ------------------------------------------------------------------- demos after a failure
+def test_demos_runs_the_others_after_one_fails_and_says_which(tmp_path, monkeypatch, capsys):
+    # Without Graphviz's dot, explore stops with an error; `micrograd-mlp demos` used to stop
+    # there too (exit 1), so every demo after it in the list never ran.
+    from micrograd_mlp import cli
+    from micrograd_mlp.demos import explore
+
+    chosen = {"explore": explore, "matrix-form": matrix_form}  # explore first: the others follow
+    monkeypatch.setattr(cli, "demo_modules", lambda: chosen)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    assert main(["demos", "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert err[0].startswith("micrograd-mlp explore: error: graphviz 'dot' executable not found")
+    assert err[1] == (
+        "micrograd-mlp demos: 1 of 2 demos stopped with an error (above): explore; the others ran"
+    )
+    assert "=== micrograd-mlp matrix-form ===" in captured.out
+    assert (tmp_path / "out" / "matrix-form" / "matrix_form.png").is_file()
+    assert not (tmp_path / "out" / "explore").exists()  # explore wrote nothing
+    # all of them fine: status 0 and no summary line
+    monkeypatch.setattr(cli, "demo_modules", lambda: {"matrix-form": matrix_form})
+    assert main(["demos", "--out", str(tmp_path / "again")]) == 0
+    assert capsys.readouterr().err == ""
