@@ -136,9 +136,14 @@ def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarr
     return weight, bias
 
 
-def clear_grad(p: Any) -> None:
-    """Reset one parameter's gradient to ``None`` ("no gradient yet"), in both engines."""
-    p.grad = None
+def clear_grad(p: Any, set_to_none: bool = True) -> None:
+    """Reset one parameter's gradient, in both engines, as PyTorch's ``zero_grad``: to ``None``
+    ("no gradient yet"), or with ``set_to_none=False`` an existing gradient to zeros (0.0 for a
+    Value; one that is ``None`` stays ``None``)."""
+    if set_to_none:
+        p.grad = None
+    elif p.grad is not None:
+        p.grad = np.zeros_like(p.grad) if isinstance(p.grad, np.ndarray) else 0.0
 
 
 class Module:
@@ -227,11 +232,13 @@ class Module:
         """Every parameter (objects with ``.data`` and ``.grad``), in ``named_parameters`` order."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Set every parameter's gradient to ``None`` (before the next ``backward()``), as
-        PyTorch's ``zero_grad()``; the next backward pass gives each one a fresh gradient."""
+        PyTorch's ``zero_grad()``; the next backward pass gives each one a fresh gradient.
+        ``set_to_none=False`` zeroes the existing gradients instead (PyTorch's option: an
+        optimizer then still steps those parameters, e.g. by momentum or weight decay)."""
         for p in self.parameters():
-            clear_grad(p)
+            clear_grad(p, set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Put the module and every submodule in training mode (``mode=False``: evaluation

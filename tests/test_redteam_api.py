@@ -245,3 +245,37 @@ def test_no_grad_decorates_a_function_with_or_without_parentheses():
     assert (x * 2).requires_grad
     with pytest.raises(TypeError, match="no_grad takes no argument .* got int 3"):
         no_grad(3)
+
+
+# ------------------------------------------------------------ zero_grad(set_to_none=False)
+@pytest.mark.parametrize("via", ["optimizer", "module"])
+def test_zero_grad_set_to_none_false_zeroes_and_the_next_step_is_torchs(via):
+    # PyTorch's zero_grad(set_to_none=False) used to be a TypeError here. With zeroed (not
+    # None) gradients an optimizer still steps: momentum carries the parameters on.
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the step")
+    from micrograd_mlp.engine import Value
+    from micrograd_mlp.optim import SGD
+    from micrograd_mlp.tensor import MLP as TensorMLP
+
+    model = TensorMLP(2, [3], seed=0, dtype=np.float64)
+    twin = [torch.tensor(p.data.copy(), requires_grad=True) for p in model.parameters()]
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    twin_opt = torch.optim.SGD(twin, lr=0.1, momentum=0.9)
+    for p, q in zip(model.parameters(), twin):
+        p.grad = np.ones(p.shape)
+        q.grad = torch.ones(q.shape, dtype=torch.float64)
+    opt.step()
+    twin_opt.step()
+    (opt if via == "optimizer" else model).zero_grad(set_to_none=False)
+    twin_opt.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.any() for p in model.parameters())
+    opt.step()
+    twin_opt.step()
+    for p, q in zip(model.parameters(), twin):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12)
+    (opt if via == "optimizer" else model).zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    v, fresh = Value(1.0), Value(2.0)
+    v.grad = 3.0
+    SGD([v, fresh], lr=0.1).zero_grad(set_to_none=False)
+    assert v.grad == 0.0 and fresh.grad is None  # None stays None, as in PyTorch

@@ -281,10 +281,11 @@ class Optimizer:
         return tuple(n for n in self._saved(self._hyperparameters()) if n != "step")
 
     # ----------------------------------------------------------------------- stepping
-    def zero_grad(self) -> None:
-        """Clear every parameter's gradient ("no gradient yet"), as ``Module.zero_grad()``."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient ("no gradient yet"), as ``Module.zero_grad()``;
+        ``set_to_none=False`` zeroes the existing gradients instead, as PyTorch's option."""
         for p in self.params:
-            clear_grad(p)
+            clear_grad(p, set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient, using its ``.grad``.
