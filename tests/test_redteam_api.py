@@ -279,3 +279,17 @@ def test_zero_grad_set_to_none_false_zeroes_and_the_next_step_is_torchs(via):
     v.grad = 3.0
     SGD([v, fresh], lr=0.1).zero_grad(set_to_none=False)
     assert v.grad == 0.0 and fresh.grad is None  # None stays None, as in PyTorch
+
+
+# -------------------------------------------------------- MNIST(root), the torchvision habit
+def test_mnist_given_a_directory_for_its_split_says_to_pass_it_as_root(tmp_path):
+    # torchvision's MNIST takes root first; ours takes split first, and MNIST("/data") only
+    # said "unknown split '/data'".
+    from micrograd_mlp.data import MNIST, load_mnist
+
+    with pytest.raises(ValueError, match=r"looks like a directory: pass it as root="):
+        MNIST(str(tmp_path))
+    with pytest.raises(ValueError, match=r"looks like a directory: pass it as root='data/'"):
+        load_mnist(split="data/")
+    with pytest.raises(ValueError, match=r"^unknown split 'val'; expected one of train, test$"):
+        MNIST("val")

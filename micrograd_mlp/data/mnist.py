@@ -172,7 +172,12 @@ def _check_name_split(name: str, split: str) -> Source:
     if name not in SOURCES:
         raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(SOURCES)}")
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+        hint = ""
+        if isinstance(split, (str, os.PathLike)) and (
+            Path(split).exists() or os.sep in str(split)
+        ):  # torchvision's MNIST(root) habit: here the first argument is the split
+            hint = f"; it looks like a directory: pass it as root={str(split)!r}"
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}{hint}")
     return SOURCES[name]
 
 
