@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from numbers import Integral
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 __all__ = [
     "ACTIVATIONS",
+    "IncompatibleKeys",
     "Module",
     "check_activation",
     "linear_init",
@@ -146,6 +147,13 @@ def clear_grad(p: Any, set_to_none: bool = True) -> None:
         p.grad = np.zeros_like(p.grad) if isinstance(p.grad, np.ndarray) else 0.0
 
 
+class IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` did not match (PyTorch's ``_IncompatibleKeys``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
 class Module:
     """Base class of every network piece, in both engines.
 
@@ -270,13 +278,22 @@ class Module:
             for name, array in module._own_state().items()
         }
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy arrays from ``state_dict`` into the parameters (all or nothing).
 
-        Every key of ``state_dict()`` must be present with the same shape, and no other key.
+        Every key of ``state_dict()`` must be present with the same shape, and no other key;
+        with ``strict=False`` (PyTorch's option) missing and unexpected keys are allowed: the
+        keys present are loaded (still checked, all or nothing), the others left as they are.
+
+        Returns:
+            :class:`IncompatibleKeys`: the ``missing_keys`` and ``unexpected_keys`` (empty
+            lists unless ``strict=False``), as PyTorch's ``load_state_dict`` returns them.
 
         Raises:
-            KeyError: keys are missing or unexpected (all are listed; shapes are checked too).
+            KeyError: keys are missing or unexpected and ``strict`` (all are listed; shapes
+                are checked too).
             ValueError: an entry has the wrong shape, is not finite real numeric data, or holds a
                 value that the parameter's dtype cannot hold (1e300 for float32 would become
                 infinity); all are listed; complex numbers and strings are refused, not cast.
@@ -324,17 +341,19 @@ class Module:
                 )
             else:
                 arrays[key] = array
-        if missing:
+        if missing and strict:
             problems.insert(0, f"missing keys: {', '.join(missing)}")
-        if unexpected:
+        if unexpected and strict:
             names = ", ".join(map(str, unexpected))
             problems.insert(len(missing) > 0, f"unexpected keys: {names}")
         if problems:
-            error = KeyError if (missing or unexpected) else ValueError
+            error = KeyError if strict and (missing or unexpected) else ValueError
             raise error("load_state_dict: nothing loaded; " + "; ".join(problems))
         for prefix, module in self._named_modules():
             for name in module._own_state():
-                module._load_own_state(name, arrays[prefix + name])
+                if prefix + name in arrays:
+                    module._load_own_state(name, arrays[prefix + name])
+        return IncompatibleKeys(missing, unexpected)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -293,3 +293,37 @@ def test_mnist_given_a_directory_for_its_split_says_to_pass_it_as_root(tmp_path)
         load_mnist(split="data/")
     with pytest.raises(ValueError, match=r"^unknown split 'val'; expected one of train, test$"):
         MNIST("val")
+
+
+# --------------------------------------------------------- load_state_dict(strict=False)
+def test_load_state_dict_strict_false_loads_what_matches_as_torch_does():
+    # PyTorch's load_state_dict(sd, strict=False) (e.g. a body pretrained without its head)
+    # used to be a TypeError here; its result names what did not match.
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the key lists")
+    from micrograd_mlp.convert import to_torch_sequential
+    from micrograd_mlp.tensor import MLP as TensorMLP
+
+    model = TensorMLP(3, [4, 2], seed=0, dtype=np.float64)
+    source = TensorMLP(3, [4, 5], seed=1, dtype=np.float64)
+    partial = {k: v for k, v in source.state_dict().items() if k.startswith("layers.0.")}
+    partial["extra.weight"] = np.zeros(2)
+    head = model.layers[1].weight.data.copy()
+    result = model.load_state_dict(partial, strict=False)
+    assert result.missing_keys == ["layers.1.weight", "layers.1.bias"]
+    assert result.unexpected_keys == ["extra.weight"]
+    np.testing.assert_array_equal(model.layers[0].weight.data, source.layers[0].weight.data)
+    np.testing.assert_array_equal(model.layers[1].weight.data, head)
+    net = to_torch_sequential(model)
+    theirs = net.load_state_dict(
+        {"0.weight": torch.zeros(4, 3, dtype=torch.float64), "9.bias": torch.zeros(1)},
+        strict=False,
+    )
+    assert (len(theirs.missing_keys), theirs.unexpected_keys) == (3, ["9.bias"])
+    # A present key of the wrong shape is still refused, and nothing is loaded.
+    with pytest.raises(ValueError, match=r"layers.0.bias: shape \(3,\), expected \(4,\)"):
+        model.load_state_dict({"layers.0.weight": np.ones((4, 3)),
+                               "layers.0.bias": np.ones(3)}, strict=False)  # fmt: skip
+    np.testing.assert_array_equal(model.layers[0].weight.data, source.layers[0].weight.data)
+    assert model.load_state_dict(model.state_dict()) == ([], [])
+    with pytest.raises(KeyError, match="missing keys: layers.1.weight, layers.1.bias"):
+        model.load_state_dict(partial)
