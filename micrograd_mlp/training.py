@@ -162,15 +162,16 @@ def accuracy(outputs: Any, targets: ArrayLike) -> float:
         The accuracy, a float in [0, 1].
 
     Raises:
-        ValueError: ``outputs`` are not ``(B, C)`` scores (a model with one output per sample
-            has no class to pick), or ``targets`` is not ``(B,)`` (a ``(B, 1)`` column would
+        ValueError: ``outputs`` are not ``(B, C)`` scores with ``C >= 2`` (a model with one
+            output per sample has no class to pick: argmax would always say class 0), or ``targets`` is not ``(B,)`` (a ``(B, 1)`` column would
             broadcast against the ``(B,)`` predictions into a ``(B, B)`` comparison).
     """
     scores = _output_array(outputs)
     labels = np.asarray(targets)
-    if scores.ndim != 2:
+    if scores.ndim != 2 or scores.shape[1] < 2:
         raise ValueError(
-            f"accuracy: outputs must be class scores of shape (B, C), got shape {scores.shape}"
+            f"accuracy: outputs must be class scores of shape (B, C) with C >= 2, got shape "
+            f"{scores.shape} (for one logit per sample, compare outputs > 0 with the targets)"
         )
     if labels.shape != scores.shape[:1]:
         raise ValueError(

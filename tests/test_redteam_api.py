@@ -30,6 +30,9 @@ def test_accuracy_refuses_one_output_per_sample():
     outputs = [model(x) for x in [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]]
     with pytest.raises(ValueError, match=r"outputs must be class scores of shape \(B, C\)"):
         accuracy(outputs, np.zeros(3, dtype=int))
+    # One logit per sample as a (B, 1) column: argmax is always 0, "accuracy" the share of 0s.
+    with pytest.raises(ValueError, match=r"C >= 2, got shape \(3, 1\).*outputs > 0"):
+        accuracy(Tensor(np.array([[2.0], [-1.0], [3.0]])), np.array([1, 0, 1]))
     two = ScalarMLP(2, [3, 2], seed=0)
     scores = [two(x) for x in [[0.0, 1.0], [1.0, 0.0]]]
     predicted = np.array([[v.data for v in s] for s in scores]).argmax(axis=1)
