@@ -163,8 +163,9 @@ def accuracy(outputs: Any, targets: ArrayLike) -> float:
 
     Raises:
         ValueError: ``outputs`` are not ``(B, C)`` scores with ``C >= 2`` (a model with one
-            output per sample has no class to pick: argmax would always say class 0), or ``targets`` is not ``(B,)`` (a ``(B, 1)`` column would
-            broadcast against the ``(B,)`` predictions into a ``(B, B)`` comparison).
+            output per sample has no class to pick: argmax would always say class 0), or
+            ``targets`` is not ``(B,)`` (a ``(B, 1)`` column would broadcast against the
+            ``(B,)`` predictions into a ``(B, B)`` comparison).
     """
     scores = _output_array(outputs)
     labels = np.asarray(targets)
