@@ -330,3 +330,58 @@ def test_load_state_dict_strict_false_loads_what_matches_as_torch_does():
     assert model.load_state_dict(model.state_dict()) == ([], [])
     with pytest.raises(KeyError, match="missing keys: layers.1.weight, layers.1.bias"):
         model.load_state_dict(partial)
+
+
+# ------------------------------------------------------------- in-place ops, PyTorch's rules
+def test_the_pytorch_manual_update_changes_the_parameters_in_place():
+    # `with no_grad(): for p in model.parameters(): p -= lr * p.grad` is PyTorch's manual SGD.
+    # Python used to rebind p to a new Tensor: the model never changed, silently.
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the in-place rules")
+    from micrograd_mlp.optim import SGD
+    from micrograd_mlp.tensor import MLP as TensorMLP
+    from micrograd_mlp.tensor import no_grad
+
+    model = TensorMLP(2, [3], seed=0, dtype=np.float64)
+    twin = [torch.tensor(p.data.copy(), requires_grad=True) for p in model.parameters()]
+    x = np.random.default_rng(0).normal(size=(4, 2))
+    model(x).sum().backward()
+    (torch.tensor(x) @ twin[0].T + twin[1]).sum().backward()
+    optimizer = SGD(model.parameters(), lr=0.1)  # holds views of the parameters' arrays
+    params = model.parameters()
+    with no_grad():
+        for p in params:
+            p -= 0.1 * p.grad
+            p *= 2.0
+    with torch.no_grad():
+        for q in twin:
+            q -= 0.1 * q.grad
+            q *= 2.0
+    assert [p for p in model.parameters()] == params  # the same objects
+    for p, q in zip(params, twin):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12)
+    assert all(p.data is optimizer.params[i].data for i, p in enumerate(params))
+    # While recording: on a parameter it is refused (as torch), on a computed Tensor it is
+    # x = x + y, with torch's gradient.
+    w, tw = Tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\+= on a leaf Tensor that requires grad.*no_grad"):
+        w += 1
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        tw += 1
+    y, ty = w * 3, tw * 3
+    y += w
+    ty += tw
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(w.grad, tw.grad.numpy())
+    # A constant shares its array, as torch.from_numpy: the update is seen there; the dtype
+    # and shape stay; an operand that would grow the shape, or a zero divisor, is refused and
+    # leaves the Tensor unchanged.
+    a = np.zeros(3, dtype=np.float32)
+    c = Tensor(a)
+    c += np.float64(1.5)
+    assert c.data is a and a.tolist() == [1.5, 1.5, 1.5] and c.dtype == np.float32
+    with pytest.raises(ValueError, match=r"result has shape \(2, 3\).*keeps the Tensor's shape"):
+        c += np.ones((2, 3))
+    with pytest.raises(ZeroDivisionError):
+        c /= np.array([1.0, 0.0, 1.0])
+    assert a.tolist() == [1.5, 1.5, 1.5]

@@ -212,6 +212,39 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return _call(Neg, self)
 
+    # In-place forms (x += y, ...), with PyTorch's rules. Without them Python would rebind the
+    # name to a new Tensor, so the PyTorch update ``with no_grad(): for p in params: p -= lr *
+    # p.grad`` silently changed nothing.
+    def __iadd__(self, other: Any) -> Tensor:
+        """``x += y``: see :meth:`__isub__`."""
+        return _in_place(self, other, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        """``x -= y``, as PyTorch's in-place ops.
+
+        When no graph is being recorded (inside ``no_grad()``, or neither operand requires
+        grad) it updates ``x.data`` in place, in x's dtype, and ``x`` stays the same object
+        (a parameter update: an optimizer holding ``x`` sees it). While recording, on a
+        Tensor computed in the graph it is ``x = x - y`` (a new node); on a leaf that
+        requires grad it is refused, as in PyTorch.
+
+        Raises:
+            RuntimeError: ``x`` is a leaf that requires grad and a graph is being recorded
+                (wrap the update in ``with no_grad():``).
+            ValueError: ``y`` does not broadcast to ``x``'s shape (in place, the shape cannot
+                grow), or ``x.data`` is read-only. The errors of ``x - y`` too; ``x`` is then
+                left unchanged.
+        """
+        return _in_place(self, other, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        """``x *= y``: see :meth:`__isub__`."""
+        return _in_place(self, other, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        """``x /= y``: see :meth:`__isub__` (a zero divisor raises ZeroDivisionError, as ``/``)."""
+        return _in_place(self, other, "/=")
+
     # Reflected forms: the number or array is on the left (2 + t, x @ t, ...).
     def __radd__(self, other: Any) -> Tensor:
         return _lift(other, self, "+") + self
@@ -585,6 +618,34 @@ def _lift(x: Any, like: Tensor, op: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return _leaf(_to_array(x, like.data.dtype, f"Tensor {op}"))
+
+
+_OUT_OF_PLACE = {"+=": "__add__", "-=": "__sub__", "*=": "__mul__", "/=": "__truediv__"}
+
+
+def _in_place(x: Tensor, other: Any, op: str) -> Tensor:
+    """``x op= other`` with PyTorch's rules (see :meth:`Tensor.__isub__`)."""
+    other_grad = isinstance(other, Tensor) and other.requires_grad
+    if autodiff._grad_enabled and (x.requires_grad or other_grad):
+        if x.requires_grad and not x._children:
+            raise RuntimeError(
+                f"{op} on a leaf Tensor that requires grad (a parameter) while a graph is being "
+                f"recorded; for an update write it inside `with no_grad():`, or write x = x "
+                f"{op[0]} y for a new Tensor"
+            )
+        return getattr(x, _OUT_OF_PLACE[op])(other)
+    # The out-of-place op on a constant view of x (its checks and errors: division by zero,
+    # broadcasting), then the result copied into x.data: on an error x is left unchanged.
+    result = getattr(_leaf(x.data), _OUT_OF_PLACE[op])(other).data
+    if result.shape != x.shape:
+        raise ValueError(
+            f"{op}: the result has shape {result.shape}, but an in-place update keeps the "
+            f"Tensor's shape {x.shape} (the other operand must broadcast to it)"
+        )
+    if not x.data.flags.writeable:
+        raise ValueError(f"{op}: the Tensor's data array is read-only; write x = x {op[0]} y")
+    np.copyto(x.data, result, casting="unsafe")
+    return x
 
 
 def _checked_number(x: Any, op: str) -> float:
