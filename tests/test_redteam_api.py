@@ -385,3 +385,14 @@ def test_the_pytorch_manual_update_changes_the_parameters_in_place():
     with pytest.raises(ZeroDivisionError):
         c /= np.array([1.0, 0.0, 1.0])
     assert a.tolist() == [1.5, 1.5, 1.5]
+
+
+def test_float_of_a_one_element_tensor_is_its_item_as_in_torch():
+    # float(loss) (common in PyTorch loops) used to be a TypeError.
+    torch = pytest.importorskip("torch", reason="torch is the oracle")
+    for value in (2.5, [-1.25], [[3.0]]):
+        assert float(Tensor(value)) == float(torch.tensor(value))
+    loss = (Tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    assert float(loss) == 6.0 and isinstance(float(loss), float)
+    with pytest.raises(ValueError, match=r"item\(\) needs a Tensor with one element"):
+        float(Tensor([1.0, 2.0]))

@@ -158,6 +158,11 @@ class Tensor:
             raise ValueError(f"item() needs a Tensor with one element, got shape {self.shape}")
         return float(self.data.reshape(()))
 
+    def __float__(self) -> float:
+        """``float(t)``: :meth:`item` (``float(loss)``, as in PyTorch). ValueError unless one
+        element."""
+        return self.item()
+
     def numpy(self) -> np.ndarray:
         """The data array itself (no copy)."""
         return self.data
