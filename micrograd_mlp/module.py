@@ -230,11 +230,23 @@ class Module:
             p.data = float(array)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        """Yield ``(dotted name, parameter)`` for every parameter, in a fixed order."""
+        """Yield ``(dotted name, parameter)`` for every parameter, in a fixed order.
+
+        A parameter held in two places (tied weights: ``self.head.weight = self.embed.weight``)
+        is yielded once, under its first name, as PyTorch's ``named_parameters()``: an
+        optimizer then updates it once per step.
+        """
+        seen: set[int] = set()
+        for name, p in self._every_parameter(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _every_parameter(self, prefix: str) -> Iterator[tuple[str, Any]]:
         for name, p in self._own_parameters():
             yield prefix + name, p
         for name, child in self.named_children():
-            yield from child.named_parameters(f"{prefix}{name}.")
+            yield from child._every_parameter(f"{prefix}{name}.")
 
     def parameters(self) -> list[Any]:
         """Every parameter (objects with ``.data`` and ``.grad``), in ``named_parameters`` order."""

@@ -396,3 +396,31 @@ def test_float_of_a_one_element_tensor_is_its_item_as_in_torch():
     assert float(loss) == 6.0 and isinstance(float(loss), float)
     with pytest.raises(ValueError, match=r"item\(\) needs a Tensor with one element"):
         float(Tensor([1.0, 2.0]))
+
+
+def test_a_tied_parameter_is_one_parameter_as_in_torch():
+    # The same Tensor in two places (tied weights) used to be listed twice: an optimizer then
+    # refused the list ("appears more than once"); PyTorch lists it once.
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the count")
+    from micrograd_mlp.module import Module
+    from micrograd_mlp.optim import SGD
+    from micrograd_mlp.tensor import Linear
+
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.encode = Linear(3, 3, seed=0)
+            self.decode = Linear(3, 3, seed=1)
+            self.decode.weight = self.encode.weight
+
+    class TorchTied(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encode, self.decode = torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)
+            self.decode.weight = self.encode.weight
+
+    ours, theirs = Tied(), TorchTied()
+    names = [name for name, _ in ours.named_parameters()]
+    assert names == [name for name, _ in theirs.named_parameters()]
+    assert names == ["encode.weight", "encode.bias", "decode.bias"]
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # both keys, as torch
+    SGD(ours.parameters(), lr=0.1)
