@@ -158,8 +158,9 @@ class Module:
     """Base class of every network piece, in both engines.
 
     A subclass that keeps its parameters in attributes needs nothing more, as in PyTorch: by
-    default every attribute that is a ``Tensor`` with ``requires_grad=True`` or a ``Value``
-    (not a constant), or a non-empty list/tuple of them (named ``attr.i``), is a parameter of
+    default every attribute that is a leaf ``Tensor`` with ``requires_grad=True`` or a leaf
+    ``Value`` (not a constant; a computed node, e.g. a cached activation, is not a parameter),
+    or a non-empty list/tuple of them (named ``attr.i``), is a parameter of
     the module, under the attribute's name, in ``parameters()``, ``zero_grad()``,
     ``state_dict()`` and ``load_state_dict()``::
 
@@ -372,13 +373,14 @@ class Module:
 
 
 def _is_parameter(x: Any) -> bool:
-    """A Tensor that requires grad, or a Value that is not a constant (a default parameter)."""
+    """A leaf Tensor that requires grad, or a leaf Value that is not a constant (a default
+    parameter). A computed node kept as an attribute (a cached activation) is not one."""
     from micrograd_mlp.engine import Constant, Value
     from micrograd_mlp.tensor.engine import Tensor
 
     if isinstance(x, Tensor):
-        return x.requires_grad
-    return isinstance(x, Value) and not isinstance(x, Constant)
+        return x.requires_grad and not x._children
+    return isinstance(x, Value) and not isinstance(x, Constant) and not x._children
 
 
 def _fits(array: np.ndarray, dtype: np.dtype) -> bool:

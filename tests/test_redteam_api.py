@@ -156,7 +156,8 @@ def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
             self.body = TensorMLP(3, [4, 2], seed=0, dtype=np.float64)
 
         def forward(self, x):  # model(x) calls it, as in PyTorch
-            return self.body(x) * self.scale + self.offset
+            self.last = self.body(x) * self.scale + self.offset  # computed: not a parameter
+            return self.last
 
     model = Scaled()
     names = [name for name, _ in model.named_parameters()]
@@ -184,6 +185,7 @@ def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
     opt, twin_opt = SGD(model.parameters(), lr=0.1), torch.optim.SGD(twin.parameters(), lr=0.1)
     model(x).sum().backward()
     twin(torch.tensor(x)).sum().backward()
+    assert [name for name, _ in model.named_parameters()] == names  # not "last"
     opt.step()
     twin_opt.step()
     for key, value in twin.state_dict().items():
@@ -201,6 +203,7 @@ def test_a_custom_modules_tensor_and_value_attributes_are_its_parameters():
         def __init__(self) -> None:
             self.w = [Value(0.5), Value(-1.0)]
             self.b = Value(0.25)
+            self.out = self.w[0] * 2.0  # computed: not a parameter
 
     line = Line()
     with pytest.raises(TypeError, match=r"Line is not callable: define forward\(self, x\)"):
