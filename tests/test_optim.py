@@ -717,7 +717,6 @@ def test_linear_lr_matches_torch_and_its_closed_form(torch, kwargs):
         assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-15)
         closed = 0.3 * (start + (end - start) * min(epoch, n) / n)
         assert ours.get_last_lr()[0] == pytest.approx(closed, rel=1e-12)
-        opt.step()  # the optimizer's steps first, then the schedule's
         t_opt.step()
         ours.step()
         theirs.step()
@@ -756,7 +755,6 @@ def test_property_schedules_equal_torch_and_closed_forms(step_size, gamma, T_max
         ours = scheduler(name, opt, **kwargs)
         theirs = getattr(torch.optim.lr_scheduler, name)(t_opt, **kwargs)
         for epoch in range(1, 3 * T_max + 2):
-            opt.step()  # the optimizer's steps first, then the schedule's
             t_opt.step()
             ours.step()
             theirs.step()
@@ -769,7 +767,6 @@ def test_scheduler_state_dict_resumes_exactly(name, kwargs, tmp_path):
     opt = Adam([Value(1.0)], lr=0.3)
     ours = scheduler(name, opt, **kwargs)
     for _ in range(5):
-        opt.step()  # the optimizer's steps first, then the schedule's
         ours.step()
     np.savez(tmp_path / "s.npz", **ours.state_dict())
     opt_state = opt.state_dict()
@@ -796,7 +793,6 @@ def test_scheduler_state_survives_json():
     opt = SGD([Value(1.0)], lr=0.5)
     sched = CosineAnnealingLR(opt, T_max=6, eta_min=0.01)
     for _ in range(4):
-        opt.step()  # the optimizer's steps first, then the schedule's
         sched.step()
     text = json.dumps({k: np.asarray(v).tolist() for k, v in sched.state_dict().items()})
     fresh = CosineAnnealingLR(SGD([Value(1.0)], lr=0.5), T_max=6, eta_min=0.01)
@@ -812,7 +808,6 @@ def test_step_lr_hand_computed():
     sched = StepLR(opt, step_size=2, gamma=0.1)
     seen = [sched.get_last_lr()[0]]
     for _ in range(5):
-        opt.step()  # the optimizer's steps first, then the schedule's
         sched.step()
         seen.append(opt.lr)
     assert seen == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01, 0.01], rel=1e-12)

@@ -427,32 +427,3 @@ def test_a_tied_parameter_is_one_parameter_as_in_torch():
     assert names == ["encode.weight", "encode.bias", "decode.bias"]
     assert list(ours.state_dict()) == list(theirs.state_dict())  # both keys, as torch
     SGD(ours.parameters(), lr=0.1)
-
-
-# -------------------------------------------------- scheduler.step() before optimizer.step()
-def test_a_scheduler_stepped_before_its_optimizer_warns_as_torchs_does():
-    # The pre-1.1 PyTorch order (scheduler.step() at the start of each epoch) silently skips
-    # the schedule's first rate; PyTorch warns about it, and now so do we.
-    import warnings
-
-    torch = pytest.importorskip("torch", reason="torch is the oracle for the warning")
-    from micrograd_mlp.engine import Value
-    from micrograd_mlp.optim import SGD
-    from micrograd_mlp.optim.lr_scheduler import StepLR
-
-    t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    t_sched = torch.optim.lr_scheduler.StepLR(t_opt, step_size=1, gamma=0.5)
-    opt = SGD([Value(0.0)], lr=1.0)
-    sched = StepLR(opt, step_size=1, gamma=0.5)
-    with pytest.warns(UserWarning, match="lr_scheduler.step"):
-        t_sched.step()
-    with pytest.warns(UserWarning, match=r"StepLR.step\(\) was called before optimizer.step"):
-        sched.step()
-    assert opt.lr == t_opt.param_groups[0]["lr"] == 0.5  # the first rate, 1.0, was skipped
-    with warnings.catch_warnings():  # once only; and never in the right order
-        warnings.simplefilter("error")
-        sched.step()
-        right = SGD([Value(0.0)], lr=1.0)
-        ordered = StepLR(right, step_size=1, gamma=0.5)
-        right.step()
-        ordered.step()

@@ -18,7 +18,6 @@ operation (the recursive forms of ``get_lr``), so they agree with PyTorch's to t
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -93,22 +92,8 @@ class LRScheduler:
     def step(self) -> None:
         """Advance one epoch: ``last_epoch += 1`` and set the optimizer's ``lr`` for it.
 
-        Call it once per epoch, after that epoch's ``optimizer.step()`` calls. As PyTorch's, the
-        first call warns (``UserWarning``) when the optimizer has not stepped yet: in that
-        (pre-1.1 PyTorch) order the schedule's first rate is never trained with.
+        Call it once per epoch, after that epoch's ``optimizer.step()`` calls.
         """
-        if (
-            not self._is_initial
-            and self._step_count == 1
-            and getattr(self.optimizer, "_step_count", None) == 0
-        ):
-            warnings.warn(
-                f"{type(self).__name__}.step() was called before optimizer.step(): call "
-                "optimizer.step() first (each epoch's steps, then scheduler.step()), or the "
-                "first learning rate of the schedule is skipped",
-                UserWarning,
-                stacklevel=2,
-            )
         self._step_count += 1
         self.last_epoch += 1
         (lr,) = self.get_lr()

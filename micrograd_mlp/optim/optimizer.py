@@ -221,8 +221,6 @@ class Optimizer:
             datas.append(data)
             self._shapes.append(np.shape(data))
         self._buckets = [_Bucket(dtype, *group) for dtype, group in groups.items()]
-        #: ``step()`` calls so far (a scheduler warns when it is stepped before the first).
-        self._step_count = 0
         self._where: dict[int, tuple[_Bucket, int]] = {}  # parameter -> (bucket, member)
         for bucket in self._buckets:
             for k, i in enumerate(bucket.members):
@@ -297,7 +295,6 @@ class Optimizer:
                 by an array of another shape or dtype (the parameter and both are named).
             TypeError: a grad that is not a real number or a real NumPy array (e.g. a list).
         """
-        self._step_count += 1
         for bucket in self._buckets:
             active = self._gather(bucket)
             if active is None:  # every member has a gradient
