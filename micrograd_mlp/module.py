@@ -160,9 +160,9 @@ class Module:
     A subclass that keeps its parameters in attributes needs nothing more, as in PyTorch: by
     default every attribute that is a leaf ``Tensor`` with ``requires_grad=True`` or a leaf
     ``Value`` (not a constant; a computed node, e.g. a cached activation, is not a parameter),
-    or a non-empty list/tuple of them (named ``attr.i``), is a parameter of
-    the module, under the attribute's name, in ``parameters()``, ``zero_grad()``,
-    ``state_dict()`` and ``load_state_dict()``::
+    or a non-empty list/tuple of them (named ``attr.i``), is a parameter of the module, under
+    the attribute's name, in ``parameters()``, ``zero_grad()``, ``state_dict()`` and
+    ``load_state_dict()``::
 
         class Affine(Module):
             def __init__(self):
