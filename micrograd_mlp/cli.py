@@ -35,6 +35,7 @@ __all__ = [
     "USER_ERRORS",
     "UserError",
     "build_parser",
+    "check_out",
     "chosen_lang",
     "demo_modules",
     "describe_error",
@@ -217,7 +218,8 @@ _DEMOS_DESCRIPTION = """\
 Run, one after the other, every demo that needs no downloaded data (each into OUT/<command>/),
 with the same --seed. Each prints what it shows and writes its pictures; a few seconds each.
 A demo that stops with an error (e.g. explore without Graphviz) does not stop the others; the
-exit status is then 1. Run one with `micrograd-mlp <command>`; `micrograd-mlp <command> --help` lists its options."""
+exit status is then 1. Run one with `micrograd-mlp <command>`; `micrograd-mlp <command> --help`
+lists its options."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,6 +266,22 @@ def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
     return module.run(parser.parse_args(argv))
 
 
+def check_out(out: Path, file_suffixes: Sequence[str] = ()) -> None:
+    """Refuse an ``--out`` that cannot be a directory, before a command computes anything:
+    ``out`` (unless it ends in one of ``file_suffixes``, e.g. explore's ``.html``) or one of
+    its parents is an existing file.
+
+    Raises:
+        UserError: ``--out 'x' is a file; give a directory (it is created if missing)``, or
+            ``--out 'x/y': 'x' is a file, so the directory cannot be made``.
+    """
+    if out.exists() and not out.is_dir() and out.suffix.lower() not in file_suffixes:
+        raise UserError(f"--out '{out}' is a file; give a directory (it is created if missing)")
+    blocker = next((p for p in reversed(out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UserError(f"--out '{out}': '{blocker}' is a file, so the directory cannot be made")
+
+
 def _fail(command: str, error: BaseException) -> int:
     print(f"micrograd-mlp {command}: error: {describe_error(error)}", file=sys.stderr)
     return 1
@@ -290,8 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command != "demos":
+        module = demo_modules()[args.command]
         try:
-            demo_modules()[args.command].run(args)
+            check_out(args.out, getattr(module, "OUT_FILE_SUFFIXES", ()))
+            module.run(args)
         except BrokenPipeError:
             raise
         except USER_ERRORS as error:
@@ -299,6 +319,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     # One demo's user error (e.g. explore without Graphviz's dot) is reported as its one line
     # and the others still run; the status says whether all of them did.
+    try:
+        check_out(args.out)
+    except UserError as error:
+        return _fail("demos", error)
     failed = []
     builtin = [(c, m) for c, m in demo_modules().items() if getattr(m, "BUILTIN_DATA", False)]
     for command, module in builtin:

@@ -399,3 +399,32 @@ def test_demos_runs_the_others_after_one_fails_and_says_which(tmp_path, monkeypa
     monkeypatch.setattr(cli, "demo_modules", lambda: {"matrix-form": matrix_form})
     assert main(["demos", "--out", str(tmp_path / "again")]) == 0
     assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------------------------- --out that is a file
+@pytest.mark.parametrize("command", ["activations", "xor", "explore", "demos"])
+def test_an_out_that_is_a_file_is_refused_before_anything_runs(command, tmp_path, capsys):
+    # It used to say only "File exists: '...'" (not naming --out), after the demo had computed
+    # and printed everything; for demos, once per demo.
+    afile = tmp_path / "afile"
+    afile.write_text("keep me", encoding="utf-8")
+    assert main([command, "--out", str(afile)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"micrograd-mlp {command}: error: --out '{afile}' is a file; give a directory (it is "
+        "created if missing)\n"
+    )
+    assert captured.out == "" and afile.read_text(encoding="utf-8") == "keep me"
+    inside = afile / "sub" / ("p.html" if command == "explore" else "d")
+    assert main([command, "--out", str(inside)]) == 1
+    assert capsys.readouterr().err == (
+        f"micrograd-mlp {command}: error: --out '{inside}': '{afile}' is a file, so the "
+        "directory cannot be made\n"
+    )
+
+
+def test_explore_may_write_its_page_over_an_html_file(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text("old", encoding="utf-8")
+    assert main(["explore", "--out", str(page)]) == 0
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -36,6 +36,8 @@ BUILTIN_DATA = True
 
 #: The page's file name when ``--out`` is a directory.
 PAGE = "explorer.html"
+#: An ``--out`` ending in one of these is the page itself (the CLI's check_out allows a file).
+OUT_FILE_SUFFIXES = (".html", ".htm")
 #: Defaults of ``--mlp``: the sample, its target and the learning rate.
 MLP_INPUTS = (2.0, -1.0)
 MLP_TARGET = 1.0
@@ -112,7 +114,7 @@ def mlp_step(
 
 def page_path(out: Path) -> Path:
     """Where the page goes: ``out`` itself if it ends in ``.html``, else ``out/explorer.html``."""
-    return out if out.suffix.lower() in (".html", ".htm") else out / PAGE
+    return out if out.suffix.lower() in OUT_FILE_SUFFIXES else out / PAGE
 
 
 def write_page(root: Value, out: Path, **options) -> Explorer:
@@ -140,9 +142,9 @@ def run(args: argparse.Namespace) -> dict:
 
     Raises:
         UserError: a bad expression or ``--values``, an option that does not fit the mode
-            (``--lr``, ``--inputs`` or ``--target`` without ``--mlp``, ...), or no Graphviz ``dot``; ``micrograd-mlp`` prints
-            it as one line and exits with status 1. (A bad ``--lr``/``--target``/``--inputs``
-            number is refused by argparse first.)
+            (``--lr``, ``--inputs`` or ``--target`` without ``--mlp``, ...), or no Graphviz
+            ``dot``; ``micrograd-mlp`` prints it as one line and exits with status 1. (A bad
+            ``--lr``/``--target``/``--inputs`` number is refused by argparse first.)
     """
     fail = UserError
     lang = chosen_lang(args)  # the page's language and the example's labels
