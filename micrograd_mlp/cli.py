@@ -197,19 +197,24 @@ def demo_modules() -> dict[str, ModuleType]:
     return found
 
 
-def _add_common_arguments(parser: argparse.ArgumentParser, command: str) -> None:
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out") / command,
-        help="directory for pictures and files (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=seed_option,
-        default=0,
-        help=f"random seed, an integer in [0, {MAX_SEED}] (default: %(default)s)",
-    )
+def _add_common_arguments(
+    parser: argparse.ArgumentParser, command: str, module: ModuleType | None = None
+) -> None:
+    """``--out`` and ``--seed``, which every command takes (so ``demos`` can pass them to all).
+
+    A demo module that does not use one says so in ``UNUSED_OPTIONS`` (option -> why, e.g.
+    ``{"--seed": "nothing here is random"}``); its help then says it is not used, and
+    :func:`main` does not check an unused ``--out``.
+    """
+    unused = getattr(module, "UNUSED_OPTIONS", {})
+    helps = {
+        "--out": "directory for pictures and files (default: %(default)s)",
+        "--seed": f"random seed, an integer in [0, {MAX_SEED}] (default: %(default)s)",
+    }
+    for option, why in unused.items():
+        helps[option] = f"not used by this command: {why}"
+    parser.add_argument("--out", type=Path, default=Path("out") / command, help=helps["--out"])
+    parser.add_argument("--seed", type=seed_option, default=0, help=helps["--seed"])
 
 
 # Keeps the line breaks of a description (formulas, lists) instead of reflowing it.
@@ -245,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=module.__doc__,
             formatter_class=_FORMATTER,
         )
-        _add_common_arguments(sub, command)
+        _add_common_arguments(sub, command, module)
         module.add_arguments(sub)
     return parser
 
@@ -261,7 +266,7 @@ def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
         description=module.__doc__,
         formatter_class=_FORMATTER,
     )
-    _add_common_arguments(parser, module.COMMAND)
+    _add_common_arguments(parser, module.COMMAND, module)
     module.add_arguments(parser)
     return module.run(parser.parse_args(argv))
 
@@ -310,7 +315,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command != "demos":
         module = demo_modules()[args.command]
         try:
-            check_out(args.out, getattr(module, "OUT_FILE_SUFFIXES", ()))
+            if "--out" not in getattr(module, "UNUSED_OPTIONS", {}):
+                check_out(args.out, getattr(module, "OUT_FILE_SUFFIXES", ()))
             module.run(args)
         except BrokenPipeError:
             raise

@@ -3,9 +3,11 @@ its fix: silent infinities, options accepted but ignored, unchecked option value
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
-from micrograd_mlp.cli import main
+from micrograd_mlp.cli import build_parser, demo_modules, main
 from micrograd_mlp.expression import ExpressionError, parse_expression
 
 
@@ -61,3 +63,41 @@ def test_backprop_and_explore_say_one_line_for_an_overflowing_formula(tmp_path, 
     assert err.startswith("micrograd-mlp explore: error: cannot evaluate 'x*y': x * y = inf")
     assert "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "b").exists() and not (tmp_path / "e").exists()  # nothing written
+
+
+# --------------------------------------------- common options a command does not use
+def _option_help(command: str, option: str) -> str:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    (action,) = [a for a in sub.choices[command]._actions if option in a.option_strings]
+    return action.help
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("activations", "--seed"), ("backprop", "--seed"), ("pitfalls", "--out"),
+     ("exercises", "--out"), ("exercises", "--seed")],
+)  # fmt: skip
+def test_the_help_says_which_common_options_a_command_ignores(command, option):
+    # --help used to promise "random seed" / "directory for pictures" for these too.
+    assert _option_help(command, option).startswith("not used by this command: ")
+    other = "--out" if option == "--seed" else "--seed"
+    if other not in demo_modules()[command].UNUSED_OPTIONS:
+        assert not _option_help(command, other).startswith("not used")
+    assert not _option_help("xor", option).startswith("not used")
+
+
+def test_a_seed_marked_unused_changes_nothing(tmp_path, capsys):
+    outputs = []
+    for seed in ("0", "7"):
+        assert main(["activations", "--seed", seed, "--out", str(tmp_path / seed)]) == 0
+        outputs.append(capsys.readouterr().out.replace(str(tmp_path / seed), "OUT"))
+    assert outputs[0] == outputs[1]
+
+
+def test_an_unused_out_is_not_checked(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    assert main(["pitfalls", "--lang", "en", "--out", str(afile)]) == 0
+    assert "backward() twice" in capsys.readouterr().out
+    assert afile.read_text(encoding="utf-8") == "x" and list(tmp_path.iterdir()) == [afile]

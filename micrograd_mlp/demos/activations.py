@@ -31,6 +31,8 @@ from micrograd_mlp.viz.plots import save_figure
 COMMAND = "activations"
 HELP = "sigmoid, tanh, ReLU, leaky ReLU and their derivatives, computed by backward()"
 BUILTIN_DATA = True
+#: Common options this command takes but does not use (the CLI's help says so).
+UNUSED_OPTIONS = {"--seed": "the grid and the curves involve nothing random"}
 #: The files ``run`` writes under ``--out``.
 PICTURES = ("activations.png",)
 #: The activations shown, in plotting order.

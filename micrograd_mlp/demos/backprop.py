@@ -38,6 +38,8 @@ from micrograd_mlp.viz.plots import save_figure
 COMMAND = "backprop"
 HELP = "step-by-step pictures and a text trace of backward() on a neuron or your formula"
 BUILTIN_DATA = True
+#: Common options this command takes but does not use (the CLI's help says so).
+UNUSED_OPTIONS = {"--seed": "the graph and its numbers involve nothing random"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

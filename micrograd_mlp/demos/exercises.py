@@ -24,6 +24,11 @@ from micrograd_mlp.messages import message
 COMMAND = "exercises"
 HELP = "write the exercise workbook (start DIR) or check your answers (check DIR [N ...])"
 BUILTIN_DATA = False
+#: Common options this command takes but does not use (the CLI's help says so).
+UNUSED_OPTIONS = {
+    "--out": "check writes its pictures into DIR/feedback/",
+    "--seed": "the checks draw their own random cases",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

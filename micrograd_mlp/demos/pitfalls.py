@@ -34,6 +34,8 @@ from micrograd_mlp.viz.graph import draw_dot, format_number
 COMMAND = "pitfalls"
 HELP = "common backprop mistakes, each shown as the wrong number next to the right one"
 BUILTIN_DATA = True
+#: Common options this command takes but does not use (the CLI's help says so).
+UNUSED_OPTIONS = {"--out": "it prints its numbers and writes no files"}
 
 #: Depth of the chain the engine's own (iterative) backward pass handles.
 DEEP = 100_000
