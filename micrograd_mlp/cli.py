@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 import micrograd_mlp.demos as demos_package
 from micrograd_mlp.checkpoint import CheckpointError
@@ -217,6 +218,22 @@ def _add_common_arguments(
     parser.add_argument("--seed", type=seed_option, default=0, help=helps["--seed"])
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with a hint when a formula that starts with ``-`` (``"-x*y"``) was
+    taken for an unknown option."""
+
+    def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            extras = message[len(prefix) :].split()
+            if any(a.startswith("-") and any(c in a for c in "*/+()") for a in extras):
+                message += (
+                    "; a formula that starts with '-' is read as an option: put it in "
+                    "parentheses or after a space, e.g. '(-x)*y' or ' -x*y'"
+                )
+        super().error(message)
+
+
 # Keeps the line breaks of a description (formulas, lists) instead of reflowing it.
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 _DEMOS_DESCRIPTION = """\
@@ -229,7 +246,7 @@ lists its options."""
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: ``demos`` (all built-in-data demos) plus one sub-command per demo."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="micrograd-mlp",
         description="Learn and do backpropagation: demos and training.",
         formatter_class=_FORMATTER,
@@ -261,7 +278,7 @@ def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
     Errors are not caught here (tests look at them); :func:`main` turns user errors into one
     line. A bad option value exits through argparse (``SystemExit`` with status 2).
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=f"micrograd-mlp {module.COMMAND}",
         description=module.__doc__,
         formatter_class=_FORMATTER,

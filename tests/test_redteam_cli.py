@@ -101,3 +101,29 @@ def test_an_unused_out_is_not_checked(tmp_path, capsys):
     assert main(["pitfalls", "--lang", "en", "--out", str(afile)]) == 0
     assert "backward() twice" in capsys.readouterr().out
     assert afile.read_text(encoding="utf-8") == "x" and list(tmp_path.iterdir()) == [afile]
+
+
+# --------------------------------------------------- a formula that starts with a minus
+@pytest.mark.parametrize("command", ["backprop", "explore"])
+def test_a_formula_starting_with_minus_gets_a_hint(command, capsys):
+    # argparse takes "-x*y" for an option; the bare "unrecognized arguments: -x*y" left a
+    # learner guessing.
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "-x*y", "--values", "x=1", "y=2"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "micrograd-mlp: error: unrecognized arguments: -x*y; a formula that starts with '-' is "
+        "read as an option: put it in parentheses or after a space, e.g. '(-x)*y' or ' -x*y'"
+    )
+    with pytest.raises(SystemExit):
+        main([command, "--no-such-option"])
+    assert "formula" not in capsys.readouterr().err  # only where it looks like one
+
+
+@pytest.mark.parametrize("formula", ["(-x)*y", " -x*y"])
+def test_the_hinted_spellings_work(formula, tmp_path, capsys):
+    argv = ["backprop", formula, "--values", "x=1", "y=2", "--no-gif", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"out = {formula.strip()} = -2"

@@ -36,7 +36,8 @@ def add_graph_arguments(parser: argparse.ArgumentParser, purpose: str = "differe
         "expression",
         nargs="?",
         default=None,
-        help=f"a formula to {purpose} (default: a tanh neuron). Allowed: {ALLOWED}",
+        help=f"a formula to {purpose} (default: a tanh neuron; one starting with '-' needs "
+        f"parentheses, e.g. '(-x)*y'). Allowed: {ALLOWED}",
     )
     parser.add_argument(
         "--values",
@@ -125,4 +126,4 @@ def choose_graph(args: argparse.Namespace, lang: str) -> ChosenGraph:
         root, params = neuron()
         return ChosenGraph(root, params, NEURON_FORMULA)
     root = parse_expression(args.expression, parse_assignments(args.values))
-    return ChosenGraph(root, None, args.expression)
+    return ChosenGraph(root, None, args.expression.strip())  # " -x*y" (see the CLI's hint)
