@@ -427,3 +427,32 @@ def test_a_tied_parameter_is_one_parameter_as_in_torch():
     assert names == ["encode.weight", "encode.bias", "decode.bias"]
     assert list(ours.state_dict()) == list(theirs.state_dict())  # both keys, as torch
     SGD(ours.parameters(), lr=0.1)
+
+
+# -------------------------------------------- a list of graph Tensors is not a silent constant
+def test_a_list_of_tensors_that_require_grad_is_refused_not_made_a_constant():
+    # NumPy reads each Tensor's numbers through __array__, so F.mse_loss([t1, t2], y) or a
+    # per-sample model's list of outputs became a constant: backward() then failed far from
+    # the cause ("does not require grad"), or, next to another term, the gradients of these
+    # were silently lost. (fit calls a plain function row by row unless batched=True.)
+    from micrograd_mlp.optim import SGD
+    from micrograd_mlp.tensor import MLP as TensorMLP
+    from micrograd_mlp.tensor import functional as F
+    from micrograd_mlp.training import fit
+
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    message = r"list of Tensors that require grad would become a constant"
+    with pytest.raises(TypeError, match=message):
+        F.mse_loss([a, a * 2], np.zeros((2, 2)))
+    with pytest.raises(TypeError, match=r"^Tensor \+: a list of Tensors"):
+        a + [[a]]
+    model = TensorMLP(4, [3], seed=0)
+    X, y = np.random.default_rng(0).normal(size=(8, 4)), np.arange(8) % 3
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=message):
+        fit(lambda x: model(x), X, y, loss_fn=F.cross_entropy, optimizer=opt, epochs=1)
+    history = fit(lambda x: model(x), X, y, loss_fn=F.cross_entropy, optimizer=opt, epochs=1,
+                  batched=True)  # fmt: skip
+    assert len(history.loss) == 1
+    # Constants in a list are still numbers.
+    assert Tensor([Tensor([1.0]), Tensor([2.0])]).shape == (2, 1)

@@ -596,8 +596,16 @@ def _check_dtype(dtype: Any) -> np.dtype | None:
 def _to_array(x: Any, dtype: np.dtype | None, what: str, copy: bool = False) -> np.ndarray:
     """``x`` as a float array of ``dtype`` (None: keep float32/float64 NumPy data, else float32).
 
-    Raises TypeError naming ``what`` for non-numeric data.
+    Raises TypeError naming ``what`` for non-numeric data, and for a list or tuple holding
+    Tensors that require grad (NumPy would read their numbers and drop their graph: a silent
+    constant, its gradients lost).
     """
+    if isinstance(x, (list, tuple)) and _holds_graph_tensors(x):
+        raise TypeError(
+            f"{what}: a {type(x).__name__} of Tensors that require grad would become a "
+            "constant, dropping their gradients; compute one Tensor for the whole batch "
+            "instead (e.g. call the model on the (B, D) batch array)"
+        )
     try:
         arr = np.asarray(x)
     except ValueError as e:  # ragged nested lists
@@ -616,6 +624,18 @@ def _to_array(x: Any, dtype: np.dtype | None, what: str, copy: bool = False) -> 
 
 
 _KIND_NAMES = {"O": "Python objects", "U": "strings", "S": "bytes", "c": "complex numbers"}
+
+
+def _holds_graph_tensors(items: list | tuple) -> bool:
+    """Whether a (nested) list or tuple holds a Tensor that requires grad (lists only: a list
+    input is converted element by element anyway; arrays and numbers never get here)."""
+    for item in items:
+        if isinstance(item, Tensor):
+            if item.requires_grad:
+                return True
+        elif isinstance(item, (list, tuple)) and _holds_graph_tensors(item):
+            return True
+    return False
 
 
 def _lift(x: Any, like: Tensor, op: str) -> Tensor:
