@@ -307,6 +307,37 @@ def test_infinite_loop_and_crash_are_reported_and_the_checker_exits_cleanly(tmp_
     assert table.count("failing") == 4 and table.count("not checked") == 5
 
 
+def test_force_keeps_the_learners_version_of_the_file_it_resets(tmp_path: Path, capsys):
+    # --force N used to overwrite the learner's file with the blank template: their work was
+    # gone. Now each reset keeps a numbered copy, and a second reset never overwrites the first.
+    folder = tmp_path / "wb"
+    exercises.start(folder)
+    edited = folder / "ex01_local_derivatives.py"
+    blank = edited.read_text(encoding="utf-8")
+    for k, note in ((1, "# first try\n"), (2, "# second try\n")):
+        edited.write_text(blank + note, encoding="utf-8")
+        assert main(["exercises", "start", str(folder), "--force", "1"]) == 0
+        saved = folder / exercises.BACKUP_DIR / f"ex01_local_derivatives.{k}.py"
+        assert saved.read_text(encoding="utf-8") == blank + note
+        assert edited.read_text(encoding="utf-8") == blank
+        assert f"{edited}: reset to its blank template; your version is kept as {saved}." in (
+            capsys.readouterr().out
+        )
+    assert (
+        (folder / exercises.BACKUP_DIR / "ex01_local_derivatives.1.py")
+        .read_text(encoding="utf-8")
+        .endswith("# first try\n")
+    )
+    report = exercises.start(folder, "ko", force=1)  # untouched now: nothing to keep
+    assert report.saved == [] and len(list((folder / exercises.BACKUP_DIR).iterdir())) == 2
+    edited.write_text(blank + "# third\n", encoding="utf-8")
+    report = exercises.start(folder, "ko", force=1)
+    assert "보관했습니다" in "\n".join(report.lines) and str(report.saved[0]) in "\n".join(
+        report.lines
+    )
+    assert exercises.check(folder, [1])[0].status == "not_started"  # backups are not exercises
+
+
 def test_start_refuses_to_overwrite_an_edited_file_and_force_resets_one(tmp_path: Path, capsys):
     folder = tmp_path / "wb"
     first = exercises.start(folder)

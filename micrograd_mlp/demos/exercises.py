@@ -4,7 +4,8 @@
     micrograd-mlp exercises check DIR [N ...] [--timeout SECONDS] [--lang ko]
 
 ``start`` writes one Python file per exercise into DIR (the math first, then what to write,
-stubs with TODOs); it never overwrites a file you have edited (``--force N`` resets exercise N).
+stubs with TODOs); it never overwrites a file you have edited (``--force N`` resets exercise N,
+keeping your version in ``DIR/backups/``).
 ``check`` runs your code in a separate process with a time limit, compares it with the
 library's engine on many random inputs, names the first failing case with a hint for common
 mistakes, draws your graph with a wrong gradient in red, and prints a progress table. The exit
@@ -47,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 "--force",
                 type=int_option(1, count),
                 metavar="N",
-                help="reset exercise N to its blank template (your changes to it are lost)",
+                help="reset exercise N to its blank template (your version goes to DIR/backups/)",
             )
         else:
             sub.add_argument(
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> dict:
             "kept": report.kept,
             "refused": report.refused,
             "reset": report.reset,
+            "saved": report.saved,
         }
     if not Path(args.dir).is_dir():
         raise UserError(message("exercises.fail.no_dir", lang, dir=args.dir))

@@ -46,6 +46,9 @@ __all__ = [
 MANIFEST = ".micrograd-exercises.json"
 #: Where ``check`` writes its pictures, inside the workbook.
 FEEDBACK_DIR = "feedback"
+#: Where ``start --force N`` keeps the learner's version of the file it resets, inside the
+#: workbook: ``backups/ex01_local_derivatives.1.py``, then ``.2.py``, ... (never overwritten).
+BACKUP_DIR = "backups"
 #: Seconds a learner's exercise may run before the checker stops it.
 DEFAULT_TIMEOUT = 30.0
 
@@ -140,6 +143,7 @@ class StartReport:
         kept: files left alone because they are exactly what ``start`` wrote before.
         refused: files the learner has edited, left alone (``force`` resets one).
         reset: edited files overwritten because ``force`` named their exercise.
+        saved: the learner's versions of the ``reset`` files, kept in :data:`BACKUP_DIR`.
         lines: what to tell the learner, one line each, in the chosen language.
     """
 
@@ -147,7 +151,18 @@ class StartReport:
     kept: list[Path] = field(default_factory=list)
     refused: list[Path] = field(default_factory=list)
     reset: list[Path] = field(default_factory=list)
+    saved: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+
+
+def _backup(folder: Path, path: Path) -> Path:
+    """Copy ``path`` to the first free ``folder/backups/<stem>.<k><suffix>`` (k = 1, 2, ...)."""
+    backups = folder / BACKUP_DIR
+    backups.mkdir(exist_ok=True)
+    k = 1
+    while (backups / f"{path.stem}.{k}{path.suffix}").exists():
+        k += 1
+    return atomic_write_bytes(backups / f"{path.stem}.{k}{path.suffix}", path.read_bytes())
 
 
 def start(
@@ -157,7 +172,8 @@ def start(
 
     A file the learner has edited (its content differs from what ``start`` last wrote, or it
     was not written by ``start``) is never overwritten; ``force=N`` resets exercise ``N`` to
-    its blank template, losing the learner's changes to that one file only.
+    its blank template, after keeping the learner's version in ``directory/backups/`` (a new
+    numbered file each time: nothing the learner wrote is lost).
 
     Args:
         directory: the workbook folder.
@@ -195,8 +211,10 @@ def start(
                 )
                 continue
             else:
+                saved = _backup(folder, path)
                 report.reset.append(path)
-                report.lines.append(message("exercises.start.reset", lang, path=path))
+                report.saved.append(saved)
+                report.lines.append(message("exercises.start.reset", lang, path=path, backup=saved))
         atomic_write_bytes(path, data)
         files[exercise.file] = _digest(data)
         if path not in report.reset:
