@@ -127,3 +127,20 @@ def test_the_hinted_spellings_work(formula, tmp_path, capsys):
     assert main(argv) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first == f"out = {formula.strip()} = -2"
+
+
+# ------------------------------------------------------- a one-epoch training history
+@pytest.mark.parametrize("epoch", [None, 3])
+def test_a_one_epoch_history_has_whole_epoch_ticks(epoch):
+    # `micrograd-mlp train --epochs 1` drew epoch ticks 0.945 ... 1.05 around its one point.
+    from micrograd_mlp.viz.plots import plot_training_history
+
+    history = {"train_loss": [2.2], "test_loss": [2.0], "train_accuracy": [0.2]}
+    if epoch is not None:
+        history["epoch"] = [epoch]
+    fig = plot_training_history(history)
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert ticks and all(float(t).is_integer() for t in ticks)
+        assert (epoch or 1) in ticks

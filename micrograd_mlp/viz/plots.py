@@ -428,6 +428,10 @@ def _curves(
             ax.set_yscale("log")
         ax.set(xlabel=xlabel, ylabel=ylabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps and epochs are whole
+        if max(len(v) for v in series.values()) == 1:
+            # one point (a 1-epoch run): matplotlib's default range of +-5% has no whole tick
+            only = float(x[0]) if x is not None else float(first_x)
+            ax.set_xlim(only - 1, only + 1)
         ax.grid(alpha=0.3)
         if len(series) > 1 or next(iter(series)) not in ("loss", "accuracy"):
             ax.legend(loc="best")
