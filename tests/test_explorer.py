@@ -554,3 +554,26 @@ def test_the_korean_page_speaks_korean_and_shows_the_shopping_gradients(
     assert browser.find_element("id", "pkind").text == "입력"
     assert browser.find_element("id", "pchain").text.startswith("d 총액/d 사과 개수 = ")
     assert _console_errors(browser) == []
+
+
+def test_the_korean_mlp_page_and_summary_are_korean(tmp_path: Path, capsys) -> None:
+    # The --mlp title ("..., then p ← p − lr × grad") and the printed summary ("48 steps (25
+    # forward, ...)", "wrote ...: open it in a browser") used to stay English with --lang ko.
+    result = run_demo(explore, ["--mlp", "--lang", "ko", "--out", str(tmp_path / "ko.html")])
+    out = capsys.readouterr().out
+    assert result["expression"] == message("explore.mlp_expression", "ko") != message(
+        "explore.mlp_expression", "en"
+    )
+    assert "then" not in result["page"].read_text(encoding="utf-8").split("<script>")[1][:400]
+    lines = out.splitlines()
+    assert lines[0] == message(
+        "explore.summary", "ko", expression=result["expression"], steps=result["steps"],
+        phases=f"25 {message('explorer.ui.forward', 'ko')}, 10 "
+        f"{message('explorer.ui.backward', 'ko')}, 13 {message('explorer.ui.update', 'ko')}",
+    )  # fmt: skip
+    assert lines[1] == message("explore.wrote", "ko", path=result["page"])
+    assert "steps" not in out and "wrote" not in out
+    run_demo(explore, ["--mlp", "--lang", "en", "--out", str(tmp_path / "en.html")])
+    english = capsys.readouterr().out.splitlines()
+    assert english[0].endswith(": 48 steps (25 forward, 10 backward, 13 update)")
+    assert english[1].endswith("open it in a browser (no network needed); arrow keys step")

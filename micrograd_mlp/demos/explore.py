@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> dict:
         inputs = MLP_INPUTS if args.inputs is None else args.inputs
         target = MLP_TARGET if args.target is None else args.target
         root, model = mlp_step(inputs, target, args.seed)
-        expression = "loss = (MLP(2, [3, 1])(x1, x2) − y)², then p ← p − lr × grad"
+        expression = message("explore.mlp_expression", lang)
         options.update(params=model.parameters(), lr=lr)
     else:
         if args.lr is not None:
@@ -181,9 +181,11 @@ def run(args: argparse.Namespace) -> dict:
         raise fail(str(e)) from None
     path = page_path(args.out)
     phases = page.phase_counts
-    summary = ", ".join(f"{n} {phase}" for phase, n in phases.items() if n)
-    print(f"{expression}: {page.steps} steps ({summary})")
-    print(f"wrote {path}: open it in a browser (no network needed); arrow keys step")
+    summary = ", ".join(
+        f"{n} {message(f'explorer.ui.{phase}', lang)}" for phase, n in phases.items() if n
+    )
+    print(message("explore.summary", lang, expression=expression, steps=page.steps, phases=summary))
+    print(message("explore.wrote", lang, path=path))
     return {
         "page": path,
         "steps": page.steps,
