@@ -444,8 +444,8 @@ def test_a_list_of_tensors_that_require_grad_is_refused_not_made_a_constant():
     message = r"list of Tensors that require grad would become a constant"
     with pytest.raises(TypeError, match=message):
         F.mse_loss([a, a * 2], np.zeros((2, 2)))
-    with pytest.raises(TypeError, match=r"^Tensor \+: a list of Tensors"):
-        a + [[a]]
+    with pytest.raises(TypeError, match=r"^Tensor: a tuple of Tensors"):
+        Tensor(([a], [a]))
     model = TensorMLP(4, [3], seed=0)
     X, y = np.random.default_rng(0).normal(size=(8, 4)), np.arange(8) % 3
     opt = SGD(model.parameters(), lr=0.1)

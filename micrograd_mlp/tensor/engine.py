@@ -81,7 +81,8 @@ class Tensor:
 
     Raises:
         TypeError: ``data`` is not numeric (strings, objects, ``None``, complex numbers, ragged
-            nested lists).
+            nested lists), or is a list holding Tensors that require grad (it would be a
+            constant: their gradients would be lost).
         ValueError: ``dtype`` is not float32 or float64.
     """
 
@@ -108,6 +109,13 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, (list, tuple)) and _holds_graph_tensors(data):
+            # NumPy would read their numbers and drop their graph: a silent constant.
+            raise TypeError(
+                f"Tensor: a {type(data).__name__} of Tensors that require grad would become a "
+                "constant, dropping their gradients; compute one Tensor for the whole batch "
+                "instead (e.g. call the model on the (B, D) batch array)"
+            )
         self.data = _to_array(data, _check_dtype(dtype), "Tensor")
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
@@ -596,16 +604,8 @@ def _check_dtype(dtype: Any) -> np.dtype | None:
 def _to_array(x: Any, dtype: np.dtype | None, what: str, copy: bool = False) -> np.ndarray:
     """``x`` as a float array of ``dtype`` (None: keep float32/float64 NumPy data, else float32).
 
-    Raises TypeError naming ``what`` for non-numeric data, and for a list or tuple holding
-    Tensors that require grad (NumPy would read their numbers and drop their graph: a silent
-    constant, its gradients lost).
+    Raises TypeError naming ``what`` for non-numeric data.
     """
-    if isinstance(x, (list, tuple)) and _holds_graph_tensors(x):
-        raise TypeError(
-            f"{what}: a {type(x).__name__} of Tensors that require grad would become a "
-            "constant, dropping their gradients; compute one Tensor for the whole batch "
-            "instead (e.g. call the model on the (B, D) batch array)"
-        )
     try:
         arr = np.asarray(x)
     except ValueError as e:  # ragged nested lists
@@ -627,8 +627,8 @@ _KIND_NAMES = {"O": "Python objects", "U": "strings", "S": "bytes", "c": "comple
 
 
 def _holds_graph_tensors(items: list | tuple) -> bool:
-    """Whether a (nested) list or tuple holds a Tensor that requires grad (lists only: a list
-    input is converted element by element anyway; arrays and numbers never get here)."""
+    """Whether a (nested) list or tuple holds a Tensor that requires grad (checked where a
+    Tensor is constructed from a list, not in the ops: their operands stay unchecked)."""
     for item in items:
         if isinstance(item, Tensor):
             if item.requires_grad:
