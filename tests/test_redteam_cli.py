@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import pytest
 
 from micrograd_mlp.cli import build_parser, demo_modules, main
@@ -144,3 +145,35 @@ def test_a_one_epoch_history_has_whole_epoch_ticks(epoch):
         ticks = [t for t in ax.get_xticks() if low <= t <= high]
         assert ticks and all(float(t).is_integer() for t in ticks)
         assert (epoch or 1) in ticks
+
+
+# --------------------------------------------- vanishing gradients with dead ReLU units
+def test_vanishing_gradients_says_undefined_not_nan_when_no_gradient_arrives(tmp_path, capsys):
+    # One ReLU unit, inactive on the one input: every relu gradient is 0. The demo printed
+    # "relu: first layer / last layer = nan" after a RuntimeWarning (0 / 0).
+    import warnings
+
+    from micrograd_mlp.cli import run_demo
+    from micrograd_mlp.demos import vanishing_gradients
+
+    argv = ["--depth", "2", "--width", "1", "--samples", "1", "--out", str(tmp_path)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value encountered in scalar divide"
+        result = run_demo(vanishing_gradients, argv)
+    assert not result["norms"]["relu"].any()  # the case this test is about
+    out = capsys.readouterr().out
+    assert "nan" not in out
+    assert (
+        "relu: first layer / last layer: undefined, the last layer's gradient is exactly 0" in out
+    )
+    assert result["ratio"]["relu"] != result["ratio"]["relu"]  # NaN in the returned numbers
+    assert result["ratio"]["sigmoid"] > 0
+
+
+def test_vanishing_gradients_plot_names_the_layers_it_cannot_show(tmp_path):
+    from micrograd_mlp.demos import vanishing_gradients
+
+    norms = {"relu": np.array([0.0, 0.0, 0.5]), "tanh": np.array([0.1, 0.2, 0.3])}
+    fig = vanishing_gradients._plot(norms, 3, 1)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["relu (0 in layer 1, 2)", "tanh"]

@@ -15,6 +15,7 @@ Writes ``vanishing_gradients.png`` under ``--out`` (one line per activation, log
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,11 @@ def _plot(norms: dict[str, np.ndarray], depth: int, width: int) -> Figure:
     ax = fig.add_subplot()
     layers = np.arange(1, depth + 1)
     for name, values in norms.items():
-        ax.plot(layers, values, marker="o", linewidth=2, label=name)
+        zero = layers[values == 0]
+        # A log axis cannot show an exact 0 (dead ReLUs): leave those points out, and say so.
+        label = name if not zero.size else f"{name} (0 in layer {', '.join(map(str, zero))})"
+        shown = np.where(values > 0, values, np.nan)
+        ax.plot(layers, shown, marker="o", linewidth=2, label=label)
     ax.set(
         yscale="log",
         xlabel="layer (1 = next to the input, last = next to the loss)",
@@ -98,7 +103,7 @@ def run(args: argparse.Namespace) -> dict:
 
     Returns:
         ``{"norms": {activation: (depth,) array}, "ratio": {activation: first layer's norm /
-        last layer's}, "plot": path}``.
+        last layer's, NaN if the last layer's is 0}, "plot": path}``.
     """
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.samples, args.width))
@@ -107,7 +112,8 @@ def run(args: argparse.Namespace) -> dict:
         name: layer_gradient_norms(name, args.depth, args.width, X, y, args.seed)
         for name in ACTIVATIONS
     }
-    ratio = {name: float(v[0] / v[-1]) for name, v in norms.items()}
+    # NaN when the last layer got no gradient at all (0 / 0 or x / 0 says nothing about depth)
+    ratio = {name: float(v[0] / v[-1]) if v[-1] > 0 else math.nan for name, v in norms.items()}
     print(
         f"MLP with {args.depth} layers of {args.width} (PyTorch's default init, same seed), "
         f"cross-entropy of {args.samples} random inputs with random labels, one backward():"
@@ -116,7 +122,14 @@ def run(args: argparse.Namespace) -> dict:
     for name, values in norms.items():
         print(f"  {name:>18} " + " ".join(f"{v:>8.1e}" for v in values))
     for name in ACTIVATIONS:
-        print(f"  {name:>7}: first layer / last layer = {ratio[name]:.1e}")
+        if math.isnan(ratio[name]):
+            print(
+                f"  {name:>7}: first layer / last layer: undefined, the last layer's gradient is "
+                "exactly 0 (the units feeding it output 0 on every input: dead ReLUs; try a "
+                "larger --width or another --seed)"
+            )
+        else:
+            print(f"  {name:>7}: first layer / last layer = {ratio[name]:.1e}")
     print(
         "every sigmoid layer multiplies the gradient by sigmoid' <= 1/4: the first layers of a "
         "deep sigmoid net hardly learn"
