@@ -530,6 +530,23 @@ def test_demo_expression_through_the_cli(tmp_path, capsys):
     assert not (tmp_path / "backward.gif").exists()
 
 
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is needed to render the frames")
+def test_no_picture_of_an_earlier_formula_stays_in_out(tmp_path, capsys):
+    # A second run into the same --out used to leave the first run's backward.gif (with
+    # --no-gif) and all its pictures (for a single-leaf formula) next to the new trace.
+    out = ["--out", str(tmp_path)]
+    assert main(["backprop", *out]) == 0  # the neuron: 5 frames and a GIF
+    assert (tmp_path / "backward.gif").exists() and (tmp_path / "frame_004.png").exists()
+    assert main(["backprop", "x*y", "--values", "x=1", "y=2", "--no-gif", *out]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "frame_000.png", "gradients.png", "trace.txt"
+    ]  # fmt: skip
+    (tmp_path / "mine.png").write_bytes(b"not ours")
+    assert main(["backprop", "x", "--values", "x=1", *out]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.png", "trace.txt"]
+    assert "single leaf" in capsys.readouterr().out
+
+
 def test_demo_traces_the_backward_pass_once_and_prints_that_trace(tmp_path, monkeypatch):
     import micrograd_mlp.viz.backprop as viz_backprop
 

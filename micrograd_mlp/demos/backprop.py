@@ -30,7 +30,7 @@ from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message
 from micrograd_mlp.viz.backprop import backward_steps, explain
-from micrograd_mlp.viz.backprop_frames import backward_frames
+from micrograd_mlp.viz.backprop_frames import backward_frames, remove_stale_pictures
 from micrograd_mlp.viz.fonts import plot_lang, plot_rc
 from micrograd_mlp.viz.graph import operand_order
 from micrograd_mlp.viz.plots import save_figure
@@ -145,6 +145,9 @@ def run(args: argparse.Namespace) -> dict:
     )
     plot = None
     if frames is None:
+        # no step to draw: pictures of an earlier formula in --out would pass for this one's
+        remove_stale_pictures(args.out)
+        (args.out / "gradients.png").unlink(missing_ok=True)
         print(message("backprop.single_leaf", lang))
     else:
         count = len(frames.frames)

@@ -38,7 +38,14 @@ from micrograd_mlp.viz.graph import (
     save_graph,
 )
 
-__all__ = ["STEP_COLORS", "BackwardFrames", "auto_rankdir", "backward_frames", "backward_graphs"]
+__all__ = [
+    "STEP_COLORS",
+    "BackwardFrames",
+    "auto_rankdir",
+    "backward_frames",
+    "backward_graphs",
+    "remove_stale_pictures",
+]
 
 #: Colours of the step pictures (Graphviz colour names): the node being processed is filled
 #: ``current`` with a ``highlight`` border; the edges carrying its gradient to its children, and
@@ -165,7 +172,8 @@ def backward_frames(
         root: the output (a ``Value`` with at least one operation behind it).
         out_dir: directory for the files.
         format: ``"png"`` or ``"svg"`` for the frame files (the GIF is always made from PNGs).
-        gif: also write ``backward.gif``.
+        gif: also write ``backward.gif`` (False: a ``backward.gif`` of an earlier run in
+            ``out_dir`` is removed, as its stale frames are).
         params, rankdir, number_format, lang, steps: as in :func:`backward_graphs`.
         duration_ms: how long each GIF frame shows, in milliseconds (a positive int).
         max_frames: refuse graphs with more steps than this (one picture per non-leaf node:
@@ -237,6 +245,7 @@ def backward_frames(
         )
         return BackwardFrames(frames, None, False)
     if not gif:
+        gif_path.unlink(missing_ok=True)  # it would show another graph than the frames
         return BackwardFrames(frames, None, True)
     if format == "png":
         pngs = [path.read_bytes() for path in frames]
@@ -398,6 +407,15 @@ class _Style:
             local_text = message("frames.local", self.lang, local=self.num(local))
             dot.edge(self.ids[id(child)], op, label=f"{local_text}\\n{text}", **attrs)
         dot.edge(op, self.ids[id(v)], **highlight)
+
+
+def remove_stale_pictures(out_dir: str | os.PathLike[str]) -> None:
+    """Delete what :func:`backward_frames` wrote into ``out_dir`` (its frame files and
+    ``backward.gif``), e.g. before a run that has no backward step to draw; other files stay."""
+    out = Path(out_dir)
+    if out.is_dir():
+        _remove_stale_frames(out, [])
+        (out / "backward.gif").unlink(missing_ok=True)
 
 
 def _remove_stale_frames(out: Path, keep: list[Path]) -> None:
