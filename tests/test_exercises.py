@@ -453,6 +453,21 @@ def test_check_errors_name_the_interface(tmp_path: Path, capsys):
     assert "argument N" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("action", ["start", "check"])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_dir_that_is_a_file_is_named_as_such(tmp_path: Path, capsys, action, lang):
+    # start said only "File exists: '...'", check "no such folder" for an existing file.
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine", encoding="utf-8")
+    assert main(["exercises", action, str(afile), "--lang", lang]) == 1
+    assert capsys.readouterr().err == (
+        "micrograd-mlp exercises: error: "
+        + message("exercises.fail.dir_is_file", lang, dir=afile)
+        + "\n"
+    )
+    assert afile.read_text(encoding="utf-8") == "mine"
+
+
 def test_every_exercise_key_exists_in_both_catalogues():
     en, ko = catalogue("en"), catalogue("ko")
     mine = {k for k in en if k.startswith("exercises.")}

@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> dict:
     """Do ``start`` or ``check``. Returns what was done; after a check that did not pass
     everything asked for, raises ``SystemExit(1)`` once the feedback is printed."""
     lang = chosen_lang(args)
+    if Path(args.dir).exists() and not Path(args.dir).is_dir():
+        raise UserError(message("exercises.fail.dir_is_file", lang, dir=args.dir))
     if args.action == "start":
         report = exercises.start(args.dir, lang, args.force)
         print("\n".join(report.lines))
