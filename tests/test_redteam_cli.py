@@ -177,3 +177,19 @@ def test_vanishing_gradients_plot_names_the_layers_it_cannot_show(tmp_path):
     fig = vanishing_gradients._plot(norms, 3, 1)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["relu (0 in layer 1, 2)", "tanh"]
+
+
+# --------------------------------------------------- a formula with too many steps to draw
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_backprop_refuses_too_many_steps_in_one_line(lang, tmp_path):
+    # 399 steps used to end in a ValueError traceback from backward_frames, after the trace.
+    from micrograd_mlp.demos import backprop
+    from micrograd_mlp.messages import message
+
+    formula = "+".join(["x"] * 400)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backprop", formula, "--values", "x=1", "--lang", lang, "--out", str(tmp_path)])
+    assert exit_info.value.code == "micrograd-mlp backprop: error: " + message(
+        "backprop.too_many_steps", lang, steps=399, limit=backprop.MAX_STEPS
+    )
+    assert list(tmp_path.iterdir()) == []

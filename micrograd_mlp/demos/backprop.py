@@ -38,6 +38,8 @@ from micrograd_mlp.viz.plots import save_figure
 COMMAND = "backprop"
 HELP = "step-by-step pictures and a text trace of backward() on a neuron or your formula"
 BUILTIN_DATA = True
+#: The most backward steps (one picture each) the demo draws.
+MAX_STEPS = 200
 #: Common options this command takes but does not use (the CLI's help says so).
 UNUSED_OPTIONS = {"--seed": "the graph and its numbers involve nothing random"}
 
@@ -94,8 +96,9 @@ def run(args: argparse.Namespace) -> dict:
         "plot" (the gradient bar chart's path)}``.
 
     Raises:
-        SystemExit: a bad expression, ``--values``, ``--example`` with an expression, or an
-            unknown ``$MICROGRAD_MLP_LANG`` (the message says what is allowed).
+        SystemExit: a bad expression, ``--values``, ``--example`` with an expression, a formula
+            with more than :data:`MAX_STEPS` backward steps, or an unknown
+            ``$MICROGRAD_MLP_LANG`` (the message says what is allowed).
     """
     try:
         lang = chosen_lang(args)
@@ -103,6 +106,10 @@ def run(args: argparse.Namespace) -> dict:
     except (UserError, ExpressionError) as e:
         raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}") from None
     root, params, expression = graph.root, graph.params, graph.expression
+    count = sum(1 for node in root.topological_order() if node._children)
+    if count > MAX_STEPS:  # one picture per step: refused before anything is printed or drawn
+        error = message("backprop.too_many_steps", lang, steps=count, limit=MAX_STEPS)
+        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {error}")
     if graph.story is not None:
         print(graph.story)
 
@@ -138,7 +145,7 @@ def run(args: argparse.Namespace) -> dict:
     frames = (
         backward_frames(
             root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang,
-            steps=steps,
+            steps=steps, max_frames=MAX_STEPS,
         )
         if steps
         else None
