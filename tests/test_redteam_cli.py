@@ -193,3 +193,34 @@ def test_backprop_refuses_too_many_steps_in_one_line(lang, tmp_path):
         "backprop.too_many_steps", lang, steps=399, limit=backprop.MAX_STEPS
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_backprop_draws_no_frames_above_its_limit_but_traces_and_charts(
+    lang, tmp_path, monkeypatch, capsys
+):
+    """Above MAX_FRAMES steps the frames (each a picture of the whole graph, slow to draw and
+    too large to read) are skipped, saying so; the trace, the check and the chart still come,
+    and frames of an earlier run in --out are removed. The limit is lowered here to keep the
+    test fast; the same branch runs at the real limit."""
+    from micrograd_mlp.demos import backprop
+    from micrograd_mlp.messages import message
+
+    def run(formula: str) -> dict:
+        return main(["backprop", formula, "--values", "x=2", "--lang", lang,
+                     "--out", str(tmp_path)])
+
+    monkeypatch.setattr(backprop, "MAX_FRAMES", 2)
+    assert run("x*x + x") == 0  # 2 steps: drawn
+    assert sorted(p.name for p in tmp_path.glob("frame_*")) == ["frame_000.png", "frame_001.png"]
+    assert (tmp_path / "backward.gif").exists()
+    result = backprop.run(build_parser().parse_args(
+        ["backprop", "x*x + x + x", "--values", "x=2", "--lang", lang, "--out", str(tmp_path)]
+    ))
+    assert result["steps"] == 3 and result["frames"] == [] and result["gif"] is None
+    said = message("backprop.no_frames", lang, steps=3, limit=2, path=tmp_path / "trace.txt")
+    assert said in capsys.readouterr().out
+    assert result["grads"] == {"x": 6.0} and result["backward_agrees"] is True
+    assert list(tmp_path.glob("frame_*")) == [] and not (tmp_path / "backward.gif").exists()
+    assert (tmp_path / "trace.txt").read_text("utf-8") == result["trace"]
+    assert result["plot"] == tmp_path / "gradients.png" and result["plot"].exists()

@@ -38,8 +38,13 @@ from micrograd_mlp.viz.plots import save_figure
 COMMAND = "backprop"
 HELP = "step-by-step pictures and a text trace of backward() on a neuron or your formula"
 BUILTIN_DATA = True
-#: The most backward steps (one picture each) the demo draws.
+#: The most backward steps the demo traces (the text trace, the check and the gradient chart).
 MAX_STEPS = 200
+#: The most backward steps the demo draws frames for (one picture of the whole graph per step).
+#: Each frame grows with the graph and so does the time to draw it: the 20 frames of
+#: ``x+x+...+x`` with 21 terms are 1488 x 4887 pixels and take about 18 s with the GIF here, 30
+#: steps take a minute. Above this only the trace and the gradient chart are written.
+MAX_FRAMES = 20
 #: Common options this command takes but does not use (the CLI's help says so).
 UNUSED_OPTIONS = {"--seed": "the graph and its numbers involve nothing random"}
 
@@ -92,8 +97,9 @@ def run(args: argparse.Namespace) -> dict:
 
     Returns:
         ``{"expression", "lang", "steps", "grads" (leaf name -> d out/d leaf from the trace),
-        "backward_agrees" (bool), "trace", "frames" (paths), "gif" (path or None),
-        "plot" (the gradient bar chart's path)}``.
+        "backward_agrees" (bool), "trace", "frames" (paths; none for a formula of more than
+        :data:`MAX_FRAMES` steps), "gif" (path or None), "plot" (the gradient bar chart's
+        path)}``.
 
     Raises:
         SystemExit: a bad expression, ``--values``, ``--example`` with an expression, a formula
@@ -145,23 +151,28 @@ def run(args: argparse.Namespace) -> dict:
     frames = (
         backward_frames(
             root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang,
-            steps=steps, max_frames=MAX_STEPS,
+            steps=steps, max_frames=MAX_FRAMES,
         )
-        if steps
+        if 0 < len(steps) <= MAX_FRAMES
         else None
     )
     plot = None
     if frames is None:
-        # no step to draw: pictures of an earlier formula in --out would pass for this one's
+        # no frame drawn: pictures of an earlier formula in --out would pass for this one's
         remove_stale_pictures(args.out)
+    if not steps:
         (args.out / "gradients.png").unlink(missing_ok=True)
         print(message("backprop.single_leaf", lang))
     else:
-        count = len(frames.frames)
-        key = "backprop.wrote_frame" if count == 1 else "backprop.wrote_frames"
-        print(message(key, lang, count=count, out=args.out, first=frames.frames[0].name))
-        if frames.gif is not None:
-            print(message("backprop.wrote", lang, path=frames.gif))
+        if frames is None:
+            print(message("backprop.no_frames", lang, steps=len(steps), limit=MAX_FRAMES,
+                          path=args.out / "trace.txt"))
+        else:
+            count = len(frames.frames)
+            key = "backprop.wrote_frame" if count == 1 else "backprop.wrote_frames"
+            print(message(key, lang, count=count, out=args.out, first=frames.frames[0].name))
+            if frames.gif is not None:
+                print(message("backprop.wrote", lang, path=frames.gif))
         plot = plot_leaf_gradients(leaves, steps[0].name, args.out / "gradients.png", lang)
         print(message("backprop.wrote", lang, path=plot))
     return {
