@@ -577,3 +577,19 @@ def test_the_korean_mlp_page_and_summary_are_korean(tmp_path: Path, capsys) -> N
     english = capsys.readouterr().out.splitlines()
     assert english[0].endswith(": 48 steps (25 forward, 10 backward, 13 update)")
     assert english[1].endswith("open it in a browser (no network needed); arrow keys step")
+
+
+@needs_dot
+def test_a_value_used_sixty_times_is_laid_out_whole() -> None:
+    """x+x+...+x with 60 terms: one node with 60 labelled edges, the case where dot's node
+    placement ran for minutes before its passes were bounded (nslimit). Every Value, op and
+    edge is on the page, and the page's numbers are the engine's."""
+    root = parse_expression("+".join(["x"] * 60), parse_assignments(["x=2"]))
+    page = Explorer(root)
+    assert len(page.names) == 60  # x and the 59 sums
+    svg = page.html
+    for i in range(1, 60):
+        assert f'id="n{i}op"' in svg and f'id="e{i}_0"' in svg and f'id="e{i}_1"' in svg
+    root.backward()
+    (x,) = [v for v in root.topological_order() if not v._children]
+    assert root.data == 120 and x.grad == 60
