@@ -251,6 +251,11 @@ class Module:
 
     def parameters(self) -> list[Any]:
         """Every parameter (objects with ``.data`` and ``.grad``), in ``named_parameters`` order."""
+        # The common case (no tied weights) without named_parameters' per-item bookkeeping:
+        # a scalar model's training step asks for its parameters several times.
+        params = [p for _, p in self._every_parameter("")]
+        if len({id(p) for p in params}) == len(params):
+            return params
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -258,8 +263,12 @@ class Module:
         PyTorch's ``zero_grad()``; the next backward pass gives each one a fresh gradient.
         ``set_to_none=False`` zeroes the existing gradients instead (PyTorch's option: an
         optimizer then still steps those parameters, e.g. by momentum or weight decay)."""
-        for p in self.parameters():
-            clear_grad(p, set_to_none)
+        if not set_to_none:
+            for p in self.parameters():
+                clear_grad(p, set_to_none)
+            return
+        for p in self.parameters():  # clear_grad(p) inlined: once per parameter per step
+            p.grad = None
 
     def train(self, mode: bool = True) -> Module:
         """Put the module and every submodule in training mode (``mode=False``: evaluation
