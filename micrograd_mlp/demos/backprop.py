@@ -112,16 +112,15 @@ def run(args: argparse.Namespace) -> dict:
     except (UserError, ExpressionError) as e:
         raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}") from None
     root, params, expression = graph.root, graph.params, graph.expression
-    count = sum(1 for node in root.topological_order() if node._children)
-    if count > MAX_STEPS:  # one picture per step: refused before anything is printed or drawn
-        error = message("backprop.too_many_steps", lang, steps=count, limit=MAX_STEPS)
+    steps = backward_steps(root)  # traced once: the text, the check, the frames and the chart
+    if len(steps) > MAX_STEPS:  # refused before anything is printed or drawn
+        error = message("backprop.too_many_steps", lang, steps=len(steps), limit=MAX_STEPS)
         raise SystemExit(f"micrograd-mlp {COMMAND}: error: {error}")
     if graph.story is not None:
         print(graph.story)
 
     print(message("backprop.output", lang, expression=expression, value=f"{root.data:.6g}"))
     print()
-    steps = backward_steps(root)  # traced once: the text, the check and the chart use it
     trace = explain(root, lang=lang, steps=steps)
     print(trace)
     atomic_write_bytes(args.out / "trace.txt", trace.encode("utf-8"))
@@ -151,7 +150,7 @@ def run(args: argparse.Namespace) -> dict:
     frames = (
         backward_frames(
             root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang,
-            steps=steps, max_frames=MAX_FRAMES,
+            steps=steps,
         )
         if 0 < len(steps) <= MAX_FRAMES
         else None

@@ -295,6 +295,7 @@ class _Style:
         self.rankdir = rankdir
         self.number_format = number_format
         self.lang = lang
+        self.font: str | None = None  # chosen at the first frame: every frame has the same texts
 
     def num(self, x: float) -> str:
         return format_number(x, self.number_format)
@@ -326,7 +327,9 @@ class _Style:
             out=out_name,
             upstream=self.num(current.upstream),
         )
-        font = graphviz_fontname([title, *(u.name for s in steps for u in s.children)])
+        if self.font is None:  # the names are the same in every frame; so is the title's script
+            self.font = graphviz_fontname([title, *(u.name for s in steps for u in s.children)])
+        font = self.font
         dot = graphviz.Digraph(
             f"backward_step_{k}",
             format=self.format,
