@@ -446,6 +446,8 @@ def test_a_list_of_tensors_that_require_grad_is_refused_not_made_a_constant():
         F.mse_loss([a, a * 2], np.zeros((2, 2)))
     with pytest.raises(TypeError, match=r"^Tensor: a tuple of Tensors"):
         Tensor(([a], [a]))
+    with pytest.raises(TypeError, match=r"^Tensor \+: a list of Tensors"):
+        a + [a, a * 2]  # an op's operand becomes an array by the same path
     model = TensorMLP(4, [3], seed=0)
     X, y = np.random.default_rng(0).normal(size=(8, 4)), np.arange(8) % 3
     opt = SGD(model.parameters(), lr=0.1)

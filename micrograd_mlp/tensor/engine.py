@@ -109,13 +109,6 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        elif isinstance(data, (list, tuple)) and _holds_graph_tensors(data):
-            # NumPy would read their numbers and drop their graph: a silent constant.
-            raise TypeError(
-                f"Tensor: a {type(data).__name__} of Tensors that require grad would become a "
-                "constant, dropping their gradients; compute one Tensor for the whole batch "
-                "instead (e.g. call the model on the (B, D) batch array)"
-            )
         self.data = _to_array(data, _check_dtype(dtype), "Tensor")
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
@@ -604,8 +597,16 @@ def _check_dtype(dtype: Any) -> np.dtype | None:
 def _to_array(x: Any, dtype: np.dtype | None, what: str, copy: bool = False) -> np.ndarray:
     """``x`` as a float array of ``dtype`` (None: keep float32/float64 NumPy data, else float32).
 
-    Raises TypeError naming ``what`` for non-numeric data.
+    Raises TypeError naming ``what`` for non-numeric data, and for a list or tuple holding
+    Tensors that require grad (NumPy would read their numbers and drop their graph: a silent
+    constant). Only lists pay for that walk; numbers and arrays never do.
     """
+    if type(x) in (list, tuple) and _holds_graph_tensors(x):
+        raise TypeError(
+            f"{what}: a {type(x).__name__} of Tensors that require grad would become a "
+            "constant, dropping their gradients; compute one Tensor for the whole batch "
+            "instead (e.g. call the model on the (B, D) batch array)"
+        )
     try:
         arr = np.asarray(x)
     except ValueError as e:  # ragged nested lists
@@ -627,8 +628,8 @@ _KIND_NAMES = {"O": "Python objects", "U": "strings", "S": "bytes", "c": "comple
 
 
 def _holds_graph_tensors(items: list | tuple) -> bool:
-    """Whether a (nested) list or tuple holds a Tensor that requires grad (checked where a
-    Tensor is constructed from a list, not in the ops: their operands stay unchecked)."""
+    """Whether a (nested) list or tuple holds a Tensor that requires grad (see
+    :func:`_to_array`, the one place every list becomes an array)."""
     for item in items:
         if isinstance(item, Tensor):
             if item.requires_grad:
