@@ -11,8 +11,9 @@ tools (``micrograd_mlp.data``) and ``manual_seed``. See docs/architecture.md.
 """
 
 from micrograd_mlp import data, functional, nn, optim, scalar, tensor
-from micrograd_mlp.autodiff import Context, Function, detect_anomaly, is_grad_enabled, no_grad
+from micrograd_mlp.autodiff import detect_anomaly, is_grad_enabled, no_grad
 from micrograd_mlp.engine import Value
+from micrograd_mlp.function import Context, Function
 from micrograd_mlp.gradcheck import GradcheckError, gradcheck
 from micrograd_mlp.module import Module, manual_seed
 from micrograd_mlp.nn import MLP, Layer, Neuron

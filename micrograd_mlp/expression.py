@@ -107,14 +107,14 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
 
 def _check_gradients(root: Value, source: str) -> None:
     """Refuse a formula whose backward pass leaves a gradient that is not finite (``log(x)`` at
-    x = 1e-320: d/dx = 1/x overflows); every ``grad`` is unset again afterwards."""
+    x = 1e-320: d/dx = 1/x overflows); every ``grad`` is 0 again afterwards."""
     order = root.topological_order()
     try:
         root.backward()
-        bad = [(v.label, v.grad) for v in order if v.grad is not None and not math.isfinite(v.grad)]
+        bad = [(v.label, v.grad) for v in order if not math.isfinite(v.grad)]
     finally:
         for node in order:
-            node.grad = None
+            node.grad = 0.0
     if bad:
         name, grad = bad[0]
         raise ExpressionError(

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from micrograd_mlp.engine import Value
-from micrograd_mlp.tensor.engine import Tensor, no_grad
+from micrograd_mlp.module import clear_grad
+from micrograd_mlp.tensor.tensor import Tensor, no_grad
 
 __all__ = ["GradcheckError", "GradcheckReport", "InputCheck", "gradcheck"]
 
@@ -312,7 +313,7 @@ class _Engine:
 
     @staticmethod
     def clear_grad(x: Any) -> None:
-        x.grad = None  # both engines: "no gradient yet"
+        clear_grad(x)  # None for a Tensor, 0.0 for a Value: "no gradient yet"
 
     def grad(self, x: Any) -> np.ndarray:
         # None: backward() never reached this input (no path to the output): a zero gradient.

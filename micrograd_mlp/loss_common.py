@@ -23,7 +23,7 @@ from collections.abc import Callable
 from numbers import Real
 from typing import Any, TypeVar
 
-from micrograd_mlp.checks import finite_real, nonnegative_real, probability
+from micrograd_mlp.validation import finite_real, nonnegative_real, probability
 
 __all__ = [
     "DEFAULT_IGNORE_INDEX",
@@ -99,7 +99,7 @@ def check_nonempty(fn: str, size: int, name: str = "input") -> None:
 def check_eps(fn: str, eps: object) -> float:
     """``gaussian_nll_loss``'s ``eps`` (the variance clamp) as a finite float >= 0.
 
-    The check is :func:`micrograd_mlp.checks.nonnegative_real`, worded ``"{fn}: eps must be a
+    The check is :func:`micrograd_mlp.validation.nonnegative_real`, worded ``"{fn}: eps must be a
     number >= 0"``.
 
     Args:
@@ -114,7 +114,7 @@ def check_eps(fn: str, eps: object) -> float:
 
 
 def check_margin(fn: str, margin: object) -> float:
-    """``hinge_loss``'s ``margin`` as a finite float (:func:`micrograd_mlp.checks.finite_real`).
+    """``hinge_loss``'s ``margin`` as a finite float (:func:`micrograd_mlp.validation.finite_real`).
 
     Raises:
         TypeError: ``margin`` is not a real number (a bool or a string is refused).

@@ -138,13 +138,20 @@ def linear_init(nin: int, nout: int, rng: np.random.Generator) -> tuple[np.ndarr
 
 
 def clear_grad(p: Any, set_to_none: bool = True) -> None:
-    """Reset one parameter's gradient, in both engines, as PyTorch's ``zero_grad``: to ``None``
-    ("no gradient yet"), or with ``set_to_none=False`` an existing gradient to zeros (0.0 for a
-    Value; one that is ``None`` stays ``None``)."""
-    if set_to_none:
-        p.grad = None
-    elif p.grad is not None:
-        p.grad = np.zeros_like(p.grad) if isinstance(p.grad, np.ndarray) else 0.0
+    """Reset one parameter's gradient, in both engines, before the next ``backward()``.
+
+    A ``Tensor`` follows PyTorch's ``zero_grad``: its grad becomes ``None`` ("no gradient
+    yet"), or with ``set_to_none=False`` an existing gradient becomes zeros (``None`` stays
+    ``None``). A ``Value`` follows micrograd: its grad is always a number, so it becomes 0.0
+    either way."""
+    grad = p.grad
+    if grad is None or isinstance(grad, np.ndarray):  # a Tensor's: PyTorch's rule
+        if set_to_none:
+            p.grad = None
+        elif grad is not None:
+            p.grad = np.zeros_like(grad)
+    else:  # a Value's number
+        p.grad = 0.0
 
 
 class IncompatibleKeys(NamedTuple):
@@ -259,16 +266,13 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Set every parameter's gradient to ``None`` (before the next ``backward()``), as
-        PyTorch's ``zero_grad()``; the next backward pass gives each one a fresh gradient.
-        ``set_to_none=False`` zeroes the existing gradients instead (PyTorch's option: an
-        optimizer then still steps those parameters, e.g. by momentum or weight decay)."""
-        if not set_to_none:
-            for p in self.parameters():
-                clear_grad(p, set_to_none)
-            return
-        for p in self.parameters():  # clear_grad(p) inlined: once per parameter per step
-            p.grad = None
+        """Reset every parameter's gradient before the next ``backward()``: a Tensor's to
+        ``None``, as PyTorch's ``zero_grad()`` (the next backward pass gives it a fresh one),
+        a Value's to 0.0, as micrograd's. ``set_to_none=False`` zeroes a Tensor's existing
+        gradient instead (PyTorch's option: an optimizer then still steps it, e.g. by momentum
+        or weight decay). See :func:`clear_grad`."""
+        for p in self.parameters():
+            clear_grad(p, set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Put the module and every submodule in training mode (``mode=False``: evaluation
@@ -385,7 +389,7 @@ def _is_parameter(x: Any) -> bool:
     """A leaf Tensor that requires grad, or a leaf Value that is not a constant (a default
     parameter). A computed node kept as an attribute (a cached activation) is not one."""
     from micrograd_mlp.engine import Constant, Value
-    from micrograd_mlp.tensor.engine import Tensor
+    from micrograd_mlp.tensor.tensor import Tensor
 
     if isinstance(x, Tensor):
         return x.requires_grad and not x._children

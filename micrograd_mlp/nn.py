@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from micrograd_mlp.checks import probability
-from micrograd_mlp.engine import Value, _dot
+from micrograd_mlp.engine import Value
 from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
 from micrograd_mlp.module import Module, check_activation, linear_init, make_rng, mlp_layers
+from micrograd_mlp.validation import probability
 
 __all__ = ["Dropout", "Layer", "Linear", "MLP", "Module", "Neuron"]
 
@@ -85,7 +85,7 @@ class Neuron(Module):
 
     def _forward(self, x: list[Value]) -> Value:
         # One node for w . x + b (not a chain of 2n binary nodes), then the activation.
-        out = _dot(self.weight, x, self.bias)
+        out = Value.dot(self.weight, x, self.bias)
         return out if self._activate is None else self._activate(out)
 
     def _own_parameters(self) -> Iterator[tuple[str, Value]]:

@@ -35,8 +35,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
-from micrograd_mlp.checks import positive_int
 from micrograd_mlp.module import make_rng
+from micrograd_mlp.validation import positive_int
 
 __all__ = [
     "Callback",

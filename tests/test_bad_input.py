@@ -141,7 +141,7 @@ def test_scalar_mlp_with_the_wrong_inputs_is_refused_and_untouched():
     with raises(ValueError, "Neuron expects 2 inputs, got 3"):
         Neuron(2)([1.0, 2.0, 3.0])
     assert same_state(before, model.state_dict())
-    assert all(p.grad is None for p in model.parameters())
+    assert all(p.grad == 0.0 for p in model.parameters())
 
 
 def test_tensor_mlp_with_the_wrong_width_names_both_shapes():

@@ -203,10 +203,10 @@ def test_trace_graph_of_a_simple_expression():
     y = (x * 2 + 1).relu()
     y.backward()
     nodes, edges = trace(y)
-    # x, x*2, x*2 + 1, relu: micrograd's _prev leaves out the constants 2 and 1 here (ours have
-    # no grad for its '%.4f'); our own draw_dot draws them, labelled as constants.
-    assert len(nodes) == 4 and len(edges) == 3
-    assert all(n.grad is not None for n in nodes)
+    # x, 2, x*2, 1, x*2 + 1, relu: as in micrograd, _prev holds the constants 2 and 1 (whose
+    # grad stays 0.0, a number for its '%.4f'); our own draw_dot labels them as constants.
+    assert len(nodes) == 6 and len(edges) == 5
+    assert all(isinstance(n.grad, float) for n in nodes)
     dot = draw_dot(y)
     assert "data 3.0000 | grad 1.0000" in dot.source  # the relu's output
     assert "data 1.0000 | grad 2.0000" in dot.source  # x: dy/dx = 2

@@ -284,7 +284,7 @@ def test_zero_grad_set_to_none_false_zeroes_and_the_next_step_is_torchs(via):
     v, fresh = Value(1.0), Value(2.0)
     v.grad = 3.0
     SGD([v, fresh], lr=0.1).zero_grad(set_to_none=False)
-    assert v.grad == 0.0 and fresh.grad is None  # None stays None, as in PyTorch
+    assert v.grad == 0.0 and fresh.grad == 0.0  # a Value's grad is always a number
 
 
 # -------------------------------------------------------- MNIST(root), the torchvision habit

@@ -59,9 +59,9 @@ def by_label(nodes: dict, label: str) -> str:
 
 def neuron_expression():
     """o = tanh(x1*w1 + x2*w2 + b), with gradients from o.backward()."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
     n = x1 * w1 + x2 * w2 + b
     n.label = "n"
     o = n.tanh()
@@ -72,7 +72,7 @@ def neuron_expression():
 
 def chain(depth: int) -> tuple[Value, list[Value]]:
     """x, tanh(x), tanh(tanh(x)), ...: depth + 1 Values, each labelled with its position."""
-    values = [Value(0.5, "n0")]
+    values = [Value(0.5, label="n0")]
     for i in range(1, depth + 1):
         values.append(values[-1].tanh())
         values[-1].label = f"n{i}"
@@ -149,7 +149,7 @@ def test_source_is_deterministic_and_independent_of_object_identity():
 
 
 def test_reused_node_gets_one_edge_per_use():
-    a = Value(3.0, "a")
+    a = Value(3.0, label="a")
     b = a + a
     c = b + b
     nodes, edges = parse(draw_dot(c))
@@ -162,7 +162,7 @@ def test_reused_node_gets_one_edge_per_use():
 
 
 def test_labels_are_escaped_and_numbers_formatted():
-    x = Value(-0.0, "x|{y}<z>\\w")
+    x = Value(-0.0, label="x|{y}<z>\\w")
     y = x * 1.23456789
     nodes, _ = parse(draw_dot(y, number_format=".2f", show_grad=False))
     labels = [a["label"] for a in records(nodes).values()]
@@ -175,7 +175,7 @@ def test_labels_are_escaped_and_numbers_formatted():
 
 @needs_dot
 def test_escaped_label_renders_literally():
-    x = Value(1.0, "a|b{c}<d>")
+    x = Value(1.0, label="a|b{c}<d>")
     svg = draw_dot(x * 2.0).pipe(format="svg", encoding="utf-8")
     assert "a|b{c}&lt;d&gt;" in svg
 
@@ -327,11 +327,11 @@ def test_save_graph_rejects_bad_arguments(tmp_path):
         save_graph(dot, tmp_path / "graph.svg", on_missing_dot="ignore")
 
 
-def test_grads_not_set_yet_show_as_none_and_constants_as_constants():
+def test_grads_not_set_yet_show_as_zero_and_constants_as_constants():
     x = Value(2.0, label="x")
     y = (x * 3.0).tanh()
     labels = [a["label"] for a in records(parse(draw_dot(y))[0]).values()]
-    assert labels[0] == "{ x | data 2 | grad None }"  # no backward pass yet
+    assert labels[0] == "{ x | data 2 | grad 0 }"  # no backward pass yet: 0, as in micrograd
     assert "{ constant | 3 }" in labels  # a number mixed into an op: no grad field
     y.backward()
     nodes = records(parse(draw_dot(y))[0])

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from micrograd_mlp.checks import positive_int
 from micrograd_mlp.module import make_rng, seed_error
+from micrograd_mlp.validation import positive_int
 
 __all__ = ["DataLoader", "train_test_split"]
 

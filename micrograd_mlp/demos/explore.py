@@ -19,7 +19,6 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from micrograd_mlp.checks import finite_real
 from micrograd_mlp.cli import UserError, chosen_lang, float_option
 from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
 from micrograd_mlp.engine import Value
@@ -27,6 +26,7 @@ from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.messages import message
 from micrograd_mlp.nn import MLP
+from micrograd_mlp.validation import finite_real
 from micrograd_mlp.viz.explorer import Explorer
 from micrograd_mlp.viz.graph import DotNotFoundError
 

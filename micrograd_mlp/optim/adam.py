@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.checks import probability
 from micrograd_mlp.optim.optimizer import Optimizer, Work, add_squares, flag, lerp, nonnegative
+from micrograd_mlp.validation import probability
 
 __all__ = ["Adam", "AdamW"]
 

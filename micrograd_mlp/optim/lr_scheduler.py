@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.checks import finite_real, nonnegative_real, positive_int
+from micrograd_mlp.validation import finite_real, nonnegative_real, positive_int
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR", "StepLR"]
 

@@ -43,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.checks import finite_real, nonnegative_real
 from micrograd_mlp.module import clear_grad
+from micrograd_mlp.validation import finite_real, nonnegative_real
 
 __all__ = ["Optimizer"]
 

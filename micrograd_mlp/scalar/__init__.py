@@ -4,7 +4,7 @@
 ================================  =====================================
 scalar (one float per node)       vectorized (one array per node)
 ================================  =====================================
-``scalar.engine.Value``           ``tensor.engine.Tensor``
+``scalar.engine.Value``           ``tensor.tensor.Tensor``
 ``scalar.nn`` (Linear, MLP, ...)  ``tensor.nn`` (Linear, MLP, ...)
 ``scalar.functional``             ``tensor.functional``
 ================================  =====================================

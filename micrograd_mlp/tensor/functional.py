@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.autodiff import Function, is_grad_enabled
+from micrograd_mlp.autodiff import is_grad_enabled
+from micrograd_mlp.function import Function
 from micrograd_mlp.loss_common import (
     DEFAULT_IGNORE_INDEX,
     HALF_LOG_2PI,
@@ -45,7 +46,7 @@ from micrograd_mlp.loss_common import (
     reduction_in_weight_position,
 )
 from micrograd_mlp.tensor import fused
-from micrograd_mlp.tensor.engine import Tensor
+from micrograd_mlp.tensor.tensor import Tensor
 
 __all__ = [
     "binary_cross_entropy",

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.autodiff import Context, Function
-from micrograd_mlp.tensor.engine import Tensor, _call
+from micrograd_mlp.function import Context, Function
+from micrograd_mlp.tensor.tensor import Tensor, _call
 
 __all__ = ["linear"]
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.checks import probability
 from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
 from micrograd_mlp.module import Module, linear_init, make_rng, mlp_layers
-from micrograd_mlp.tensor.engine import Tensor
 from micrograd_mlp.tensor.fused import linear
+from micrograd_mlp.tensor.tensor import Tensor
+from micrograd_mlp.validation import probability
 
 __all__ = ["MLP", "Dropout", "Linear"]
 

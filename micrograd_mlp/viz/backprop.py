@@ -7,18 +7,19 @@ the derivative d node/d child stored by the forward pass (``Value._local_grads``
 
     d out/d child += d out/d node * d node/d child
 
-* :func:`backward_steps` runs the one backward pass
-  (:func:`micrograd_mlp.autodiff.backpropagate`, what ``Value.backward`` runs) with an
-  *observer* that records every chain-rule application it makes;
+* :func:`backward_steps` replays ``backward()`` the way Karpathy's lecture does by hand: it
+  calls the engine's own ``_backward()`` node by node in reverse topological order and reads
+  the gradients between the calls;
 * :func:`explain` prints one line per chain-rule application;
 * the pictures of those steps (one Graphviz picture per step, PNG/SVG files, an animated GIF)
   are in :mod:`micrograd_mlp.viz.backprop_frames`.
 
-None of them applies the chain rule itself: every number is the engine's. They leave ``.grad``
-as they found it: the recorded pass starts with every gradient at ``None`` (so the numbers are
-the fresh d out/d node, what ``root.backward()`` gives when no leaf has a gradient yet;
-``backward()`` *adds* to a leaf's existing one), and every node's ``.grad`` is restored
-afterwards, also when the pass raises.
+None of them applies the chain rule itself: every number is the engine's (an edge's product is
+``local * upstream`` read from the node's stored local derivative, for a child used twice by one
+node, as in ``x * x``). They leave ``.grad`` as they found it: the replay starts with every
+gradient at 0 (so the numbers are the fresh d out/d node, what ``root.backward()`` gives when no
+leaf has a gradient yet; ``backward()`` *adds* to a leaf's existing one), and every node's
+``.grad`` is restored afterwards, also when the replay raises.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TextIO
 
-from micrograd_mlp.autodiff import ChainRule, backpropagate
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.viz.graph import format_number, operand_order
@@ -74,8 +74,6 @@ class BackwardStep:
         name: its name in traces and pictures.
         upstream: d out/d node, complete at this point (float; 1.0 for the output itself).
         children: one :class:`ChildUpdate` per operand, in operand order (``x * x`` has two).
-        skipped: always False (kept for compatibility): the engine passes gradient on from
-            every node, also when ``upstream`` is 0 (PyTorch's rule: 0 * inf is NaN).
     """
 
     index: int
@@ -83,7 +81,6 @@ class BackwardStep:
     name: str
     upstream: float
     children: tuple[ChildUpdate, ...]
-    skipped: bool
 
     @property
     def formula(self) -> str:
@@ -103,11 +100,11 @@ class BackwardStep:
 def backward_steps(root: Value) -> list[BackwardStep]:
     """The backward pass of ``root`` as data: one step per non-leaf node, ``root`` first.
 
-    It observes the engine's own backward pass (:func:`micrograd_mlp.autodiff.backpropagate`,
-    which ``Value.backward`` runs): the order is ``reversed(root.topological_order())`` and each
-    number is the one the engine computed, so the final ``grad_after`` of every node equals the
-    ``.grad`` that ``root.backward()`` gives it when no grad is set yet, exactly. Every
-    ``.grad`` is left as it was (saved, and restored after the pass).
+    It replays ``root.backward()`` as the lecture does by hand: ``root.grad = 1``, then the
+    engine's own ``node._backward()`` for every node in ``reversed(root.topological_order())``,
+    reading each node's gradient before its call and its children's after it. So the final
+    ``grad_after`` of every node equals the ``.grad`` that ``root.backward()`` gives it when no
+    grad is set yet, exactly. Every ``.grad`` is left as it was (saved, and restored after).
 
     Names: a node's ``label`` when it has one (a label shared by several nodes gets ``#2``,
     ``#3``, ... on its later uses); an unlabelled ``root`` is ``out``; other unlabelled nodes are
@@ -121,7 +118,8 @@ def backward_steps(root: Value) -> list[BackwardStep]:
         A list of :class:`BackwardStep`; empty when ``root`` is a leaf.
 
     Raises:
-        TypeError: ``root`` is not a ``Value``.
+        TypeError: ``root`` is not a ``Value``, or the graph holds a node built with
+            micrograd's ``Value(data, _children, _op)`` (its local derivatives are unknown).
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__}")
@@ -130,47 +128,61 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     uses = Counter(id(child) for node in order for child in node._children)
     received: Counter[int] = Counter()
     steps: list[BackwardStep] = []
-    updates: list[ChildUpdate] = []
-
-    def close_step() -> None:
-        if updates:
-            node, upstream = current[0], current[1]
-            steps.append(
-                BackwardStep(len(steps), node, names[id(node)], upstream, tuple(updates), False)
-            )
-            updates.clear()
-
-    current: list = [None, None]
-
-    def record(app: ChainRule) -> None:
-        if app.node is not current[0]:
-            close_step()
-            current[0], current[1] = app.node, app.upstream
-        key = id(app.child)
-        received[key] += 1
-        updates.append(
-            ChildUpdate(
-                app.child,
-                names[key],
-                app.local,
-                app.contribution,
-                app.child.grad,
-                received[key],
-                uses[key],
-                type(app.child) is Constant,
-            )
-        )
-
     saved = [node.grad for node in order]
-    for node in order:
-        node.grad = None  # record the fresh pass; every grad is restored below
     try:
-        backpropagate(root, 1.0, record)
+        for node in order:
+            node.grad = 0.0  # a fresh pass; every grad is restored below
+        root.grad = 1.0  # the seed: d out/d out
+        for node in reversed(order):
+            if not node._children:
+                continue  # a leaf passes nothing on
+            upstream = node.grad  # complete: every node using it came before
+            before = [child.grad for child in node._children]
+            node._backward()  # the engine's chain rule at this node
+            steps.append(
+                BackwardStep(
+                    len(steps),
+                    node,
+                    names[id(node)],
+                    upstream,
+                    _updates(node, upstream, before, names, uses, received),
+                )
+            )
     finally:
         for node, grad in zip(order, saved):
             node.grad = grad
-    close_step()
     return steps
+
+
+def _updates(
+    node: Value,
+    upstream: float,
+    before: list[float],
+    names: dict[int, str],
+    uses: Counter[int],
+    received: Counter[int],
+) -> tuple[ChildUpdate, ...]:
+    """One :class:`ChildUpdate` per operand of ``node``, just after ``node._backward()``: the
+    product of each edge from the stored local derivative, and each child's gradient as the
+    engine left it (for a child used twice by ``node``, the first use's running total)."""
+    updates = []
+    running: dict[int, float] = {}
+    last = {id(child): i for i, child in enumerate(node._children)}
+    for i, (child, local) in enumerate(zip(node._children, node._local_grads)):
+        key = id(child)
+        product = local * upstream
+        running[key] = running.get(key, before[i]) + product
+        constant = type(child) is Constant
+        # The engine's own number after the call, unless a later edge of this node adds to it
+        # (or the child is a constant, which keeps none: then what a variable would have).
+        after = child.grad if last[key] == i and not constant else running[key]
+        received[key] += 1
+        updates.append(
+            ChildUpdate(
+                child, names[key], local, product, after, received[key], uses[key], constant
+            )
+        )
+    return tuple(updates)
 
 
 def traced_steps(root: Value, steps: list[BackwardStep] | None, caller: str

@@ -35,10 +35,10 @@ from pathlib import Path
 
 import graphviz
 
-from micrograd_mlp.checks import nonnegative_real, positive_int
 from micrograd_mlp.engine import Value
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message, resolve_lang
+from micrograd_mlp.validation import nonnegative_real, positive_int
 from micrograd_mlp.viz.backprop import BackwardStep, backward_steps
 from micrograd_mlp.viz.backprop_frames import STEP_COLORS
 from micrograd_mlp.viz.fonts import graphviz_fontname
