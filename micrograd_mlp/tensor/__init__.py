@@ -2,10 +2,9 @@
 
 ``Tensor`` (:mod:`~micrograd_mlp.tensor.tensor`, its ops in :mod:`~micrograd_mlp.tensor.ops`)
 mirrors the scalar ``Value`` on whole arrays (the same op names, the same backward loop);
-``Linear`` and ``MLP`` mirror the scalar ``nn`` classes (same arguments, state-dict keys and seeded weights); ``functional`` has the
-activations and losses under the scalar module's names. :mod:`micrograd_mlp.scalar` names the
-scalar modules the same way (``scalar.engine``, ``scalar.nn``, ``scalar.functional``). The
-optimizers in :mod:`micrograd_mlp.optim` work on these parameters unchanged.
+``Linear`` and ``MLP`` mirror the scalar ``nn`` classes (same arguments, state-dict keys and
+seeded weights); ``functional`` has the activations and losses under the scalar module's names.
+The optimizers in :mod:`micrograd_mlp.optim` work on these parameters unchanged.
 """
 
 from micrograd_mlp.tensor import functional, nn, ops, tensor
