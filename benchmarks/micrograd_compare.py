@@ -1,6 +1,6 @@
 """Our scalar engine against karpathy/micrograd's, on micrograd's own moons demo as it writes it.
 
-The workload (issue 10): one training step of micrograd's ``demo.ipynb`` written exactly as that
+The workload: one training step of micrograd's ``demo.ipynb`` written exactly as that
 notebook writes it -- 100 two-moons points through ``MLP(2, [16, 16, 1])`` (ReLU hidden layers),
 ``losses = [(1 + -yi*scorei).relu() ...]``, ``sum(losses) * (1.0 / len(losses))``, L2
 ``1e-4 * sum((p*p for p in model.parameters()))``, ``model.zero_grad()``, ``backward()``, the
@@ -11,8 +11,10 @@ collector on (as users run it), then off. It prints median seconds per step, nod
 the ratio micrograd / ours.
 
 Then it times ``backward()`` on a chain ``x + 1 + 1 + ...`` of depth 1,000,000 (our engine; the
-recursion limit is not raised), with ``scalar_step.chain_backward``, and prints issue 10's
-targets: >= 70x micrograd with the collector on, >= 7x with it off, the chain's backward < 5 s.
+recursion limit is not raised), with ``scalar_step.chain_backward``, and prints the targets:
+>= 50x micrograd with the collector on (issue 18: the engine reads as the lecture's loop, with
+no shortcut in ``backward()``), and the chain's backward < 5 s (issue 10). With the collector off
+the ratio is printed for comparison, with no target.
 
 micrograd is not a dependency. Get a checkout and pass its directory::
 
@@ -44,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmar
 from scalar_step import DEPTH, chain_backward  # noqa: E402
 
 SEED = 0
-#: Issue 10's targets: micrograd / ours with the collector on and off; the chain's backward.
-TARGETS = {True: 70.0, False: 7.0}
+#: The targets: micrograd / ours with the collector on (none with it off); the chain's backward.
+TARGETS = {True: 50.0, False: None}
 MAX_CHAIN_BACKWARD_S = 5.0
 
 
@@ -167,9 +169,10 @@ def compare(
         print(f"    micrograd / micrograd_mlp = {ratio:.1f}x")
         result["gc on" if collect else "gc off"] = ratio
         target = TARGETS[collect]
-        verdicts.append(f"{label}: {ratio:.1f}x >= {target:g}x {_met(ratio >= target)}")
+        if target is not None:
+            verdicts.append(f"{label}: {ratio:.1f}x >= {target:g}x {_met(ratio >= target)}")
     if not chain:
-        print("  targets (issue 10): " + "; ".join(verdicts))
+        print("  targets: " + "; ".join(verdicts))
         return result
     build, backward, grad = chain_backward(found["micrograd_mlp"].Value, DEPTH, 1)
     print(
@@ -181,7 +184,7 @@ def compare(
         f"chain backward {backward[0]:.2f} s < {MAX_CHAIN_BACKWARD_S:g} s "
         f"{_met(backward[0] < MAX_CHAIN_BACKWARD_S)}"
     )
-    print("  targets (issue 10): " + "; ".join(verdicts))
+    print("  targets: " + "; ".join(verdicts))
     return result
 
 

