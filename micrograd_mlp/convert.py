@@ -160,7 +160,8 @@ def to_torch_sequential(mlp: ScalarMLP | TensorMLP):
     ``Linear`` layers at indices 0, 2, 4, ... with the activation modules between them
     (``ReLU``, ``LeakyReLU(0.01)``, ``Tanh``, ``Sigmoid``; none for ``"linear"``), each
     followed by ``nn.Dropout(p)`` when ``mlp`` has dropout (the ``Linear`` layers are then at
-    0, 3, 6, ...), and the output activation's module last when it is not ``"linear"``. In ``mlp``'s training/evaluation mode. float64 for a scalar MLP, the tensor
+    0, 3, 6, ...), and the output activation's module last when it is not ``"linear"``. In
+    ``mlp``'s training/evaluation mode. float64 for a scalar MLP, the tensor
     MLP's dtype otherwise.
 
     Raises:
