@@ -44,7 +44,7 @@ def test_every_message_key_exists_in_every_language_with_the_same_fields():
         other = catalogue(lang)
         assert set(other) == set(english), (
             f"{lang}.json lacks {sorted(set(english) - set(other))}, "
-            f"en.json lacks {sorted(set(other) - set(english))}"
+            f"the English catalogue lacks {sorted(set(other) - set(english))}"
         )
         for key, template in english.items():
             assert _fields(other[key]) == _fields(template), f"{lang}.json {key!r}: fields differ"

@@ -61,7 +61,8 @@ def test_wheel_installs_and_runs_the_exercises_from_package_data(tmp_path: Path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for e in exercises.EXERCISES:
         assert f"micrograd_mlp/exercises/templates/{e.stem}.py.tmpl" in names
-    assert {"micrograd_mlp/messages/en.json", "micrograd_mlp/messages/ko.json"} <= names
+    for lang in ("en", "ko"):
+        assert f"micrograd_mlp/messages/{lang}/explorer.json" in names
 
     # A fresh environment that sees the installed numpy, graphviz, ... but gets the package
     # itself from the wheel (pip runs from the system site-packages, installs into the venv).

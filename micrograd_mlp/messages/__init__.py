@@ -1,6 +1,8 @@
 """The user-facing text a learner reads, in one catalogue per language (English, Korean).
 
-``en.json`` and ``ko.json`` beside this file map a message key to a ``str.format`` template.
+The folders ``en/`` and ``ko/`` beside this file hold the catalogue of each language, one JSON
+file per topic (``explorer.json`` holds the ``explorer.*`` keys), each mapping a message key to
+a ``str.format`` template.
 English is the default; ``lang="ko"`` or the environment variable ``MICROGRAD_MLP_LANG=ko``
 selects Korean. Code never branches on the language: it asks for a key::
 
@@ -40,9 +42,23 @@ def resolve_lang(lang: str | None = None) -> str:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The whole catalogue of ``lang`` (key -> template), read once from the package data."""
-    text = resources.files(__package__).joinpath(f"{lang}.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    """The whole catalogue of ``lang`` (key -> template), read once from the package data:
+    every ``<lang>/<topic>.json``, each holding the keys that start with ``<topic>.``.
+
+    Raises:
+        ValueError: a file holds a key of another topic, or two files hold the same key.
+    """
+    merged: dict[str, str] = {}
+    folder = resources.files(__package__).joinpath(lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        topic = entry.name[: -len(".json")]
+        for key, template in json.loads(entry.read_text(encoding="utf-8")).items():
+            if not key.startswith(f"{topic}.") or key in merged:
+                raise ValueError(f"messages/{lang}/{entry.name}: key {key!r} is misplaced")
+            merged[key] = template
+    return merged
 
 
 def message(key: str, lang: str | None = None, /, **fields: object) -> str:
