@@ -50,18 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     lang_option(parser)
 
 
-def _grad(v: Value) -> float:
-    return 0.0 if v.grad is None else v.grad
-
-
 def backward_twice() -> dict:
     """d(w x)/dw at x = 3 after one ``backward()`` and after two without ``zero_grad()``."""
     w, x = Value(2.0, label="w"), Value(3.0, label="x")
     loss = w * x
     loss.backward()
-    right = _grad(w)
+    right = w.grad
     loss.backward()
-    return {"wrong": _grad(w), "right": right}
+    return {"wrong": w.grad, "right": right}
 
 
 def zero_grad_inputs() -> dict:
@@ -73,11 +69,11 @@ def zero_grad_inputs() -> dict:
         neuron.zero_grad()  # clears w and b, not the inputs
         out = neuron(x)
         out.backward()
-    wrong = _grad(x[0])
+    wrong = x[0].grad
     fresh = Value(0.5)
     neuron.zero_grad()
     neuron([fresh, Value(-1.0)]).backward()
-    return {"wrong": wrong, "right": _grad(fresh), "param_grad": _grad(neuron.parameters()[0])}
+    return {"wrong": wrong, "right": fresh.grad, "param_grad": neuron.parameters()[0].grad}
 
 
 def graph_before_backward() -> dict:
@@ -121,7 +117,7 @@ def recursion_limit() -> dict:
         error = f"RecursionError: {e}"
     x0, top = _chain(DEEP)
     top.backward()
-    return {"limit": limit, "depth": depth, "wrong": error, "deep": DEEP, "right": _grad(x0)}
+    return {"limit": limit, "depth": depth, "wrong": error, "deep": DEEP, "right": x0.grad}
 
 
 def double_count() -> dict:
@@ -163,7 +159,7 @@ def exp_overflow(x: float = -1000.0) -> dict:
         wrong = f"OverflowError: {e}"
     s = v.sigmoid()
     s.backward()
-    return {"x": x, "wrong": wrong, "right": s.data, "right_grad": _grad(v)}
+    return {"x": x, "wrong": wrong, "right": s.data, "right_grad": v.grad}
 
 
 def _descend(lr: float, x: np.ndarray, y: np.ndarray) -> list[float]:
@@ -174,8 +170,8 @@ def _descend(lr: float, x: np.ndarray, y: np.ndarray) -> list[float]:
         losses.append(loss.data)
         w.grad = b.grad = 0.0  # zero_grad
         loss.backward()
-        w.data -= lr * _grad(w)
-        b.data -= lr * _grad(b)
+        w.data -= lr * w.grad
+        b.data -= lr * b.grad
     return losses
 
 

@@ -10,11 +10,13 @@ optimizer reads both as NumPy arrays and treats every parameter alike:
   dtype. The array the user passed is not updated afterwards (keep ``p.data``, not an old
   reference to the array). A parameter whose ``data`` is a Python number (a ``Value``) cannot
   be a view; its number is copied into the flat array before each step and written back after.
-* Each ``step()`` copies every gradient into a preallocated flat gradient array (a parameter
-  whose ``grad`` is ``None`` has no gradient yet and is skipped, as in PyTorch: its value and
-  its state do not change), then runs the update rule *once* over the flat arrays: a dozen
-  NumPy calls per step for all parameters together, as PyTorch's ``foreach``/``fused``
-  optimizers do, instead of a dozen per parameter.
+* Each ``step()`` copies every gradient into a preallocated flat gradient array, then runs
+  the update rule *once* over the flat arrays: a dozen NumPy calls per step for all parameters
+  together, as PyTorch's ``foreach``/``fused`` optimizers do, instead of a dozen per
+  parameter. A Tensor whose ``grad`` is ``None`` has no gradient yet and is skipped, as in
+  PyTorch (its value and its state do not change); a ``Value``'s grad is always a number
+  (0.0 when nothing reached it), so every Value is updated, as the loop of Karpathy's
+  micrograd lecture updates them.
 * The optimizer state (momentum buffers, moment estimates) lives in flat arrays of the same
   layout. ``state_dict()`` hands it out per parameter, shaped like the parameter, with
   PyTorch's names.
@@ -31,7 +33,7 @@ If a parameter's ``data`` is replaced by a new array of the same shape and dtype
 
 As in PyTorch, ``step()`` reads ``lr`` and the other hyperparameters from the optimizer's
 attributes each time (so a scheduler may change ``opt.lr`` between steps), and ``zero_grad()``
-clears the gradients.
+clears the gradients (a Tensor's to ``None``, a Value's to 0.0).
 """
 
 from __future__ import annotations
@@ -288,7 +290,9 @@ class Optimizer:
             clear_grad(p, set_to_none)
 
     def step(self) -> None:
-        """Update every parameter that has a gradient, using its ``.grad``.
+        """Update every parameter that has a gradient, using its ``.grad``: every Value (its
+        grad is a number, 0.0 if nothing reached it), and every Tensor whose grad is not
+        ``None`` (PyTorch skips a ``None`` grad).
 
         Raises:
             ValueError: a grad of a different shape from its parameter's data, or data replaced
