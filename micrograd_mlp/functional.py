@@ -42,8 +42,8 @@ from micrograd_mlp.loss_common import (
     check_margin,
     check_nonempty,
     check_reduction,
+    check_weight_not_reduction,
     reduce,
-    reduction_in_weight_position,
 )
 
 __all__ = [
@@ -416,7 +416,7 @@ def cross_entropy(
             ignored or of weight 0 (PyTorch returns NaN there).
     """
     fn = "cross_entropy"
-    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_weight_not_reduction(fn, weight)
     check_reduction(reduction)
     smoothing = check_label_smoothing(fn, label_smoothing)
     ignore_index = check_ignore_index(fn, ignore_index)
@@ -582,7 +582,7 @@ def binary_cross_entropy(
         TypeError: a non-numeric element.
     """
     fn = "binary_cross_entropy"
-    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_weight_not_reduction(fn, weight)
     check_reduction(reduction)
     ps, ys, single = _pair(fn, input, target)
     losses = []
@@ -630,7 +630,7 @@ def binary_cross_entropy_with_logits(
         TypeError: a non-numeric element.
     """
     fn = "binary_cross_entropy_with_logits"
-    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_weight_not_reduction(fn, weight)
     check_reduction(reduction)
     xs, ys, single = _pair(fn, input, target)
     if pos_weight is None:

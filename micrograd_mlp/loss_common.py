@@ -9,16 +9,14 @@ depend on the engine, so both give the same errors and the same numbers:
   of class weights for a weighted cross-entropy);
 * constants: :data:`LOG_FLOOR` (the clamp of binary cross-entropy's logs), :data:`HALF_LOG_2PI`;
 * checks at the user-facing boundary: :func:`check_eps`, :func:`check_margin`,
-  :func:`check_label_smoothing`, :func:`check_ignore_index`, :func:`check_nonempty`.
-
-(:mod:`micrograd_mlp.reduction` re-exports the reduction names for older imports.)
+  :func:`check_label_smoothing`, :func:`check_ignore_index`, :func:`check_nonempty`,
+  :func:`check_weight_not_reduction`.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-import warnings
 from collections.abc import Callable
 from numbers import Real
 from typing import Any, TypeVar
@@ -37,7 +35,7 @@ __all__ = [
     "check_nonempty",
     "check_reduction",
     "reduce",
-    "reduction_in_weight_position",
+    "check_weight_not_reduction",
 ]
 
 #: ``"mean"``: average over elements; ``"sum"``: add them; ``"none"``: per-element losses.
@@ -149,19 +147,11 @@ def check_ignore_index(fn: str, ignore_index: object) -> int:
         ) from None
 
 
-def reduction_in_weight_position(fn: str, weight: Any, reduction: str) -> tuple[Any, str]:
-    """``(weight, reduction)``, accepting the old call ``loss(input, target, "sum")``.
-
-    ``cross_entropy`` and both binary cross-entropies took ``reduction`` as their third
-    positional argument before they had PyTorch's ``weight``; a string there is still read as
-    the reduction, with a ``DeprecationWarning`` (pass ``reduction=`` by keyword).
-    """
+def check_weight_not_reduction(fn: str, weight: Any) -> None:
+    """Raise a TypeError when ``weight`` is a string: ``loss(input, target, "sum")`` means
+    ``reduction="sum"``, but the third positional argument is ``weight``, as in PyTorch."""
     if isinstance(weight, str):
-        warnings.warn(
-            f"{fn}: the third positional argument is weight (PyTorch's order); pass "
-            f"reduction={weight!r} by keyword",
-            DeprecationWarning,
-            stacklevel=3,
+        raise TypeError(
+            f"{fn}: the third positional argument is weight (PyTorch's order), got the string "
+            f"{weight!r}; pass reduction={weight!r} by keyword"
         )
-        return None, weight
-    return weight, reduction

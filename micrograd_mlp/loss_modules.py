@@ -1,16 +1,16 @@
-"""PyTorch's loss modules, for both engines: ``loss = CrossEntropyLoss(); loss(logits, target)``.
+"""PyTorch's loss modules, once for both engines: ``loss = CrossEntropyLoss(); loss(logits, y)``.
 
-Each class takes the constructor arguments of its ``torch.nn`` namesake, keeps them, and calls the
-function of the same name on the input's engine:
-
-* a :class:`~micrograd_mlp.tensor.Tensor` or a NumPy array ->
-  :mod:`micrograd_mlp.tensor.functional`;
-* a :class:`~micrograd_mlp.engine.Value`, a number, or a sequence of them (what a scalar
-  ``MLP`` returns) -> :mod:`micrograd_mlp.functional`.
-
-So ``criterion = nn.CrossEntropyLoss(label_smoothing=0.1)`` works unchanged in a scalar loop, a
-vectorized loop and (with ``torch.nn``) a PyTorch loop. The formulas, shapes and errors are those
-of the functions (see their docstrings); the modules have no parameters. PyTorch's deprecated
+Each class takes the constructor arguments of its ``torch.nn`` namesake, checks and keeps them,
+and calls the function of the same name in its engine's functional module. The classes here
+know no engine: each engine's ``nn`` module binds them to its functional module with
+:func:`bind_loss_modules`, so ``micrograd_mlp.nn.CrossEntropyLoss`` calls
+:func:`micrograd_mlp.functional.cross_entropy` (Values) and
+``micrograd_mlp.tensor.nn.CrossEntropyLoss`` calls
+:func:`micrograd_mlp.tensor.functional.cross_entropy` (Tensors and arrays), the same names in
+the two mirrored modules (this module imports neither engine). So ``criterion =
+nn.CrossEntropyLoss(label_smoothing=0.1)`` reads the same in a scalar loop, a vectorized loop and
+(with ``torch.nn``) a PyTorch loop. The formulas, shapes and errors are those of the functions
+(see their docstrings); the modules have no parameters. PyTorch's deprecated
 ``size_average`` / ``reduce`` arguments are accepted in their positions and mapped to
 ``reduction`` as PyTorch maps them (with a ``DeprecationWarning``).
 
@@ -21,11 +21,11 @@ construction (``ValueError``/``TypeError`` naming it); a ``weight`` that is not 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
 import numpy as np
 
-from micrograd_mlp import functional as scalar_functional
 from micrograd_mlp.loss_common import (
     DEFAULT_IGNORE_INDEX,
     check_eps,
@@ -42,18 +42,8 @@ __all__ = [
     "GaussianNLLLoss",
     "L1Loss",
     "MSELoss",
+    "bind_loss_modules",
 ]
-
-
-def functional_for(input: Any) -> Any:
-    """The functional module of ``input``'s engine: tensor for Tensors and arrays, else scalar."""
-    # imported here: micrograd_mlp.tensor.nn imports this module while the tensor package loads
-    from micrograd_mlp.tensor import Tensor
-    from micrograd_mlp.tensor import functional as tensor_functional
-
-    if isinstance(input, (Tensor, np.ndarray)):
-        return tensor_functional
-    return scalar_functional
 
 
 def _legacy_reduction(
@@ -78,18 +68,18 @@ def _constant(x: Any, cls: str, name: str) -> np.ndarray | None:
     """A ``weight``-like argument as a float64 array (a constant), or None."""
     if x is None:
         return None
-    from micrograd_mlp.tensor import Tensor  # here: see functional_for
-
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    arr = np.asarray(x.data if hasattr(x, "requires_grad") else x)  # a Tensor's array
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{cls}: {name} must be numbers, got {type(x).__name__} {x!r}")
     return arr.astype(np.float64)
 
 
 class _Loss(Module):
-    """What every loss module shares: the reduction, the engine dispatch, a readable repr."""
+    """What every loss module shares: the reduction, its engine's functions, a readable repr."""
 
     reduction: str
+    #: The engine's functional module (set by :func:`bind_loss_modules`).
+    functional: ClassVar[ModuleType]
 
     def _options(self) -> dict[str, Any]:
         """The constructor arguments that differ from their defaults (for ``repr``)."""
@@ -111,7 +101,7 @@ class _ReductionOnlyLoss(_Loss):
         self.reduction = _legacy_reduction(size_average, reduce, reduction, type(self).__name__)
 
     def __call__(self, input: Any, target: Any) -> Any:
-        return getattr(functional_for(input), self._function)(
+        return getattr(self.functional, self._function)(
             input, target, reduction=self.reduction
         )
 
@@ -158,7 +148,7 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = check_label_smoothing(name, label_smoothing)
 
     def __call__(self, input: Any, target: Any) -> Any:
-        return functional_for(input).cross_entropy(
+        return self.functional.cross_entropy(
             input,
             target,
             self.weight,
@@ -200,7 +190,7 @@ class BCELoss(_Loss):
         self.reduction = _legacy_reduction(size_average, reduce, reduction, "BCELoss")
 
     def __call__(self, input: Any, target: Any) -> Any:
-        return functional_for(input).binary_cross_entropy(
+        return self.functional.binary_cross_entropy(
             input, target, self.weight, reduction=self.reduction
         )
 
@@ -235,7 +225,7 @@ class BCEWithLogitsLoss(_Loss):
         self.pos_weight = _constant(pos_weight, name, "pos_weight")
 
     def __call__(self, input: Any, target: Any) -> Any:
-        return functional_for(input).binary_cross_entropy_with_logits(
+        return self.functional.binary_cross_entropy_with_logits(
             input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
 
@@ -266,7 +256,7 @@ class GaussianNLLLoss(_Loss):
         self.reduction = check_reduction(reduction)
 
     def __call__(self, input: Any, target: Any, var: Any) -> Any:
-        return functional_for(input).gaussian_nll_loss(
+        return self.functional.gaussian_nll_loss(
             input, target, var, full=self.full, eps=self.eps, reduction=self.reduction
         )
 
@@ -277,3 +267,19 @@ class GaussianNLLLoss(_Loss):
         if self.reduction != "mean":
             opts["reduction"] = self.reduction
         return opts
+
+
+def bind_loss_modules(functional: ModuleType, module: str) -> tuple[type[_Loss], ...]:
+    """The loss modules of one engine: a subclass of each class above whose calls go to
+    ``functional`` (that engine's functional module), named as the original and placed in
+    ``module`` (the engine's ``nn``), in the order of ``__all__``: ``BCELoss``,
+    ``BCEWithLogitsLoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss``, ``L1Loss``, ``MSELoss``."""
+    classes = (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, L1Loss, MSELoss)
+    return tuple(
+        type(
+            cls.__name__,
+            (cls,),
+            {"functional": functional, "__module__": module, "__doc__": cls.__doc__},
+        )
+        for cls in classes
+    )

@@ -11,12 +11,21 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from micrograd_mlp import functional as _functional
 from micrograd_mlp.engine import Value
-from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
+from micrograd_mlp.loss_modules import bind_loss_modules
 from micrograd_mlp.module import Module, check_activation, linear_init, make_rng, mlp_layers
 from micrograd_mlp.validation import probability
 
-__all__ = ["Dropout", "Layer", "Linear", "MLP", "Module", "Neuron"]
+__all__ = [
+    "Dropout", "Layer", "Linear", "MLP", "Module", "Neuron",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "GaussianNLLLoss", "L1Loss", "MSELoss",
+]
+
+# PyTorch's loss modules (nn.MSELoss, nn.CrossEntropyLoss, ...) calling this engine's functions.
+BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, L1Loss, MSELoss = bind_loss_modules(
+    _functional, __name__
+)
 
 
 def _as_values(x: Sequence[Value | float], nin: int, who: str) -> list[Value]:

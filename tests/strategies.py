@@ -13,8 +13,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from micrograd_mlp.loss_common import REDUCTIONS
 from micrograd_mlp.module import ACTIVATIONS
-from micrograd_mlp.reduction import REDUCTIONS
 
 #: Every loss of ``micrograd_mlp.functional`` (and of ``micrograd_mlp.tensor.functional``).
 LOSSES = (

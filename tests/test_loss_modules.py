@@ -1,6 +1,7 @@
-"""PyTorch's loss modules (micrograd_mlp/loss_modules.py) in both engines: against torch.nn's
-modules (values and gradients), dispatch on the input's engine, constructor checks, the
-deprecated size_average/reduce mapping, and the exports from both nn modules."""
+"""PyTorch's loss modules (micrograd_mlp/loss_modules.py, bound to each engine's functions in
+micrograd_mlp.nn and micrograd_mlp.tensor.nn): against torch.nn's modules (values and
+gradients), each engine against the other, constructor checks, the deprecated
+size_average/reduce mapping."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def _torch_args(torch, args):
 
 @pytest.mark.parametrize(("name", "kwargs", "x", "args"), CASES, ids=IDS)
 def test_tensor_engine_matches_torch_module(torch, name, kwargs, x, args):
-    ours = getattr(L, name)(**kwargs)
+    ours = getattr(tensor_nn, name)(**kwargs)
     theirs = getattr(torch.nn, name)(**_torch_kwargs(torch, kwargs))
     xt = Tensor(x.copy(), requires_grad=True)
     tx = torch.tensor(x, requires_grad=True)
@@ -78,11 +79,11 @@ def _scalar(a):
 
 @pytest.mark.parametrize(("name", "kwargs", "x", "args"), CASES, ids=IDS)
 def test_scalar_engine_matches_the_tensor_engine(name, kwargs, x, args):
-    module = getattr(L, name)(**kwargs)
     xs = _scalar(x)
     xt = Tensor(x.copy(), requires_grad=True)
     plain = [a.tolist() for a in args]
-    out, ref = module(xs, *plain), module(xt, *args)
+    out = getattr(scalar_nn, name)(**kwargs)(xs, *plain)
+    ref = getattr(tensor_nn, name)(**kwargs)(xt, *args)
     assert isinstance(ref, Tensor)
     got = np.array([o.data for o in out]) if isinstance(out, list) else np.array(out.data)
     np.testing.assert_allclose(got, ref.data, rtol=1e-12, atol=1e-14)
@@ -94,13 +95,17 @@ def test_scalar_engine_matches_the_tensor_engine(name, kwargs, x, args):
     np.testing.assert_allclose(grads, xt.grad, rtol=1e-10, atol=1e-13)
 
 
-def test_dispatch_follows_the_input():
-    loss = L.MSELoss()
+def test_each_nn_module_calls_its_own_engine():
+    loss = scalar_nn.MSELoss()
     assert isinstance(loss([Value(1.0), 2.0], [0.0, 0.0]), Value)
     assert isinstance(loss(Value(1.0), 0.0), Value)
-    assert isinstance(loss(Tensor([1.0, 2.0]), [0.0, 0.0]), Tensor)
-    assert isinstance(loss(np.array([1.0, 2.0]), np.zeros(2)), Tensor)  # arrays: the Tensor engine
     assert loss([1.0, 2.0], [0.0, 0.0]).data == pytest.approx(2.5)
+    with pytest.raises(TypeError, match="got Tensor"):  # the scalar functions refuse a Tensor
+        loss(Tensor([1.0, 2.0]), [0.0, 0.0])
+    loss = tensor_nn.MSELoss()
+    assert isinstance(loss(Tensor([1.0, 2.0]), [0.0, 0.0]), Tensor)
+    assert isinstance(loss(np.array([1.0, 2.0]), np.zeros(2)), Tensor)
+    assert loss(np.array([1.0, 2.0]), np.zeros(2)).item() == pytest.approx(2.5)
 
 
 @pytest.mark.parametrize(
@@ -145,12 +150,18 @@ def test_repr_shows_the_options_that_differ_from_the_defaults():
     )
 
 
-def test_no_parameters_and_exported_from_both_nn_modules():
-    for name in L.__all__:
-        cls = getattr(L, name)
-        assert getattr(scalar_nn, name) is cls
-        assert getattr(tensor_nn, name) is cls
-    assert L.CrossEntropyLoss(weight=[1.0, 2.0]).parameters() == []
+def test_no_parameters_and_each_nn_module_binds_its_functions():
+    import micrograd_mlp.functional as scalar_functional
+    import micrograd_mlp.tensor.functional as tensor_functional
+
+    names = [n for n in L.__all__ if n != "bind_loss_modules"]
+    for nn, functional in ((scalar_nn, scalar_functional), (tensor_nn, tensor_functional)):
+        for name in names:
+            cls = getattr(nn, name)
+            assert issubclass(cls, getattr(L, name)) and cls.__name__ == name
+            assert cls.functional is functional and cls.__module__ == nn.__name__
+            assert name in nn.__all__
+    assert tensor_nn.CrossEntropyLoss(weight=[1.0, 2.0]).parameters() == []
 
 
 def test_a_loss_module_trains_a_tensor_mlp():
@@ -160,7 +171,8 @@ def test_a_loss_module_trains_a_tensor_mlp():
     X = rng.normal(size=(32, 2))
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     model = tensor_nn.MLP(2, [8, 2], seed=0, dtype=np.float64)
-    criterion, opt = L.CrossEntropyLoss(label_smoothing=0.05), SGD(model.parameters(), lr=0.5)
+    criterion = tensor_nn.CrossEntropyLoss(label_smoothing=0.05)
+    opt = SGD(model.parameters(), lr=0.5)
     losses = []
     for _ in range(30):
         opt.zero_grad()

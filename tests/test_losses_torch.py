@@ -298,12 +298,11 @@ def test_tensor_hinge_loss_matches_torch_clamp(torch, rng, margin, reduction):
     np.testing.assert_allclose(s.grad, ts.grad.numpy(), rtol=1e-12)
 
 
-def test_old_positional_reduction_still_works_with_a_deprecation_warning():
+def test_a_reduction_in_weight_position_is_refused_with_the_keyword_to_use():
     z = Tensor(LOGITS)
-    with pytest.warns(DeprecationWarning, match="pass reduction='sum' by keyword"):
-        old = TF.cross_entropy(z, INDICES, "sum")
-    assert old.item() == pytest.approx(TF.cross_entropy(z, INDICES, reduction="sum").item())
-    with pytest.warns(DeprecationWarning, match="third positional argument is weight"):
+    with pytest.raises(TypeError, match="pass reduction='sum' by keyword"):
+        TF.cross_entropy(z, INDICES, "sum")
+    with pytest.raises(TypeError, match="third positional argument is weight"):
         F.binary_cross_entropy([0.5], [1.0], "none")
 
 

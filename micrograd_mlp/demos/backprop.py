@@ -32,7 +32,6 @@ from micrograd_mlp.messages import message
 from micrograd_mlp.viz.backprop import backward_steps, explain
 from micrograd_mlp.viz.backprop_frames import backward_frames, remove_stale_pictures
 from micrograd_mlp.viz.fonts import plot_lang, plot_rc
-from micrograd_mlp.viz.graph import operand_order
 from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "backprop"
@@ -135,7 +134,7 @@ def run(args: argparse.Namespace) -> dict:
         if not u.constant
     }
     agrees = all(child.grad == grad for _, child, grad in traced.values())
-    position = {id(v): i for i, v in enumerate(operand_order(root))}  # inputs left to right
+    position = {id(v): i for i, v in enumerate(root.topological_order())}  # inputs left to right
     leaves = {
         name: grad
         for name, child, grad in sorted(traced.values(), key=lambda t: position[id(t[1])])

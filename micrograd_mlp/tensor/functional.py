@@ -42,8 +42,8 @@ from micrograd_mlp.loss_common import (
     check_margin,
     check_nonempty,
     check_reduction,
+    check_weight_not_reduction,
     reduce,
-    reduction_in_weight_position,
 )
 from micrograd_mlp.tensor import fused
 from micrograd_mlp.tensor.tensor import Tensor
@@ -349,7 +349,7 @@ def cross_entropy(
         TypeError: class-index targets that are not integers.
     """
     fn = "cross_entropy"
-    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_weight_not_reduction(fn, weight)
     check_reduction(reduction)
     smoothing = label_smoothing
     if type(smoothing) is not float or not 0.0 <= smoothing <= 1.0:  # (the default skips this)
@@ -526,7 +526,7 @@ def binary_cross_entropy(
             broadcast, or ``p`` outside ``[0, 1]`` (or NaN).
     """
     fn = "binary_cross_entropy"
-    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_weight_not_reduction(fn, weight)
     check_reduction(reduction)
     p, target_t = _pair(fn, input, target)
     y = target_t.data
@@ -595,7 +595,7 @@ def binary_cross_entropy_with_logits(
             that does not broadcast to the input's shape.
     """
     fn = "binary_cross_entropy_with_logits"
-    weight, reduction = reduction_in_weight_position(fn, weight, reduction)
+    check_weight_not_reduction(fn, weight)
     check_reduction(reduction)
     z, target_t = _pair(fn, input, target)
     y = target_t.data

@@ -6,8 +6,8 @@ and no graph bookkeeping per step) and numerically safer:
 * ``linear(x, weight, bias)``        -- ``x @ weight.T + bias``, the layer of every MLP.
 
 The fused losses (``cross_entropy``, ``binary_cross_entropy``,
-``binary_cross_entropy_with_logits``) are in :mod:`micrograd_mlp.tensor.functional`; importing
-them from here still works.
+``binary_cross_entropy_with_logits``) are in :mod:`micrograd_mlp.tensor.functional`, beside the
+other losses.
 """
 
 from __future__ import annotations
@@ -83,16 +83,3 @@ class Linear(Function):
         if not need_b:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if need_b[0] else None)
-
-
-# The losses that used to live here are in micrograd_mlp.tensor.functional (next to the other
-# losses, sharing micrograd_mlp.loss_common); the old import path still works:
-_MOVED_LOSSES = ("binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_LOSSES:  # imported lazily: tensor.functional itself imports this module
-        from micrograd_mlp.tensor import functional
-
-        return getattr(functional, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

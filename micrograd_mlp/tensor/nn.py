@@ -14,13 +14,22 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.loss_modules import *  # noqa: F403 (PyTorch's loss modules: MSELoss, ...)
+from micrograd_mlp.loss_modules import bind_loss_modules
 from micrograd_mlp.module import Module, linear_init, make_rng, mlp_layers
+from micrograd_mlp.tensor import functional as _functional
 from micrograd_mlp.tensor.fused import linear
 from micrograd_mlp.tensor.tensor import Tensor
 from micrograd_mlp.validation import probability
 
-__all__ = ["MLP", "Dropout", "Linear"]
+__all__ = [
+    "MLP", "Dropout", "Linear",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "GaussianNLLLoss", "L1Loss", "MSELoss",
+]
+
+# PyTorch's loss modules (nn.MSELoss, nn.CrossEntropyLoss, ...) calling this engine's functions.
+BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, L1Loss, MSELoss = bind_loss_modules(
+    _functional, __name__
+)
 
 
 class Linear(Module):

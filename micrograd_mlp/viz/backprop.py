@@ -30,7 +30,7 @@ from typing import TextIO
 
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.messages import message, resolve_lang
-from micrograd_mlp.viz.graph import format_number, operand_order
+from micrograd_mlp.viz.graph import format_number
 
 __all__ = ["BackwardStep", "ChildUpdate", "backward_steps", "explain", "traced_steps"]
 
@@ -288,7 +288,7 @@ def explain(
 # ----------------------------------------------------------------------------- helpers
 def _names(root: Value) -> dict[int, str]:
     """``id(node) -> name`` for every node behind ``root`` (rules in :func:`backward_steps`)."""
-    order = operand_order(root)
+    order = root.topological_order()
     taken = {v.label for v in order if v.label}
     names: dict[int, str] = {}
     seen: Counter[str] = Counter()

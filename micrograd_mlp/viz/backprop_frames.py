@@ -34,7 +34,6 @@ from micrograd_mlp.viz.graph import (
     escape_label,
     format_number,
     node_role,
-    operand_order,
     save_graph,
 )
 
@@ -264,7 +263,7 @@ def auto_rankdir(root: Value) -> str:
     ``3 * leaves / ranks``: a deep chain (a neuron, a formula) is drawn top to bottom, a wide
     shallow sum left to right.
     """
-    order = operand_order(root)
+    order = root.topological_order()
     depth: dict[int, int] = {}
     for v in order:
         depth[id(v)] = 1 + max(depth[id(c)] for c in v._children) if v._children else 0
@@ -288,7 +287,7 @@ class _Style:
         lang: str,
     ) -> None:
         self.root = root
-        self.order = operand_order(root)
+        self.order = root.topological_order()
         self.ids = {id(v): f"n{i}" for i, v in enumerate(self.order)}
         self.param_ids = param_ids
         self.format = format

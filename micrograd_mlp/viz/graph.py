@@ -38,7 +38,6 @@ __all__ = [
     "escape_label",
     "format_number",
     "node_role",
-    "operand_order",
     "save_graph",
 ]
 
@@ -119,7 +118,7 @@ def draw_dot(
         raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
     param_ids = _param_ids(params)
 
-    order = operand_order(root)
+    order = topological_order(root)
     total = len(order)
     kept = _nearest(root, max_nodes) if max_nodes is not None and len(order) > max_nodes else None
     if kept is not None:
@@ -249,18 +248,6 @@ def _param_ids(params: Iterable[Value] | None) -> set[int]:
             raise TypeError(f"draw_dot: params must be Values, got a {type(p).__name__}")
         ids.add(id(p))
     return ids
-
-
-def operand_order(root: Value) -> list[Value]:
-    """Every Value behind ``root`` (each once), operands before results, ``root`` last.
-
-    This is :func:`micrograd_mlp.autodiff.topological_order`, the one graph walk of the package
-    (the backward pass uses the same order): each node's operands are visited left to right, so
-    ``x1`` is listed (and drawn) before ``w1`` in ``x1 * w1``; Graphviz keeps that order within a
-    rank, and the picture reads top-down. Iterative, so deep graphs do not hit Python's
-    recursion limit. (Kept under this name for the pictures and traces that use it.)
-    """
-    return topological_order(root)
 
 
 def _nearest(root: Value, limit: int) -> set[int]:
