@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from micrograd_mlp.engine import Constant, Value
+
 __all__ = [
     "ACTIVATIONS",
     "IncompatibleKeys",
@@ -391,14 +393,13 @@ class Module:
 
 
 def _is_parameter(x: Any) -> bool:
-    """A leaf Tensor that requires grad, or a leaf Value that is not a constant (a default
-    parameter). A computed node kept as an attribute (a cached activation) is not one."""
-    from micrograd_mlp.engine import Constant, Value
-    from micrograd_mlp.tensor.tensor import Tensor
-
-    if isinstance(x, Tensor):
-        return x.requires_grad and not x._children
-    return isinstance(x, Value) and not isinstance(x, Constant) and not x._children
+    """A leaf Value that is not a constant (a default parameter), or a leaf Tensor that requires
+    grad. A computed node kept as an attribute (a cached activation) is not one. (A Tensor is
+    told apart by its ``requires_grad``: this module serves both engines without importing the
+    Tensor one, whose networks import it.)"""
+    if isinstance(x, Value):
+        return not isinstance(x, Constant) and not x._children
+    return getattr(x, "requires_grad", None) is True and not getattr(x, "_children", True)
 
 
 def _fits(array: np.ndarray, dtype: np.dtype) -> bool:
