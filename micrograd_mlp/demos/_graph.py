@@ -13,7 +13,7 @@ import argparse
 import math
 from dataclasses import dataclass
 
-from micrograd_mlp.cli import UserError, lang_option
+from micrograd_mlp.demos.options import UserError, lang_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.examples import EXAMPLES, example
 from micrograd_mlp.expression import ALLOWED, parse_assignments, parse_expression

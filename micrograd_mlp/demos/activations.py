@@ -24,7 +24,7 @@ import argparse
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.cli import float_option, int_option
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.viz.plots import save_figure
 

@@ -23,9 +23,8 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from micrograd_mlp.cli import UserError, chosen_lang
 from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
-from micrograd_mlp.demos._graph import neuron as neuron  # importable from here, as before
+from micrograd_mlp.demos.options import UserError, chosen_lang
 from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message

@@ -27,8 +27,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.demos._layers import forward, linear_stack
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.tensor.functional import mse_loss

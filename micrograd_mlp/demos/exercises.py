@@ -19,7 +19,13 @@ import argparse
 from pathlib import Path
 
 from micrograd_mlp import exercises
-from micrograd_mlp.cli import UserError, chosen_lang, float_option, int_option, lang_option
+from micrograd_mlp.demos.options import (
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
+)
 from micrograd_mlp.messages import message
 
 COMMAND = "exercises"

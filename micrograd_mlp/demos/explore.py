@@ -19,8 +19,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from micrograd_mlp.cli import UserError, chosen_lang, float_option
 from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
+from micrograd_mlp.demos.options import UserError, chosen_lang, float_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.functional import mse_loss

@@ -31,7 +31,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.cli import UserError, float_option, int_option
+from micrograd_mlp.demos.options import UserError, float_option, int_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.optim import SGD, Adam, Optimizer
 from micrograd_mlp.viz.plots import save_figure

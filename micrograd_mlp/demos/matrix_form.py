@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.cli import int_option
+from micrograd_mlp.demos.options import int_option
 from micrograd_mlp.tensor import Linear, Tensor
 from micrograd_mlp.viz.plots import save_figure
 

@@ -27,9 +27,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import make_moons
 from micrograd_mlp.demos._layers import Activation, forward, linear_stack
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.optim import SGD
 from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.tensor.functional import binary_cross_entropy_with_logits

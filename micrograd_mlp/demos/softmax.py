@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.cli import float_option, int_option
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.optim import Adam
 from micrograd_mlp.tensor import MLP, Tensor, no_grad
 from micrograd_mlp.tensor.functional import cross_entropy

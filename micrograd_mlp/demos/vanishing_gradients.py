@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.cli import int_option
+from micrograd_mlp.demos.options import int_option
 from micrograd_mlp.tensor import MLP
 from micrograd_mlp.tensor.functional import cross_entropy
 from micrograd_mlp.viz.plots import save_figure
