@@ -267,7 +267,10 @@ def test_korean_readme_gives_the_same_two_commands():
     assert "(README.ko.md)" in english.split("\n## ")[0]  # linked from the top
 
 
-@pytest.mark.parametrize("name", ["README.ko.md", "docs/ko/tutorial.md", "docs/ko/glossary.md"])
+@pytest.mark.parametrize(
+    "name",
+    ["README.ko.md", "docs/ko/tutorial.md", "docs/ko/glossary.md", "docs/ko/reading-the-engine.md"],
+)
 def test_korean_documents_link_to_files_that_exist(name):
     path = ROOT / name
     links = re.findall(r"\]\(([^)#:]+)\)", path.read_text(encoding="utf-8"))
