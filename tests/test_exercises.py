@@ -4,12 +4,14 @@ file that loops forever or raises is reported while the checker exits cleanly.""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +79,7 @@ def test_blank_workbook_fails_every_check_with_a_clear_message(tmp_path: Path, c
     for e in exercises.EXERCISES:
         assert f"[{e.number}] {e.title('en')}: not started" in out
     assert out.count("is not written yet (it raises NotImplementedError): fill in its TODO") == 10
-    assert "Value.__mul__ is not written yet" in out  # the stub that failed is named
+    assert "Value._backward is not written yet" in out  # the stub that failed is named
     assert "0 of 10 checked exercises passed." in out
 
 
@@ -116,8 +118,6 @@ MISTAKES = [
     (1, ("p * a ** (p - 1)", "p * a**p"), "pow_off_by_one"),
     (1, ("return b, a", "return a, b"), "mul_swapped"),
     (1, ("return 1.0 / b, -a / (b * b)", "return 1.0 / b, -a / b"), "div_square"),
-    (2, ("self.grad += other.data * out.grad", "self.grad = other.data * out.grad"), "accumulate"),
-    (2, ("self.grad += local * out.grad", "self.grad += local"), "chain_rule"),
     (2, ("    def __radd__(self, other):\n        return self + other\n", ""), "radd"),
     (3, ("elif id(node) not in visited:", "elif True:"), "visited"),
     (3, ("def topological_order(root):\n", RECURSIVE), "recursion"),
@@ -182,13 +182,149 @@ def test_each_typical_mistake_gets_its_hint(tmp_path: Path, number, edit, hint):
     assert message(f"exercises.hint.{hint}", "ko") != message(f"exercises.hint.{hint}", "en")
 
 
-def test_a_wrong_gradient_in_a_graph_is_drawn_in_red(tmp_path: Path):
+# Exercise 2: (edit of the reference Value, the failure the checker reports, the hint it gives).
+# Its _backward is tried alone first, on nodes the checker makes with local derivatives of its own
+# choosing; then each op's data and the local derivatives it stores.
+BACKWARD = "child.grad += local * self.grad"
+PAIRS = "zip(self._children, self._local_grads)"
+VALUE_MISTAKES = [
+    ((BACKWARD, "child.grad = local * self.grad"), "backward", "accumulate"),
+    ((BACKWARD, "child.grad += local"), "backward", "chain_rule"),
+    ((BACKWARD, "child.grad += self.grad"), "backward", "stored_locals"),
+    ((BACKWARD, "child.grad += local * self.data"), "backward", "backward_data"),
+    ((BACKWARD, "self.grad += local * child.grad"), "backward", "backward_nothing"),
+    ((f"    {BACKWARD}\n", f"    {BACKWARD}\n        self.grad = 0.0\n"), "backward_self", None),
+    (("self.grad = 0.0\n", "self.grad = 1.0\n"), "grad_start", None),
+    (  # micrograd's __init__: no _local_grads
+        [(', label="", _local_grads=()):', ', label=""):'), ("tuple(_local_grads)", "()")],
+        "raised",
+        "init_local_grads",
+    ),
+    (("(other.data, self.data)", "(self.data, other.data)"), "local", "mul_swapped"),
+    (("(1.0, -1.0)", "(1.0, 1.0)"), "local", "local_sign"),
+    (("-a / (b * b)", "a / (b * b)"), "local", "div_sign"),
+    (("p * a ** (p - 1)", "a ** (p - 1)"), "local", "pow_factor"),
+    (("1.0 - t * t", "1.0 - t"), "local", "tanh_no_square"),
+    (("(1.0 - t * t,)", "(1.0 - self.data * self.data,)"), "local", "tanh_input"),
+    (("(s * (1.0 - s),)", "(self.data * (1.0 - self.data),)"), "local", "sigmoid_input"),
+    (("(other.data, self.data)", "(other, self)"), "local_not_number", "local_value"),
+    ((', "*", _local_grads=(other.data, self.data)', ', "*"'), "local_grads_count", None),
+    (  # b treated as a constant: a / b as a times the number 1/b
+        ("        a, b = self.data, other.data\n", "        return self * (1.0 / other.data)\n"),
+        "prev_missing",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "edit, failure, hint",
+    VALUE_MISTAKES,
+    ids=[f"{f}-{h}-{i}" for i, (_, f, h) in enumerate(VALUE_MISTAKES)],
+)
+def test_each_value_mistake_is_named(tmp_path: Path, edit, failure, hint):
     folder = _solutions(tmp_path)
+    for old, new in edit if isinstance(edit, list) else [edit]:
+        _edit(folder / "ex02_value.py", old, new)
+    outcome = run_check(2, _load(folder, STEMS[2]), tmp_path / "feedback")
+    assert outcome["status"] == "failing"
+    key, fields = outcome["message"]
+    assert key == f"exercises.fail.{failure}", outcome["message"]
+    hints = [k for k, _ in outcome["hints"]]
+    if hint is not None:
+        assert f"exercises.hint.{hint}" in hints, (outcome["message"], hints)
+    for lang in ("en", "ko"):  # the failing case named in both languages, with its numbers
+        text = message(key, lang, **fields)
+        assert fields["func"] in text and "{" not in text
+        for name in ("expected", "got", "input"):
+            assert name not in fields or fields[name] in text
+        for k, f in outcome["hints"]:
+            assert message(k, lang, **f) != message(k, "en" if lang == "ko" else "ko", **f)
+    if "expected" in fields:
+        assert fields["expected"] != fields["got"]
+
+
+def test_a_backward_that_ignores_the_stored_local_derivatives_does_not_pass(tmp_path: Path):
+    # Right on every op the checker builds, but from the op's name, not from _local_grads: the
+    # nodes the checker makes itself (op "f", made-up local derivatives) catch it.
+    folder = _solutions(tmp_path)
+    _edit(folder / "ex02_value.py", "zip(self._children, self._local_grads)", "_derivatives(self)")
+    with (folder / "ex02_value.py").open("a", encoding="utf-8") as f:
+        f.write(
+            "\n\ndef _derivatives(node):\n"
+            "    a = node._children\n"
+            '    if node._op in ("+", "-"):\n'
+            '        return zip(a, (1.0, 1.0 if node._op == "+" else -1.0))\n'
+            '    if node._op == "*":\n'
+            "        return zip(a, (a[1].data, a[0].data))\n"
+            "    return ()  # the other ops: not written this way yet\n"
+        )
+    outcome = run_check(2, _load(folder, STEMS[2]), None)
+    assert outcome["status"] == "failing" and outcome["cases"] == 0
+    assert outcome["message"][0] == "exercises.fail.backward"
+    assert "exercises.hint.backward_nothing" in [k for k, _ in outcome["hints"]]
+
+
+# micrograd's form: each op stores a closure on its result; _local_grads is accepted, not used.
+CLOSURES = """class Value:
+    def __init__(self, data, _children=(), _op="", label="", _local_grads=()):
+        self.data, self.grad, self._prev, self._op = float(data), 0.0, tuple(_children), _op
+        self._children, self._local_grads = self._prev, tuple(_local_grads)
+        self._backward = lambda: None
+
+    def __add__(self, other):
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def step():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = step
+        return out
+"""
+
+
+def test_micrograds_closures_do_not_pass_and_make_a_cycle_per_node(tmp_path: Path):
+    folder = tmp_path / "wb"
+    folder.mkdir()
+    (folder / "ex02_value.py").write_text(CLOSURES, encoding="utf-8")
+    closures = _load(folder, STEMS[2])
+    outcome = run_check(2, closures, None)
+    assert outcome["message"][0] == "exercises.fail.backward"
+    assert "exercises.hint.backward_nothing" in [k for k, _ in outcome["hints"]]
+    # What the introduction says: a graph of closures waits for the cyclic garbage collector;
+    # a graph of numbers is freed by reference counting as soon as it is dropped.
+    numbers = _load(SOLUTIONS, STEMS[2])
+    gc.disable()
+    try:
+        kept = []
+        for module in (numbers, closures):
+            a = module.Value(2.0)
+            out = a + a
+            kept.append(weakref.ref(out))
+            del out
+        assert kept[0]() is None and kept[1]() is not None
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def test_a_learner_who_wrote_backward_is_told_the_next_op(tmp_path: Path):
+    folder = tmp_path / "wb"
+    exercises.start(folder)
     _edit(
         folder / "ex02_value.py",
-        "self.grad += other.data * out.grad",
-        "self.grad = other.data * out.grad",
+        '        raise NotImplementedError("exercise 2: Value._backward")',
+        f"        for child, local in {PAIRS}:\n            {BACKWARD}",
     )
+    (result,) = exercises.check(folder, [2])
+    assert result.status == "failing" and result.cases >= 40  # _backward passed, a + b too
+    assert result.message.startswith("Value.__mul__ is not written yet")
+
+
+def test_a_wrong_gradient_in_a_graph_is_drawn_in_red(tmp_path: Path):
+    folder = _solutions(tmp_path)
+    _edit(folder / "ex02_value.py", "(other.data, self.data)", "(self.data, other.data)")
     (result,) = exercises.check(folder, [2])
     assert result.status == "failing" and result.graph is not None
     assert result.graph.parent == folder.resolve() / exercises.FEEDBACK_DIR
@@ -197,11 +333,7 @@ def test_a_wrong_gradient_in_a_graph_is_drawn_in_red(tmp_path: Path):
     assert result.graph.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(result.graph) in exercises.format_result(result)
     # Fixed: the check passes and the stale picture is gone.
-    _edit(
-        folder / "ex02_value.py",
-        "self.grad = other.data * out.grad",
-        "self.grad += other.data * out.grad",
-    )
+    _edit(folder / "ex02_value.py", "(self.data, other.data)", "(other.data, self.data)")
     (result,) = exercises.check(folder, [2])
     assert result.status == "passed" and not list((folder / "feedback").glob("ex02_graph.*"))
 

@@ -279,6 +279,7 @@ _UNARY: dict[str, tuple[Callable, Callable, Callable]] = {
             ("exercises.hint.tanh_square", math.tanh(x) ** 2),
             ("exercises.hint.tanh_no_square", 1.0 - math.tanh(x)),
             ("exercises.hint.tanh_value", math.tanh(x)),
+            ("exercises.hint.tanh_input", 1.0 - x * x),
         ],
     ),
     "sigmoid": (
@@ -288,6 +289,7 @@ _UNARY: dict[str, tuple[Callable, Callable, Callable]] = {
             ("exercises.hint.sigmoid_value", _sigmoid(x)),
             ("exercises.hint.sigmoid_value", 1.0 - _sigmoid(x)),
             ("exercises.hint.sigmoid_plus", _sigmoid(x) * (1.0 + _sigmoid(x))),
+            ("exercises.hint.sigmoid_input", x * (1.0 - x)),
         ],
     ),
     "relu": (
@@ -364,190 +366,27 @@ def check_01(module: ModuleType, ctx: _Context) -> None:
             _expect(ctx, func, shown, expected, got, mistakes(x))
 
 
-# --------------------------------------------------------------- the mini Value (exercise 2)
-class _Recipe:
-    """An expression built the same way on any engine: ``build(a, b)`` returns its nodes, the
-    output last. ``kind`` is "single" (one op), "chain" (ops feeding ops) or "reuse" (a node
-    used twice). ``op`` names the operation whose known mistakes apply."""
-
-    def __init__(
-        self,
-        text: str,
-        build: Callable,
-        sample: Callable,
-        kind: str = "single",
-        op: str | None = None,
-    ) -> None:
-        self.text, self.build, self.sample, self.kind, self.op = text, build, sample, kind, op
-
-
-def _pair_sampler(low: float = -2.0, high: float = 2.0) -> Callable:
-    return lambda r: (r.uniform(low, high), r.uniform(low, high))
-
-
-def _unary_sampler(op: str) -> Callable:
-    return lambda r: (_UNARY[op][0](r), 0.0)
-
-
-_RECIPES = [
-    _Recipe("a + b", lambda a, b: [a + b], _pair_sampler(), op="add"),
-    _Recipe("a * b", lambda a, b: [a * b], _pair_sampler(), op="mul"),
-    _Recipe("a / b", lambda a, b: [a / b], _BINARY["div"][1], op="div"),
-    *[
-        _Recipe(
-            f"a ** {p:g}",
-            lambda a, b, p=p: [a**p],
-            lambda r: (r.uniform(0.3, 3.0), 0.0),
-            op=f"pow{p}",
-        )
-        for p in (2.0, 3.0, 0.5, -1.0)
-    ],
-    *[
-        _Recipe(f"a.{op}()", lambda a, b, op=op: [getattr(a, op)()], _unary_sampler(op), op=op)
-        for op in _UNARY
-    ],
-    _Recipe("-a", lambda a, b: [-a], _pair_sampler(), op="neg"),
-    _Recipe("a - b", lambda a, b: [a - b], _pair_sampler(), op="sub"),
-    _Recipe("2 + a", lambda a, b: [2.0 + a], _pair_sampler(), op="radd"),
-    _Recipe("3 * a", lambda a, b: [3.0 * a], _pair_sampler(), op="rmul"),
-    _Recipe(
-        "(a * b).tanh()", lambda a, b: (lambda n: [n, n.tanh()])(a * b), _pair_sampler(), "chain"
-    ),
-    _Recipe(
-        "((a + b) * b).exp() / 4",
-        lambda a, b: (lambda n, m: [n, m, m.exp(), m.exp() / 4.0])(a + b, (a + b) * b),
-        _pair_sampler(-1.0, 1.0),
-        "chain",
-    ),
-    _Recipe(
-        "(a * b).sigmoid() * 3",
-        lambda a, b: (lambda n: [n, n.sigmoid(), n.sigmoid() * 3.0])(a * b),
-        _pair_sampler(),
-        "chain",
-    ),
-    _Recipe("a * a", lambda a, b: [a * a], _pair_sampler(), "reuse"),
-    _Recipe("(a * b) * a", lambda a, b: (lambda n: [n, n * a])(a * b), _pair_sampler(), "reuse"),
-    _Recipe(
-        "a.tanh() * a", lambda a, b: (lambda n: [n, n * a])(a.tanh()), _pair_sampler(), "reuse"
-    ),
-    _Recipe(
-        "n = a * b; n * n + n",
-        lambda a, b: (lambda n: [n, n * n, n * n + n])(a * b),
-        _pair_sampler(),
-        "reuse",
-    ),
-]
-
-
-class _PrevView:
-    """A learner's node as the library's graph walk sees nodes: its operands (micrograd's
-    ``_prev``, a tuple or a set) as ``_children``, one view per node (so identity holds)."""
+# ------------------------------------------------------------- graphs (exercises 2, 3, 4)
+class _View:
+    """A learner's node as the library's graph walk sees nodes (its ``_children``), told apart
+    by identity whatever the learner's class defines; one view per node."""
 
     __slots__ = ("node", "_views")
 
-    def __init__(self, node: Any, views: dict[int, _PrevView]) -> None:
+    def __init__(self, node: Any, views: dict[int, _View]) -> None:
         self.node, self._views = node, views
         views[id(node)] = self
 
     @property
-    def _children(self) -> tuple[_PrevView, ...]:
+    def _children(self) -> tuple[_View, ...]:
         views = self._views
-        return tuple(views.get(id(c)) or _PrevView(c, views) for c in self.node._prev)
+        return tuple(views.get(id(c)) or _View(c, views) for c in self.node._children)
 
 
 def _node_order(root: Any) -> list[Any]:
-    """The nodes behind ``root`` (through ``_prev``), children first: the package's one
+    """The nodes behind ``root`` (through ``_children``), operands first: the package's one
     topological order (:func:`micrograd_mlp.autodiff.topological_order`)."""
-    return [view.node for view in topological_order(_PrevView(root, {}))]
-
-
-def _recipe_mistakes(recipe: _Recipe, a: float, b: float, name: str) -> list[tuple[str, float]]:
-    """Known wrong values of d out/d ``name`` for a single-op recipe (upstream gradient 1)."""
-    op = recipe.op or ""
-    if op in _UNARY and name == "a":
-        return _UNARY[op][2](a)
-    if op.startswith("pow") and name == "a":
-        return _pow_mistakes(a, float(op[3:]))
-    if op in _BINARY and name in "ab":
-        i = "ab".index(name)
-        return [(k, w[i]) for k, w in _BINARY[op][2](a, b)]
-    return []
-
-
-def check_02(module: ModuleType, ctx: _Context) -> None:
-    """Exercise 2: the learner's ``Value`` computes each op's result and, in ``_backward``,
-    adds ``local derivative * out.grad`` to each child (checked on single ops, chains of ops and
-    reused nodes, against the library engine)."""
-    V = getattr(module, "Value", None)
-    if not isinstance(V, type):
-        raise Failure("exercises.fail.missing", func="Value", file=Path(module.__file__).name)
-    rng = random.Random(202)
-    for recipe in _RECIPES:
-        for _ in range(CASES // 4):
-            a, b = recipe.sample(rng)
-            _check_recipe(module, V, recipe, a, b, ctx)
-
-
-def _check_recipe(module: ModuleType, V: type, recipe: _Recipe, a: float, b: float, ctx) -> None:
-    shown = f"a={a:.6g}, b={b:.6g}" if "b" in recipe.text else f"a={a:.6g}"
-    lib_a, lib_b = Value(a, label="a"), Value(b, label="b")
-    lib_nodes = recipe.build(lib_a, lib_b)
-    lib_nodes[-1].backward()
-    on_error = {TypeError: [("exercises.hint.radd", {})]} if recipe.op in ("radd", "rmul") else {}
-    la, lb = _invoke("Value", V, (a,), _fmt(a)), _invoke("Value", V, (b,), _fmt(b))
-    nodes = _invoke(recipe.text, recipe.build, (la, lb), shown, on_error)
-    names = [f"n{i + 1}" for i in range(len(nodes) - 1)] + ["out"]
-    for name, node, lib in zip(names, nodes, lib_nodes):
-        got = getattr(node, "data", None)
-        _expect(
-            ctx, f"{recipe.text}: {name}.data", shown, lib.data, _number(recipe.text, shown, got)
-        )
-    out = nodes[-1]
-    if not hasattr(out, "_prev") or not hasattr(out, "_backward"):
-        raise Failure("exercises.fail.no_prev", func=recipe.text)
-    order = _node_order(out)
-    _invoke(f"{recipe.text} (_backward)", _run_backward, (order,), shown)
-    leaves = [("a", la, lib_a)] + ([("b", lb, lib_b)] if "b" in recipe.text else [])
-    for name, leaf, _lib in leaves:
-        if not any(leaf is c for node in order for c in node._prev):
-            raise Failure("exercises.fail.prev_missing", func=recipe.text, name=name)
-    # Compare from the output back: the first wrong gradient is where the error starts.
-    checked = list(zip(names, nodes, lib_nodes))[::-1][1:] + [(n, v, lv) for n, v, lv in leaves]
-    for name, node, lib in checked:
-        got = _number(f"{recipe.text}: {name}.grad", shown, getattr(node, "grad", None))
-        expected = _grad(lib)
-        if _close(got, expected):
-            ctx.cases += 1
-            continue
-        hints = [(k, {}) for k, wrong in _recipe_mistakes(recipe, a, b, name) if _close(got, wrong)]
-        if recipe.kind == "reuse":
-            hints.append(("exercises.hint.accumulate", {}))
-        elif recipe.kind == "chain" or not hints:
-            # An op written from others (a / b as a * b**-1) is a chain too.
-            hints.append(("exercises.hint.chain_rule", {}))
-        learner = {id(lib): (n, v) for n, v, lib in [*zip(names, nodes, lib_nodes), *leaves]}
-        graph, terms = _explain_wrong(ctx, lib_nodes[-1], learner, lib)
-        hints.append(terms)
-        raise Failure(
-            "exercises.fail.grad",
-            func=recipe.text,
-            input=shown,
-            name=name,
-            expected=_fmt(expected),
-            got=_fmt(got),
-            hints=hints,
-            graph=graph,
-        )
-
-
-def _run_backward(order: list) -> None:
-    """The backward pass over the learner's nodes: d out/d out = 1, then every ``_backward()``
-    in reverse topological order (exercise 4 asks the learner to write this)."""
-    for node in order:
-        node.grad = 0.0
-    order[-1].grad = 1.0
-    for node in reversed(order):
-        node._backward()
+    return [view.node for view in topological_order(_View(root, {}))]
 
 
 def _explain_wrong(
@@ -600,25 +439,355 @@ def _explain_wrong(
     return str(save_graph(dot, path)), hint
 
 
+# --------------------------------------------------------------- the mini Value (exercise 2)
+# The learner's Value is built as engine.py's: each op stores its operands (``_children``) and
+# its local derivatives as numbers (``_local_grads``), and one ``_backward()`` method applies
+# them (child.grad += local * self.grad). The check comes in two parts:
+#   1. ``_backward()`` alone, on nodes the checker makes with local derivatives of its own choosing
+#      (unrelated to any op: only a ``_backward`` that reads ``_local_grads`` passes), with known
+#      wrong answers for its typical mistakes;
+#   2. every op on expressions (single ops, chains, reused nodes): each node's data, what each
+#      node stores, and the gradients of a backward pass, against the library engine.
+_INIT_HINT: dict[type, list[Hint]] = {TypeError: [("exercises.hint.init_local_grads", {})]}
+
+
+def check_02(module: ModuleType, ctx: _Context) -> None:
+    """Exercise 2: the learner's ``Value`` stores each op's operands and local derivatives and
+    applies them in ``_backward()``; checked on nodes made by the checker, then on single ops,
+    chains of ops and reused nodes against the library engine."""
+    V = getattr(module, "Value", None)
+    if not isinstance(V, type):
+        raise Failure("exercises.fail.missing", func="Value", file=Path(module.__file__).name)
+    _check_fresh_grad(V)
+    _check_backward_method(module, V, ctx)
+    rng = random.Random(202)
+    for recipe in _RECIPES:
+        for _ in range(CASES // 4):
+            a, b = recipe.sample(rng)
+            _check_recipe(module, V, recipe, a, b, ctx)
+
+
+def _check_fresh_grad(V: type) -> None:
+    """A new Value's grad is 0.0: no backward pass has reached it (micrograd's convention)."""
+    got = getattr(_invoke("Value", V, (1.5,), "1.5", _INIT_HINT), "grad", None)
+    if not _close(got, 0.0, 0.0, 0.0):
+        raise Failure("exercises.fail.grad_start", func="Value", input="1.5", got=_fmt(got))
+
+
+def _nice(rng: random.Random, high: float = 2.0) -> float:
+    """A number to show in a case, two decimals, 0.2 <= |x| <= high and never 1 (so that each
+    known mistake of ``_backward`` gives its own wrong answer)."""
+    x = round(rng.uniform(0.2, high), 2)
+    x = 1.5 if x == 1.0 else x
+    return x if rng.random() < 0.5 else -x
+
+
+def _tuple_text(items: Sequence[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _check_backward_method(module: ModuleType, V: type, ctx: _Context) -> None:
+    """``out._backward()`` on ``out = Value(data, (c1, ...), "f", _local_grads=(...))`` with
+    made-up local derivatives, operands whose grad is already non-zero (a gradient from another
+    use) and an upstream ``out.grad`` other than 1; every fourth case uses c1 twice (as x * x)."""
+    rng = random.Random(2002)
+    for i in range(CASES):
+        n = 1 + i % 3
+        names = [f"c{k + 1}" for k in range(n)]
+        uses = list(range(n)) + ([0] if i % 4 == 3 else [])  # operand k of each slot
+        datas = [_nice(rng) for _ in range(n)]
+        locals_ = [_nice(rng, 3.0) for _ in uses]
+        starts = [_nice(rng) for _ in range(n)]
+        data, upstream = _nice(rng), _nice(rng, 3.0)
+        shown = (
+            f"{', '.join(names)} = {', '.join(f'Value({_fmt(d)})' for d in datas)}; "
+            f"out = Value({_fmt(data)}, {_tuple_text([names[k] for k in uses])}, 'f', "
+            f"_local_grads={_tuple_text([_fmt(v) for v in locals_])}); "
+            f"{', '.join(f'{m}.grad' for m in names)}, out.grad = "
+            f"{', '.join(_fmt(g) for g in [*starts, upstream])}"
+        )
+        kids = [_invoke("Value", V, (d,), _fmt(d), _INIT_HINT) for d in datas]
+        operands = tuple(kids[k] for k in uses)
+
+        def make(data=data, operands=operands, locals_=tuple(locals_)) -> Any:
+            return V(data, operands, "f", _local_grads=locals_)
+
+        out = _invoke("Value", make, (), shown, _INIT_HINT)
+        for kid, start in zip(kids, starts):
+            kid.grad = start
+        out.grad = upstream
+        step = getattr(out, "_backward", None)
+        if not callable(step):
+            file = Path(module.__file__).name
+            raise Failure("exercises.fail.missing", func="Value._backward", file=file)
+        _invoke("out._backward()", step, (), shown)
+        for k, (name, kid) in enumerate(zip(names, kids)):
+            mine = [v for j, v in zip(uses, locals_) if j == k]  # operand k's local derivatives
+            expected = starts[k] + sum(mine) * upstream
+            got = _number(f"{name}.grad", shown, getattr(kid, "grad", None))
+            if _close(got, expected):
+                ctx.cases += 1
+                continue
+            assign, upstream_ignored = "exercises.hint.accumulate", "exercises.hint.chain_rule"
+            local_ignored = "exercises.hint.stored_locals"
+            wrong = [  # (hints, c_k.grad after that mistake)
+                ([assign], mine[-1] * upstream),  # child.grad = local * self.grad
+                ([upstream_ignored], starts[k] + sum(mine)),  # child.grad += local
+                ([assign, upstream_ignored], mine[-1]),
+                ([local_ignored], starts[k] + len(mine) * upstream),  # child.grad += self.grad
+                ([assign, local_ignored], upstream),
+                (["exercises.hint.backward_data"], starts[k] + sum(mine) * data),  # * self.data
+                (["exercises.hint.backward_nothing"], starts[k]),  # the operand left alone
+            ]
+            raise Failure(
+                "exercises.fail.backward",
+                func="out._backward()",
+                input=shown,
+                name=name,
+                expected=_fmt(expected),
+                got=_fmt(got),
+                hints=[(h, {}) for keys, w in wrong if _close(got, w) for h in keys],
+            )
+        if not _close(getattr(out, "grad", None), upstream):
+            raise Failure(
+                "exercises.fail.backward_self",
+                func="out._backward()",
+                input=shown,
+                expected=_fmt(upstream),
+                got=_fmt(getattr(out, "grad", None)),
+            )
+
+
+class _Recipe:
+    """An expression built the same way on any engine: ``build(a, b)`` returns its nodes, the
+    output last. ``kind`` is "single" (one op), "chain" (ops feeding ops) or "reuse" (a node
+    used twice). ``op`` names the operation whose known mistakes apply."""
+
+    def __init__(
+        self,
+        text: str,
+        build: Callable,
+        sample: Callable,
+        kind: str = "single",
+        op: str | None = None,
+    ) -> None:
+        self.text, self.build, self.sample, self.kind, self.op = text, build, sample, kind, op
+
+
+def _pair_sampler(low: float = -2.0, high: float = 2.0) -> Callable:
+    return lambda r: (r.uniform(low, high), r.uniform(low, high))
+
+
+def _unary_sampler(op: str) -> Callable:
+    return lambda r: (_UNARY[op][0](r), 0.0)
+
+
+# Ops first, each on its own (an op a learner writes from others, a / b as a * b**-1, comes
+# after the ops it uses), then chains of ops and reused nodes.
+_RECIPES = [
+    _Recipe("a + b", lambda a, b: [a + b], _pair_sampler(), op="add"),
+    _Recipe("a * b", lambda a, b: [a * b], _pair_sampler(), op="mul"),
+    *[
+        _Recipe(
+            f"a ** {p:g}",
+            lambda a, b, p=p: [a**p],
+            lambda r: (r.uniform(0.3, 3.0), 0.0),
+            op=f"pow{p}",
+        )
+        for p in (2.0, 3.0, 0.5, -1.0)
+    ],
+    *[
+        _Recipe(f"a.{op}()", lambda a, b, op=op: [getattr(a, op)()], _unary_sampler(op), op=op)
+        for op in _UNARY
+    ],
+    _Recipe("-a", lambda a, b: [-a], _pair_sampler(), op="neg"),
+    _Recipe("a - b", lambda a, b: [a - b], _pair_sampler(), op="sub"),
+    _Recipe("a / b", lambda a, b: [a / b], _BINARY["div"][1], op="div"),
+    _Recipe("2 + a", lambda a, b: [2.0 + a], _pair_sampler(), op="radd"),
+    _Recipe("3 * a", lambda a, b: [3.0 * a], _pair_sampler(), op="rmul"),
+    _Recipe(
+        "(a * b).tanh()", lambda a, b: (lambda n: [n, n.tanh()])(a * b), _pair_sampler(), "chain"
+    ),
+    _Recipe(
+        "((a + b) * b).exp() / 4",
+        lambda a, b: (lambda n, m: [n, m, m.exp(), m.exp() / 4.0])(a + b, (a + b) * b),
+        _pair_sampler(-1.0, 1.0),
+        "chain",
+    ),
+    _Recipe(
+        "(a * b).sigmoid() * 3",
+        lambda a, b: (lambda n: [n, n.sigmoid(), n.sigmoid() * 3.0])(a * b),
+        _pair_sampler(),
+        "chain",
+    ),
+    _Recipe("a * a", lambda a, b: [a * a], _pair_sampler(), "reuse"),
+    _Recipe("(a * b) * a", lambda a, b: (lambda n: [n, n * a])(a * b), _pair_sampler(), "reuse"),
+    _Recipe(
+        "a.tanh() * a", lambda a, b: (lambda n: [n, n * a])(a.tanh()), _pair_sampler(), "reuse"
+    ),
+    _Recipe(
+        "n = a * b; n * n + n",
+        lambda a, b: (lambda n: [n, n * n, n * n + n])(a * b),
+        _pair_sampler(),
+        "reuse",
+    ),
+]
+
+
+def _recipe_mistakes(recipe: _Recipe, a: float, b: float, name: str) -> list[tuple[str, float]]:
+    """Known wrong values of d out/d ``name`` for a single-op recipe (upstream gradient 1)."""
+    op = recipe.op or ""
+    if op in _UNARY and name == "a":
+        return _UNARY[op][2](a)
+    if op.startswith("pow") and name == "a":
+        return _pow_mistakes(a, float(op[3:]))
+    if op in _BINARY and name in "ab":
+        i = "ab".index(name)
+        return [(k, w[i]) for k, w in _BINARY[op][2](a, b)]
+    return []
+
+
+def _learner_graph(func: str, out: Any) -> list[Any]:
+    """The learner's nodes behind ``out``, operands first, once each node is seen to store its
+    operands (``_children``) and one local derivative, a number, per operand (``_local_grads``).
+    """
+    seen, todo = set(), [out]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children = getattr(node, "_children", None)
+        local = getattr(node, "_local_grads", None)
+        if not isinstance(children, tuple | list) or not isinstance(local, tuple | list):
+            raise Failure("exercises.fail.no_children", func=func)
+        op = getattr(node, "_op", "") or "?"
+        if len(children) != len(local):
+            raise Failure(
+                "exercises.fail.local_grads_count",
+                func=func,
+                op=op,
+                children=len(children),
+                locals=len(local),
+            )
+        for x in local:
+            if not isinstance(x, Real | np.number):
+                raise Failure(
+                    "exercises.fail.local_not_number",
+                    func=func,
+                    op=op,
+                    got=_fmt(x),
+                    hints=[("exercises.hint.local_value", {})] if hasattr(x, "data") else [],
+                )
+        todo.extend(children)
+    return _node_order(out)
+
+
+def _stored_local(recipe: _Recipe, out: Any, leaf: Any) -> float | None:
+    """What a single op stored as d out/d ``leaf`` when ``leaf`` is one of its operands and all
+    of them are leaves (then that number is the gradient); None otherwise (an op written from
+    others, such as a / b as a * b**-1, has a gradient made of several steps)."""
+    children = out._children
+    if recipe.kind != "single" or any(c._children for c in children):
+        return None
+    mine = [local for c, local in zip(children, out._local_grads) if c is leaf]
+    return float(sum(mine)) if mine else None
+
+
+def _check_recipe(module: ModuleType, V: type, recipe: _Recipe, a: float, b: float, ctx) -> None:
+    shown = f"a={a:.6g}, b={b:.6g}" if "b" in recipe.text else f"a={a:.6g}"
+    lib_a, lib_b = Value(a, label="a"), Value(b, label="b")
+    lib_nodes = recipe.build(lib_a, lib_b)
+    lib_nodes[-1].backward()
+    on_error = {TypeError: [("exercises.hint.radd", {})]} if recipe.op in ("radd", "rmul") else {}
+    la, lb = _invoke("Value", V, (a,), _fmt(a)), _invoke("Value", V, (b,), _fmt(b))
+    nodes = _invoke(recipe.text, recipe.build, (la, lb), shown, on_error)
+    names = [f"n{i + 1}" for i in range(len(nodes) - 1)] + ["out"]
+    for name, node, lib in zip(names, nodes, lib_nodes):
+        got = getattr(node, "data", None)
+        _expect(
+            ctx, f"{recipe.text}: {name}.data", shown, lib.data, _number(recipe.text, shown, got)
+        )
+    out = nodes[-1]
+    order = _learner_graph(recipe.text, out)
+    leaves = [("a", la, lib_a)] + ([("b", lb, lib_b)] if "b" in recipe.text else [])
+    for name, leaf, _lib in leaves:
+        if not any(leaf is c for node in order for c in node._children):
+            raise Failure("exercises.fail.prev_missing", func=recipe.text, name=name)
+    _invoke(f"{recipe.text} (_backward)", _run_backward, (order,), shown)
+    # Compare from the output back: the first wrong gradient is where the error starts.
+    checked = list(zip(names, nodes, lib_nodes))[::-1][1:] + [(n, v, lv) for n, v, lv in leaves]
+    for name, node, lib in checked:
+        got = _number(f"{recipe.text}: {name}.grad", shown, getattr(node, "grad", None))
+        expected = _grad(lib)
+        if _close(got, expected):
+            ctx.cases += 1
+            continue
+        stored = _stored_local(recipe, out, node)
+        value = got if stored is None else stored
+        hints = [
+            (k, {}) for k, wrong in _recipe_mistakes(recipe, a, b, name) if _close(value, wrong)
+        ]
+        if not hints and _close(value, -expected):
+            hints.append(("exercises.hint.local_sign", {}))
+        learner = {id(lib): (n, v) for n, v, lib in [*zip(names, nodes, lib_nodes), *leaves]}
+        graph, terms = _explain_wrong(ctx, lib_nodes[-1], learner, lib)
+        if stored is not None and not _close(stored, expected):  # a wrong number stored
+            raise Failure(
+                "exercises.fail.local",
+                func=recipe.text,
+                input=shown,
+                name=name,
+                expected=_fmt(expected),
+                got=_fmt(stored),
+                hints=hints,
+                graph=graph,
+            )
+        raise Failure(
+            "exercises.fail.grad",
+            func=recipe.text,
+            input=shown,
+            name=name,
+            expected=_fmt(expected),
+            got=_fmt(got),
+            hints=[*hints, terms],
+            graph=graph,
+        )
+
+
+def _run_backward(order: list) -> None:
+    """The backward pass over the learner's nodes: d out/d out = 1, then every ``_backward()``
+    in reverse topological order (exercise 4 asks the learner to write this)."""
+    for node in order:
+        node.grad = 0.0
+    order[-1].grad = 1.0
+    for node in reversed(order):
+        node._backward()
+
+
 # ------------------------------------------------------- topological order (exercise 3)
 class _Node:
-    """A graph node for exercises 3 and 4: ``data``, ``grad``, ``_prev`` (its operands), and a
-    ``_backward()`` that adds ``local * grad`` to each operand (from the stored local derivative
-    of each operand, so it works for any op)."""
+    """A graph node for exercises 3 and 4, built as the learner's Value of exercise 2: ``data``,
+    ``grad``, ``_children`` (its operands, in order; ``_prev`` too), ``_local_grads`` (d self/d
+    operand, a number each) and the same ``_backward()``."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "name")
+    __slots__ = ("data", "grad", "_children", "_local_grads", "_op", "name")
 
     def __init__(
         self, data: float, prev: tuple = (), local: tuple = (), op: str = "", name: str = ""
     ):
-        self.data, self.grad, self._prev, self._local, self._op = data, 0.0, prev, local, op
-        self.name = name
+        self.data, self.grad, self._children, self._local_grads = data, 0.0, prev, local
+        self._op, self.name = op, name
+
+    @property
+    def _prev(self) -> tuple[_Node, ...]:
+        return self._children
 
     def __repr__(self) -> str:
         return f"Node({self.name or self._op or 'leaf'}, data={self.data:.4g})"
 
     def _backward(self) -> None:
-        for child, local in zip(self._prev, self._local):
+        for child, local in zip(self._children, self._local_grads):
             child.grad += local * self.grad
 
     def __add__(self, other: _Node) -> _Node:

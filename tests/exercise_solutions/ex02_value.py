@@ -1,80 +1,74 @@
-"""Reference solution of exercise 2: a micrograd-style Value with _backward closures."""
+"""Reference solution of exercise 2: a Value whose ops store their local derivatives as numbers
+(``_local_grads``, next to the operands in ``_children``) and one ``_backward`` method that
+applies them, as micrograd_mlp/engine.py does."""
 
 import math
 
 
 class Value:
-    def __init__(self, data, _children=(), _op=""):
+    def __init__(self, data, _children=(), _op="", label="", _local_grads=()):
         self.data = float(data)
         self.grad = 0.0
-        self._prev = tuple(_children)
+        self._children = tuple(_children)
+        self._local_grads = tuple(_local_grads)
         self._op = _op
-        self._backward = lambda: None
+        self.label = label
+
+    @property
+    def _prev(self):
+        return self._children
 
     def __repr__(self):
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
 
-    def _unary(self, data, local, op):
-        out = Value(data, (self,), op)
-
-        def _backward():
-            self.grad += local * out.grad
-
-        out._backward = _backward
-        return out
+    def _backward(self):
+        for child, local in zip(self._children, self._local_grads):
+            child.grad += local * self.grad
 
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
+        return Value(self.data + other.data, (self, other), "+", _local_grads=(1.0, 1.0))
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
+        return Value(
+            self.data * other.data, (self, other), "*", _local_grads=(other.data, self.data)
+        )
 
     def __truediv__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return self * other**-1
+        a, b = self.data, other.data
+        return Value(a / b, (self, other), "/", _local_grads=(1.0 / b, -a / (b * b)))
 
     def __pow__(self, p):
-        return self._unary(self.data**p, p * self.data ** (p - 1), f"**{p}")
+        a = self.data
+        return Value(a**p, (self,), f"**{p}", _local_grads=(p * a ** (p - 1),))
 
     def exp(self):
         e = math.exp(self.data)
-        return self._unary(e, e, "exp")
+        return Value(e, (self,), "exp", _local_grads=(e,))
 
     def log(self):
-        return self._unary(math.log(self.data), 1.0 / self.data, "log")
+        return Value(math.log(self.data), (self,), "log", _local_grads=(1.0 / self.data,))
 
     def tanh(self):
         t = math.tanh(self.data)
-        return self._unary(t, 1.0 - t * t, "tanh")
+        return Value(t, (self,), "tanh", _local_grads=(1.0 - t * t,))
 
     def sigmoid(self):
         s = 1.0 / (1.0 + math.exp(-self.data))
-        return self._unary(s, s * (1.0 - s), "sigmoid")
+        return Value(s, (self,), "sigmoid", _local_grads=(s * (1.0 - s),))
 
     def relu(self):
-        return self._unary(max(self.data, 0.0), 1.0 if self.data > 0 else 0.0, "relu")
+        local = 1.0 if self.data > 0 else 0.0
+        return Value(self.data * local, (self,), "relu", _local_grads=(local,))
 
     def __neg__(self):
-        return self * -1
+        return Value(-self.data, (self,), "neg", _local_grads=(-1.0,))
 
     def __sub__(self, other):
-        return self + (-other)
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data - other.data, (self, other), "-", _local_grads=(1.0, -1.0))
 
     def __radd__(self, other):
         return self + other
