@@ -11,7 +11,7 @@ the 60,000 training images (shuffled, seed 0), float32, 2 BLAS threads; Adam (lr
   rotates every epoch, so all three see the same machine load), with the same initial weights
   and the same batches: the time ratios ours/torch and ours/bound, and the accuracy
   difference. Both training loops do the same bookkeeping (the loss as a Python float and
-  the count of correct predictions every step), as :func:`micrograd_mlp.tensor.train.train_epoch`.
+  the accuracy every step), as :func:`micrograd_mlp.training.run_epoch`, the epoch of ``fit``.
   The bound is the 8 matrix products of every training step alone (3 forward, 3 weight
   gradients, 2 input gradients; the first layer's input needs no gradient), computed with
   NumPy exactly as our ``linear`` op computes them (same shapes, transposes as views, same
@@ -62,10 +62,11 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from micrograd_mlp.data import DataLoader, load_mnist  # noqa: E402
+from micrograd_mlp.metrics import accuracy  # noqa: E402
 from micrograd_mlp.optim import SGD, Adam  # noqa: E402
 from micrograd_mlp.tensor.functional import cross_entropy  # noqa: E402
 from micrograd_mlp.tensor.nn import MLP  # noqa: E402
-from micrograd_mlp.tensor.train import evaluate, train_epoch  # noqa: E402
+from micrograd_mlp.training import History, Run, evaluate, fit, run_epoch  # noqa: E402
 
 SIZES = [256, 128, 10]
 BATCH = 128
@@ -109,19 +110,28 @@ def run_ours_alone(args) -> dict:
     result = {}
     for name in OPTIMIZERS:
         model, opt = ours(name)
-        train = loader(X, y)
-        seconds = []
-        for epoch in range(args.epochs):
-            train.set_epoch(epoch)
-            seconds.append(train_epoch(model, opt, train, epoch=epoch, progress=False).seconds)
-        result[name] = {"seconds": seconds, "accuracy": evaluate(model, test).accuracy}
+        history = fit(
+            model, loader(X, y), loss_fn=cross_entropy, optimizer=opt, epochs=args.epochs,
+            metric=accuracy,
+        )  # fmt: skip
+        result[name] = {"seconds": history.seconds, "accuracy": test_accuracy(model, test)}
     result["peak_rss_mib"] = peak_rss_mib()
     return result
 
 
+def test_accuracy(model, test: DataLoader) -> float:
+    return evaluate(model, test, cross_entropy, accuracy).metric
+
+
 def ours_epoch(model, opt, batches: DataLoader, epoch: int) -> float:
-    batches.set_epoch(epoch)
-    return train_epoch(model, opt, batches, epoch=epoch, progress=False).seconds
+    """Seconds of epoch ``epoch`` of fit's loop (``run_epoch``: the loader's batches of that
+    epoch, forward, loss, finite-loss check, backward, step, loss and accuracy per step)."""
+    run = Run(
+        model=model, loss_fn=cross_entropy, optimizer=opt, data=batches, epochs=epoch + 1,
+        history=History(metric_name="accuracy"), batched=True, metric=accuracy, epoch=epoch,
+    )  # fmt: skip
+    run_epoch(run)
+    return run.history.seconds[-1]
 
 
 def bound_epoch(model, batches: DataLoader, epoch: int) -> float:
@@ -239,7 +249,7 @@ def side_by_side(args, torch) -> dict:
             torch_acc = float((logits.argmax(dim=1).numpy() == yt).mean())
         result[name] = {
             **{f"{w}_seconds": seconds[w] for w in RUNS},
-            "ours_accuracy": evaluate(model, test).accuracy,
+            "ours_accuracy": test_accuracy(model, test),
             "torch_accuracy": torch_acc,
         }
     result["peak_rss_mib"] = peak_rss_mib()

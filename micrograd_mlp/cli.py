@@ -24,7 +24,6 @@ from types import ModuleType
 from typing import NoReturn
 
 import micrograd_mlp.demos as demos_package
-from micrograd_mlp.checkpoint import CheckpointError
 from micrograd_mlp.data import DownloadError, IDXError
 from micrograd_mlp.demos.options import (
     MAX_SEED,
@@ -37,7 +36,7 @@ from micrograd_mlp.demos.options import (
     seed_option,
 )
 from micrograd_mlp.expression import ExpressionError
-from micrograd_mlp.training import NonFiniteLossError
+from micrograd_mlp.training import CheckpointError, NonFiniteLossError
 
 __all__ = [
     "MAX_SEED",

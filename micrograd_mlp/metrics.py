@@ -1,6 +1,14 @@
-"""Classification metrics on NumPy arrays: :func:`accuracy` and :func:`confusion_matrix`."""
+"""Classification metrics: :func:`accuracy` and :func:`confusion_matrix`.
+
+The argument orders are those of the libraries the names come from: ``accuracy(input, target)``
+as PyTorch's metrics (the model's scores or predicted labels first, the true labels second;
+usable as ``fit(..., metric=accuracy)``), ``confusion_matrix(y_true, y_pred, num_classes)`` as
+scikit-learn's (rows are true classes).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -8,19 +16,69 @@ from numpy.typing import ArrayLike
 __all__ = ["accuracy", "confusion_matrix"]
 
 
-def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """The fraction of predictions equal to the true labels, in [0, 1].
+def accuracy(input: Any, target: ArrayLike) -> float:
+    """The fraction of samples whose predicted class is the true one, in [0, 1].
 
     Args:
-        y_true: true labels, shape (N,), any comparable dtype (class indices, or -1/+1).
-        y_pred: predicted labels, shape (N,) (for scores of shape (N, C) pass
-            ``scores.argmax(axis=1)``).
+        input: class scores ``(B, C)`` with ``C >= 2`` (the predicted class is the largest
+            score: a Tensor of logits, an array, or the scalar engine's list of B outputs, each
+            a list of C Values), or predicted labels ``(B,)`` (whole numbers or booleans, any
+            comparable dtype: class indices, -1/+1, True/False).
+        target: the true labels ``(B,)``.
+
+    Returns:
+        The accuracy, a Python float.
 
     Raises:
-        ValueError: either is not 1-D, their lengths differ (both shapes named), or N = 0.
+        ValueError: ``input`` is not ``(B, C)`` scores with ``C >= 2`` nor ``(B,)`` labels (one
+            score per sample, as a column ``(B, 1)`` or as ``(B,)`` non-whole numbers, has no
+            class to pick: compare ``scores > 0`` with the labels instead); ``target`` is not
+            ``(B,)`` (a ``(B, 1)`` column would broadcast into a ``(B, B)`` comparison); no
+            samples.
     """
-    t, p = _pair(y_true, y_pred, "accuracy")
-    return float(np.mean(t == p))
+    scores = _as_array(input)
+    labels = np.asarray(target)
+    if scores.ndim == 2 and scores.shape[1] >= 2:
+        predicted = scores.argmax(axis=1)
+    elif scores.ndim != 1:
+        raise ValueError(
+            "accuracy: input must be class scores (B, C) with C >= 2 or predicted labels (B,), "
+            f"got shape {scores.shape} (for one score per sample, pass scores > 0)"
+        )
+    else:
+        predicted = scores
+        fraction = predicted != np.round(predicted) if predicted.dtype.kind == "f" else None
+        if fraction is not None and fraction.any():
+            i = int(np.argmax(fraction))
+            raise ValueError(
+                f"accuracy: input of shape {scores.shape} must hold predicted labels, got "
+                f"input[{i}] = {predicted[i].item()!r} (for one score per sample, pass "
+                "scores > 0)"
+            )
+    if labels.shape != predicted.shape:
+        raise ValueError(
+            f"accuracy: target must be labels of shape ({len(predicted)},) for input of shape "
+            f"{scores.shape}, got shape {labels.shape}"
+        )
+    if labels.size == 0:
+        raise ValueError("accuracy: input and target hold no samples")
+    return float(np.mean(predicted == labels))
+
+
+def _as_array(values: Any) -> np.ndarray:
+    """A Tensor's data, an array, or numbers, Values or lists of Values (one per sample)."""
+    data = getattr(values, "data", None)
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(values, np.ndarray):
+        return values
+    return np.array([_numbers(sample) for sample in values])
+
+
+def _numbers(sample: Any) -> Any:
+    if isinstance(sample, (list, tuple)):
+        return [getattr(v, "data", v) for v in sample]
+    return getattr(sample, "data", sample)
 
 
 def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int) -> np.ndarray:

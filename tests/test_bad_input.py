@@ -23,7 +23,6 @@ import pytest
 
 import micrograd_mlp.functional as F
 import micrograd_mlp.tensor.functional as TF
-from micrograd_mlp.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from micrograd_mlp.data import DataLoader, load_mnist
 from micrograd_mlp.data.idx import IDXError, read_idx, write_idx
 from micrograd_mlp.engine import Value
@@ -31,8 +30,14 @@ from micrograd_mlp.nn import MLP, Layer, Neuron
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.tensor.nn import MLP as TensorMLP
-from micrograd_mlp.tensor.train import train, train_epoch
-from micrograd_mlp.training import NonFiniteLossError, fit
+from micrograd_mlp.training import (
+    Checkpoint,
+    CheckpointError,
+    Checkpointing,
+    NonFiniteLossError,
+    fit,
+    load_checkpoint,
+)
 
 
 @contextlib.contextmanager
@@ -377,7 +382,8 @@ def test_training_with_a_checkpoint_in_a_missing_directory_fails_before_any_step
     before = model.state_dict()
     loader = DataLoader(X, y, batch_size=5, normalize=False, seed=0)
     with raises(FileNotFoundError, "checkpoint directory", str(tmp_path / "no")):
-        train(model, optimizer, loader, 1, checkpoint=tmp_path / "no" / "c.npz", progress=False)
+        fit(model, loader, loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=1,
+            callbacks=[Checkpointing(tmp_path / "no" / "c.npz")])  # fmt: skip
     assert same_state(before, model.state_dict())
     assert not any(p.grad is not None for p in model.parameters())  # not one step was taken
 
@@ -455,16 +461,6 @@ def test_scalar_training_stops_at_the_non_finite_step_with_the_previous_weights(
     assert all(math.isfinite(p.data) for p in model.parameters())
 
 
-def test_scalar_training_with_the_check_off_keeps_going():
-    X = np.linspace(-1, 1, 8).reshape(4, 2)
-    model = MLP(2, [3, 1], seed=0)
-    optimizer = SGD(model.parameters(), lr=0.1)
-    loss_fn = _regression(3)
-    history = fit(model, X, X.sum(axis=1), loss_fn, optimizer, 3, 2, seed=0, check_finite=False)
-    assert history.steps == 6 and math.isnan(history.loss[3])
-    assert any(math.isnan(p.data) for p in model.parameters())  # NaN spread into the weights
-
-
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the inf, on purpose
 def test_vectorized_training_stops_at_the_non_finite_step():
     rng = np.random.default_rng(0)
@@ -478,11 +474,8 @@ def test_vectorized_training_stops_at_the_non_finite_step():
         raises(NonFiniteLossError, "at step 2 (epoch 0)"),
         pytest.warns(RuntimeWarning, match=r"input\[3\] holds a non-finite logit"),
     ):
-        train_epoch(model, optimizer, loader, progress=False)
+        fit(model, loader, loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=1)
     assert all(np.isfinite(p.data).all() for p in model.parameters())
-    with pytest.warns(RuntimeWarning, match="non-finite logit"):  # opting out: it trains on
-        train_epoch(model, optimizer, loader, progress=False, check_finite=False)
-    assert not all(np.isfinite(p.data).all() for p in model.parameters())
 
 
 @pytest.mark.parametrize("margin", [True, "1", None])

@@ -203,3 +203,8 @@ def test_moons_linear_lr_is_its_stated_schedule():
     for step in range(150):
         assert opt.lr == pytest.approx(moons.lr_schedule(0.3, 150)(step), rel=1e-12)
         sched.step()
+    # and train() trains every step at that rate (its Schedule callback steps the scheduler)
+    X, y = moons.make_data(10, 0.1, seed=0)
+    history = moons.train(moons.make_model(0), X, y, steps=20, lr=0.3, verbose=False)
+    expected = [moons.lr_schedule(0.3, 20)(step) for step in range(20)]
+    assert history.lr == pytest.approx(expected, rel=1e-12)

@@ -1,4 +1,5 @@
-"""accuracy and confusion_matrix: hand-worked cases, a brute-force cross-check, errors."""
+"""accuracy (PyTorch's order: input, target) and confusion_matrix (scikit-learn's: y_true,
+y_pred): hand-worked cases, a brute-force cross-check, errors."""
 
 from __future__ import annotations
 
@@ -7,13 +8,40 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from micrograd_mlp.engine import Value
 from micrograd_mlp.metrics import accuracy, confusion_matrix
+from micrograd_mlp.tensor import Tensor
 
 
 def test_accuracy_hand_worked():
-    assert accuracy([0, 1, 2, 3], [0, 1, 1, 3]) == 0.75
+    assert accuracy([0, 1, 1, 3], [0, 1, 2, 3]) == 0.75
     assert accuracy(np.array([-1.0, 1.0]), np.array([1.0, 1.0])) == 0.5
     assert accuracy([4], [4]) == 1.0
+    assert accuracy(np.array([True, False]), [True, True]) == 0.5
+
+
+def test_accuracy_takes_scores_first_and_labels_second_as_pytorch():
+    # input (B, C) scores: the predicted class is the largest; target (B,) labels.
+    scores = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.5], [1.0, 2.0, 0.0]])
+    labels = np.array([1, 0, 2, 0])
+    assert accuracy(scores, labels) == 0.75
+    assert accuracy(Tensor(scores), labels) == 0.75  # a Tensor of logits
+    rows = [[Value(v) for v in row] for row in scores.tolist()]  # the scalar engine's outputs
+    assert accuracy(rows, labels) == 0.75
+    assert accuracy(scores.argmax(axis=1), labels) == 0.75  # predicted labels
+
+
+def test_accuracy_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"target must be labels of shape \(3,\).*\(2,\)"):
+        accuracy([0, 1, 2], [0, 1])
+    with pytest.raises(ValueError, match=r"target must be labels of shape \(3,\).*\(3, 3\)"):
+        accuracy(np.eye(3), np.eye(3))  # one-hot targets: pass their argmax
+    with pytest.raises(ValueError, match=r"got shape \(3, 1\).*scores > 0"):
+        accuracy(np.zeros((3, 1)), [0, 1, 0])
+    with pytest.raises(ValueError, match=r"input\[1\] = 0.25 .*scores > 0"):
+        accuracy([1.0, 0.25], [1, 0])  # one score per sample is not a label
+    with pytest.raises(ValueError, match="no samples"):
+        accuracy([], [])
 
 
 def test_confusion_matrix_hand_worked():
@@ -43,17 +71,16 @@ def test_confusion_matrix_matches_counting_pairs(case):
         for j in range(k):
             assert cm[i, j] == sum(1 for t, p in pairs if t == i and p == j)
     assert cm.sum() == len(pairs)
-    assert np.trace(cm) / len(pairs) == pytest.approx(accuracy(true, pred))
+    assert np.trace(cm) / len(pairs) == pytest.approx(accuracy(pred, true))
 
 
-@pytest.mark.parametrize("fn", [accuracy, lambda t, p: confusion_matrix(t, p, 3)])
-def test_shape_errors_name_both_shapes(fn):
+def test_confusion_matrix_shape_errors_name_both_shapes():
     with pytest.raises(ValueError, match=r"shapes \(3,\) and \(2,\)"):
-        fn([0, 1, 2], [0, 1])
+        confusion_matrix([0, 1, 2], [0, 1], 3)
     with pytest.raises(ValueError, match=r"\(3, 3\).*argmax"):
-        fn([0, 1, 2], np.eye(3))
+        confusion_matrix([0, 1, 2], np.eye(3), 3)
     with pytest.raises(ValueError, match="empty"):
-        fn([], [])
+        confusion_matrix([], [], 3)
 
 
 @pytest.mark.parametrize(

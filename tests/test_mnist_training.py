@@ -16,16 +16,25 @@ import time
 import numpy as np
 import pytest
 
-from micrograd_mlp.checkpoint import CheckpointError, load_checkpoint
 from micrograd_mlp.cli import main, run_demo
 from micrograd_mlp.data import DataLoader, load_mnist, write_idx
 from micrograd_mlp.data.mnist import SPLITS
 from micrograd_mlp.demos import mnist as mnist_demo
+from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.optim import SGD, Adam
+from micrograd_mlp.optim.lr_scheduler import StepLR
 from micrograd_mlp.tensor.functional import cross_entropy
 from micrograd_mlp.tensor.nn import MLP
-from micrograd_mlp.tensor.train import NonFiniteLossError, evaluate, train, train_epoch
-from micrograd_mlp.training import fit
+from micrograd_mlp.training import (
+    CheckpointError,
+    Checkpointing,
+    Evaluate,
+    NonFiniteLossError,
+    Schedule,
+    evaluate,
+    fit,
+    load_checkpoint,
+)
 
 
 def quarter_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +68,23 @@ def make_run(small_data, optimizer="adam"):
     return model, opt, loader, DataLoader(Xt, yt, batch_size=25)
 
 
+def train(model, opt, loader, epochs, *, test_loader=None, schedule=None, **checkpointing):
+    """The classifier run of the MNIST command: fit with cross-entropy and accuracy, callbacks
+    for the test set, the schedule and (given ``checkpoint=``) checkpoints; the history as a
+    dict of per-epoch lists."""
+    callbacks = [Evaluate(test_loader)] if test_loader is not None else []
+    if schedule is not None:
+        callbacks.append(Schedule(schedule))
+    if "checkpoint" in checkpointing:
+        path = checkpointing.pop("checkpoint")
+        callbacks.append(Checkpointing(path, verbose=False, **checkpointing))
+    history = fit(
+        model, loader, loss_fn=cross_entropy, optimizer=opt, epochs=epochs, metric=accuracy,
+        callbacks=callbacks,
+    )  # fmt: skip
+    return history.to_dict()
+
+
 def run_train(small_data, epochs, optimizer="adam", **kwargs):
     model, opt, loader, test_loader = make_run(small_data, optimizer)
     history = train(
@@ -67,9 +93,7 @@ def run_train(small_data, epochs, optimizer="adam", **kwargs):
         loader,
         epochs,
         test_loader=test_loader,
-        progress=False,
-        verbose=False,
-        lr_schedule=lambda epoch: LR[optimizer] * (0.5 if epoch >= 2 else 1.0),  # a step decay
+        schedule=StepLR(opt, step_size=2, gamma=0.5),  # the rate halves from epoch 2
         config={"optimizer": optimizer, "epochs": epochs},
         **kwargs,
     )
@@ -116,8 +140,6 @@ def test_resume_refuses_a_different_run(small_data, tmp_path):
             checkpoint=path,
             resume=True,
             config={"optimizer": "sgd", "epochs": 2},
-            progress=False,
-            verbose=False,
         )
     assert str(path) in str(info.value)
     assert_same_arrays(before, model.state_dict())
@@ -128,7 +150,7 @@ def test_checkpoint_in_missing_directory_fails_before_training(small_data, tmp_p
     before = model.state_dict()
     missing = tmp_path / "no" / "such" / "dir"
     with pytest.raises(FileNotFoundError, match="checkpoint directory") as info:
-        train(model, opt, loader, 1, checkpoint=missing / "c.npz", progress=False, verbose=False)
+        train(model, opt, loader, 1, checkpoint=missing / "c.npz")
     assert str(missing) in str(info.value)
     assert_same_arrays(before, model.state_dict())  # not one step was taken
     assert not any(key.startswith("state.") for key in opt.state_dict())  # no step taken
@@ -189,8 +211,6 @@ def test_corrupt_checkpoint_is_refused_naming_the_file(small_data, tmp_path, dam
             checkpoint=path,
             resume=True,
             config={"optimizer": "adam", "epochs": 2},
-            progress=False,
-            verbose=False,
         )
     assert "corrupt" in str(info.value) or "not usable" in str(info.value)
     assert_same_arrays(before, model.state_dict())
@@ -229,20 +249,6 @@ def test_nan_loss_stops_and_names_the_step(small_data):
     assert all(np.isfinite(p.data).all() for p in model.parameters())
     assert opt.state_dict()["state.0.step"] == 15
 
-    # train_epoch counts steps on from first_step.
-    model = MLP(784, [16, 4], seed=1)
-    opt = Adam(model.parameters(), lr=1e-3)
-    result = train_epoch(model, opt, loader, epoch=1, first_step=10, progress=False)
-    assert (result.steps, result.samples) == (10, 300)
-
-    # Opting out: training goes on, and the NaN spreads into the weights.
-    with pytest.warns(RuntimeWarning, match="non-finite logit"):
-        history = fit(
-            model, loader, loss_fn=_nan_at(3), optimizer=opt, epochs=1, check_finite=False
-        )
-    assert np.isnan(history.loss[3]) and history.steps == 10
-    assert np.isnan(model.layers[0].weight.data).any()
-
 
 def test_real_training_run_on_fashion_mnist(data_dir):
     """784-256-128-10, Adam 1e-3, batch 128, the first 10,000 training images, 2 epochs.
@@ -261,11 +267,10 @@ def test_real_training_run_on_fashion_mnist(data_dir):
         loader,
         2,
         test_loader=DataLoader(Xt, yt, batch_size=1000),
-        progress=False,
-        verbose=False,
     )
     assert history["train_loss"][1] < history["train_loss"][0]
-    assert evaluate(model, DataLoader(Xt, yt, batch_size=1000)).accuracy >= 0.77
+    final = evaluate(model, DataLoader(Xt, yt, batch_size=1000), cross_entropy, accuracy)
+    assert final.metric == history["test_accuracy"][-1] >= 0.77
 
 
 def test_train_demo_on_mnist_split(data_dir, tmp_path):

@@ -5,38 +5,43 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.nn import MLP as ScalarMLP
 from micrograd_mlp.nn import Layer as ScalarLayer
 from micrograd_mlp.tensor import Tensor
-from micrograd_mlp.training import accuracy
 
 
-# ------------------------------------------------------------------ training.accuracy shapes
+# ------------------------------------------------------------------ accuracy shapes
 def test_accuracy_refuses_a_column_of_targets_instead_of_broadcasting_it():
     # (B, 1) targets against (B,) predictions used to broadcast to (B, B): "accuracy" 5/3.
     scores = Tensor(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
     assert accuracy(scores, np.array([0, 0, 1])) == 1.0
     assert accuracy(scores, [0, 1, 1]) == pytest.approx(2 / 3)
-    with pytest.raises(ValueError, match=r"targets must be class indices.*\(3, 1\)"):
+    with pytest.raises(ValueError, match=r"target must be labels of shape \(3,\).*\(3, 1\)"):
         accuracy(scores, np.array([[0], [0], [1]]))
     with pytest.raises(ValueError, match=r"shape \(3,\).*got shape \(2,\)"):
         accuracy(scores, np.array([0, 0]))
 
 
 def test_accuracy_refuses_one_output_per_sample():
-    # A scalar MLP with one output returns one Value per sample: (B,) outputs, no classes.
-    # argmax over them used to pick one index for the whole batch (an "accuracy" up to B).
+    # A scalar MLP with one output returns one Value per sample: (B,) scores, no classes.
+    # argmax over them used to pick one index for the whole batch (an "accuracy" up to B);
+    # read as predicted labels, 0.37 would never equal a label (an "accuracy" of 0).
     model = ScalarMLP(2, [3, 1], seed=0)
     outputs = [model(x) for x in [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]]
-    with pytest.raises(ValueError, match=r"outputs must be class scores of shape \(B, C\)"):
+    with pytest.raises(ValueError, match=r"must hold predicted labels.*scores > 0"):
         accuracy(outputs, np.zeros(3, dtype=int))
     # One logit per sample as a (B, 1) column: argmax is always 0, "accuracy" the share of 0s.
-    with pytest.raises(ValueError, match=r"C >= 2, got shape \(3, 1\).*outputs > 0"):
+    with pytest.raises(ValueError, match=r"C >= 2 or predicted labels \(B,\), got shape \(3, 1\)"):
         accuracy(Tensor(np.array([[2.0], [-1.0], [3.0]])), np.array([1, 0, 1]))
     two = ScalarMLP(2, [3, 2], seed=0)
     scores = [two(x) for x in [[0.0, 1.0], [1.0, 0.0]]]
     predicted = np.array([[v.data for v in s] for s in scores]).argmax(axis=1)
     assert accuracy(scores, predicted) == 1.0
+    assert accuracy(predicted, predicted) == 1.0  # predicted labels first, as PyTorch's metrics
+    assert accuracy([v.data > 0 for v in outputs], [True, True, True]) == pytest.approx(
+        np.mean([v.data > 0 for v in outputs])
+    )
 
 
 # --------------------------------------------------------------- convert keeps the dropout
@@ -434,7 +439,7 @@ def test_a_list_of_tensors_that_require_grad_is_refused_not_made_a_constant():
     # NumPy reads each Tensor's numbers through __array__, so F.mse_loss([t1, t2], y) or a
     # per-sample model's list of outputs became a constant: backward() then failed far from
     # the cause ("does not require grad"), or, next to another term, the gradients of these
-    # were silently lost. (fit calls a plain function row by row unless batched=True.)
+    # were silently lost. (fit used to call a plain function row by row: a list of Tensors.)
     from micrograd_mlp.optim import SGD
     from micrograd_mlp.tensor import MLP as TensorMLP
     from micrograd_mlp.tensor import functional as F
@@ -451,10 +456,8 @@ def test_a_list_of_tensors_that_require_grad_is_refused_not_made_a_constant():
     model = TensorMLP(4, [3], seed=0)
     X, y = np.random.default_rng(0).normal(size=(8, 4)), np.arange(8) % 3
     opt = SGD(model.parameters(), lr=0.1)
-    with pytest.raises(TypeError, match=message):
-        fit(lambda x: model(x), X, y, loss_fn=F.cross_entropy, optimizer=opt, epochs=1)
-    history = fit(lambda x: model(x), X, y, loss_fn=F.cross_entropy, optimizer=opt, epochs=1,
-                  batched=True)  # fmt: skip
+    # A plain function trains on whole batches when the parameters it trains are Tensors.
+    history = fit(lambda x: model(x), X, y, loss_fn=F.cross_entropy, optimizer=opt, epochs=1)
     assert len(history.loss) == 1
     # Constants in a list are still numbers.
     assert Tensor([Tensor([1.0]), Tensor([2.0])]).shape == (2, 1)

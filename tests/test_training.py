@@ -17,6 +17,7 @@ from micrograd_mlp import progress
 from micrograd_mlp.data import DataLoader
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import mse_loss
+from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.nn import MLP, Neuron
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.optim.lr_scheduler import ExponentialLR
@@ -24,10 +25,14 @@ from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.tensor.nn import MLP as TensorMLP
 from micrograd_mlp.tensor.nn import Dropout
 from micrograd_mlp.training import (
+    Callback,
+    Checkpointing,
+    Evaluate,
     History,
+    LambdaCallback,
     NonFiniteLossError,
-    SupportsStep,
-    accuracy,
+    ProgressLog,
+    Schedule,
     check_finite,
     evaluate,
     fit,
@@ -96,33 +101,83 @@ def test_fit_mini_batches_metric_and_reproducible_shuffling() -> None:
     assert h1.epoch_loss[0] == pytest.approx(np.average(h1.loss[:3], weights=[4, 4, 2]))
 
 
-def test_fit_lr_schedule_and_callback() -> None:
+def test_fit_has_at_most_ten_parameters() -> None:
+    import inspect
+
+    assert len(inspect.signature(fit).parameters) <= 10
+
+
+def test_fit_callbacks_functions_and_a_schedule() -> None:
     X, y = _line(n=5)
     neuron = Neuron(1, activation="linear", seed=0)
     optimizer = SGD(neuron.parameters(), lr=1.0)
     seen: list[tuple[int, int]] = []
-    with pytest.warns(DeprecationWarning, match="pass scheduler="):  # still works, and says so
-        fit(
-            neuron,
-            X,
-            y,
-            mse_loss,
-            optimizer,
-            4,
-            callback=lambda epoch, history: seen.append((epoch, history.steps)),
-            lr_schedule=lambda step: 0.1 / (step + 1),
-        )
-    assert seen == [(0, 1), (1, 2), (2, 3), (3, 4)]
-    assert optimizer.lr == pytest.approx(0.1 / 4)
+    also: list[int] = []
+    history = fit(
+        neuron,
+        X,
+        y,
+        mse_loss,
+        optimizer,
+        4,
+        callbacks=[
+            lambda epoch, history: seen.append((epoch, history.steps)),  # a plain function
+            LambdaCallback(on_epoch_end=lambda epoch, history: also.append(epoch)),
+            Schedule(ExponentialLR(optimizer, gamma=0.5)),  # once per epoch
+        ],
+    )
+    assert seen == [(0, 1), (1, 2), (2, 3), (3, 4)] and also == [0, 1, 2, 3]
+    assert history.lr == [1.0, 0.5, 0.25, 0.125] and optimizer.lr == 0.0625
+    with pytest.raises(TypeError, match="callbacks must be Callback objects or functions"):
+        fit(neuron, X, y, mse_loss, optimizer, 1, callbacks=["print"])
+    with pytest.raises(TypeError, match="on_epoch_end must be a function"):
+        LambdaCallback(on_epoch_end=3)
+    with pytest.raises(TypeError, match="learning-rate scheduler with step"):
+        Schedule(optimizer.lr)
+    second = Schedule(ExponentialLR(optimizer, gamma=0.5))
+    with pytest.raises(ValueError, match="one Schedule per run"):
+        fit(neuron, X, y, mse_loss, optimizer, 1,
+            callbacks=[Schedule(ExponentialLR(optimizer, gamma=0.5)), second])  # fmt: skip
+
+
+def test_callbacks_run_in_list_order_with_checkpointing_last(tmp_path) -> None:
+    calls: list[str] = []
+
+    class Spy(Callback):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def on_epoch_end(self, run) -> None:
+            calls.append(self.name)
+
+    class SpyCheckpointing(Checkpointing):
+        def on_epoch_end(self, run) -> None:
+            calls.append("checkpoint")
+            super().on_epoch_end(run)
+
+    neuron = Neuron(1, activation="linear", seed=0)
+    fit(neuron, [[1.0]], [1.0], mse_loss, SGD(neuron.parameters(), lr=0.1), 1,
+        callbacks=[Spy("a"), SpyCheckpointing(tmp_path / "c.npz"), Spy("b")])  # fmt: skip
+    assert calls == ["a", "b", "checkpoint"]
+
+
+def _manual_losses(steps: int) -> list[float]:
+    """The diverging run by hand (the five lines of a step, no guard): the loss of each step."""
+    neuron, X, y, optimizer = _diverging_setup()
+    losses = []
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            loss = _squared_error([neuron(x) for x in X.tolist()], y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.data)
+    return losses
 
 
 def test_non_finite_loss_stops_before_the_update_and_names_the_step() -> None:
     # Reference: the same run without the guard, to find where the loss stops being finite.
-    neuron, X, y, optimizer = _diverging_setup()
-    with np.errstate(all="ignore"):
-        reference = fit(neuron, X, y, _squared_error, optimizer, 400, check_finite=False)
-    assert reference.steps == 400  # check_finite=False: the run goes on to the end
-    losses = np.array(reference.loss)
+    losses = np.array(_manual_losses(400))
     assert not np.all(np.isfinite(losses))
     first_bad = int(np.argmin(np.isfinite(losses)))
     assert first_bad > 10  # it diverges gradually: the first steps are finite
@@ -137,7 +192,7 @@ def test_non_finite_loss_stops_before_the_update_and_names_the_step() -> None:
             _squared_error,
             optimizer,
             400,
-            callback=lambda epoch, history: snapshots.append(neuron.state_dict()),
+            callbacks=[lambda epoch, history: snapshots.append(neuron.state_dict())],
         )
     error = caught.value
     assert isinstance(error, FloatingPointError)
@@ -162,16 +217,6 @@ def test_overflow_while_computing_the_loss_is_a_non_finite_loss() -> None:
     assert isinstance(caught.value.__cause__, OverflowError)
     for name, array in neuron.state_dict().items():
         np.testing.assert_array_equal(array, before[name])
-    with pytest.raises(OverflowError):  # opted out: the arithmetic error itself
-        fit(
-            neuron,
-            [[1.0]],
-            [0.0],
-            mse_loss,
-            SGD(neuron.parameters(), lr=0.1),
-            3,
-            check_finite=False,
-        )
 
 
 def test_check_finite() -> None:
@@ -250,6 +295,9 @@ def _tensor_run(epochs: int, path=None, resume: bool = False, dropout: float = 0
     optimizer = Adam(model.parameters(), lr=0.05)
     scheduler = ExponentialLR(optimizer, gamma=0.8)
     loader = DataLoader(X, y, batch_size=16, shuffle=True, seed=3, normalize=False)
+    callbacks = [Evaluate(DataLoader(X, y, batch_size=50, normalize=False)), Schedule(scheduler)]
+    if path is not None:
+        callbacks.append(Checkpointing(path, resume=resume, config={"dropout": dropout}))
     history = fit(
         model,
         loader,
@@ -257,11 +305,7 @@ def _tensor_run(epochs: int, path=None, resume: bool = False, dropout: float = 0
         optimizer=optimizer,
         epochs=epochs,
         metric=accuracy,
-        scheduler=scheduler,
-        eval_data=DataLoader(X, y, batch_size=50, normalize=False),
-        checkpoint=path,
-        resume=resume,
-        config={"dropout": dropout},
+        callbacks=callbacks,
     )
     return model, optimizer, scheduler, history
 
@@ -314,7 +358,7 @@ def test_fit_switches_train_and_eval_mode():
     model.__class__ = Spy
     model.eval()  # fit puts it in training mode, and back to eval at the end
     fit(model, (X, y), loss_fn=TF.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
-        epochs=2, batch_size=20, seed=0, eval_data=(X, y))  # fmt: skip
+        epochs=2, batch_size=20, seed=0, callbacks=[Evaluate((X, y))])  # fmt: skip
     assert seen == [("train", True)] * 2 + [("eval", False)] + [("train", True)] * 2 + [
         ("eval", False)
     ]
@@ -356,16 +400,9 @@ def test_fit_refuses_data_without_batches_and_stray_arguments():
         fit(model, [], optimizer=optimizer)
     X, y = _blobs(10)
     loader = DataLoader(X, y, batch_size=5, normalize=False)
-    with pytest.raises(ValueError, match="batch_size is for"):
-        fit(model, loader, loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=1, batch_size=2)
-
-
-def test_training_optimizer_is_deprecated_not_shadowing_optim():
-    import micrograd_mlp.training as training
-
-    with pytest.warns(DeprecationWarning, match="SupportsStep"):
-        assert training.Optimizer is SupportsStep
-    assert "Optimizer" not in training.__all__
+    for stray in ({"batch_size": 2}, {"seed": 0}):
+        with pytest.raises(ValueError, match="batch_size and seed are for"):
+            fit(model, loader, loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=1, **stray)
 
 
 # ------------------------------------------------------------------------------ dropout
@@ -420,8 +457,9 @@ def test_progress_is_one_line_per_epoch_in_a_log_and_bars_on_a_terminal(capsys, 
     model = TensorMLP(4, [8, 3], seed=0)
 
     def run() -> None:
-        fit(model, (X, y), loss_fn=TF.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
-            epochs=3, batch_size=10, seed=0, metric=accuracy, progress=True)  # fmt: skip
+        optimizer = SGD(model.parameters(), lr=0.1)
+        fit(model, (X, y), loss_fn=TF.cross_entropy, optimizer=optimizer, epochs=3, batch_size=10,
+            seed=0, metric=accuracy, callbacks=[ProgressLog()])  # fmt: skip
 
     run()
     captured = capsys.readouterr()

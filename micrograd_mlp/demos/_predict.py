@@ -27,7 +27,7 @@ def sign_accuracy(outputs: Sequence[Value], targets: ArrayLike) -> float:
     Usable as ``fit(..., metric=sign_accuracy)``.
     """
     predicted = np.array([o.data > 0.0 for o in outputs])
-    return accuracy(np.asarray(targets) > 0, predicted)
+    return accuracy(predicted, np.asarray(targets) > 0)
 
 
 def score_predictor(model: Any) -> Callable[[np.ndarray], np.ndarray]:

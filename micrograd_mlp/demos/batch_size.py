@@ -116,7 +116,7 @@ def train_one(
         epochs,
         batch_size=batch_size,
         seed=seed,
-        callback=measure,
+        callbacks=[measure],
     )
     return {"history": history, "loss": full_loss, "seconds": seconds, "updates": updates}
 

@@ -53,7 +53,7 @@ from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import Neuron
 from micrograd_mlp.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
-from micrograd_mlp.training import History, NonFiniteLossError, fit
+from micrograd_mlp.training import History, NonFiniteLossError, Schedule, fit
 from micrograd_mlp.viz.plots import plot_loss_curve, save_figure
 
 COMMAND = "learning-rate"
@@ -167,7 +167,7 @@ def train_and_classify(
             mse_loss,
             make_optimizer(neuron.parameters()),
             epochs,
-            callback=watch,
+            callbacks=[watch],
         )
     except _Diverged as stop:
         run.status, run.reason = "diverged", str(stop)
@@ -310,9 +310,10 @@ def train_with_schedule(
         state = neuron.state_dict()
         run.losses.append(float(np.mean((X @ state["weight"] + state["bias"] - y) ** 2)))
 
+    callbacks = [record] if scheduler is None else [Schedule(scheduler), record]
     history = fit(
         neuron, X, y, mse_loss, optimizer, epochs, batch_size=batch_size, seed=seed,
-        scheduler=scheduler, callback=record,
+        callbacks=callbacks,
     )
     run.lrs = list(history.lr)
     return run

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> dict:
     )
 
     def metric(outputs: list, targets: np.ndarray) -> float:
-        return accuracy(targets, _predicted_class(outputs))
+        return accuracy(_predicted_class(outputs), targets)
 
     models = {"linear": linear, "relu": MLP(2, nouts, activation="relu", seed=args.seed)}
     histories = {}
@@ -161,11 +161,10 @@ def run(args: argparse.Namespace) -> dict:
             binary_cross_entropy_with_logits,
             optimizer,
             args.epochs,
-            seed=args.seed,
             metric=metric,
         )
         predicted = _predicted_class([model(x) for x in X.tolist()])
-        result[f"{name}_accuracy"] = accuracy(y, predicted)
+        result[f"{name}_accuracy"] = accuracy(predicted, y)
         result[f"{name}_loss"] = histories[name].loss
         print(
             f"{name:>6} stack on XOR after {args.epochs} epochs (Adam, lr {args.lr:g}): "

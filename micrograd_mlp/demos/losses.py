@@ -61,7 +61,7 @@ from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR
 from micrograd_mlp.tensor import MLP as TensorMLP
 from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.tensor import functional as TF
-from micrograd_mlp.training import fit
+from micrograd_mlp.training import Schedule, fit
 from micrograd_mlp.viz.plots import plot_decision_boundary, plot_regression_fit, save_figure
 
 COMMAND = "losses"
@@ -164,7 +164,7 @@ def fit_line(
     neuron = Neuron(1, activation="linear", seed=seed)
     optimizer = Adam(neuron.parameters(), lr=0.1)
     scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
-    fit(neuron, x[:, None], y, loss, optimizer, epochs, scheduler=scheduler)
+    fit(neuron, x[:, None], y, loss, optimizer, epochs, callbacks=[Schedule(scheduler)])
     return neuron
 
 
@@ -216,9 +216,9 @@ def _classification(args: argparse.Namespace) -> dict:
         cross_entropy,
         Adam(model.parameters(), lr=0.05),
         args.class_epochs,
-        metric=lambda outputs, targets: accuracy(targets, predicted(outputs)),
+        metric=lambda outputs, targets: accuracy(predicted(outputs), targets),
     )
-    acc = accuracy(y, predicted([model(p) for p in X.tolist()]))
+    acc = accuracy(predicted([model(p) for p in X.tolist()]), y)
     # d CE/d z = softmax(z) - onehot(y), checked on the first sample with the engine.
     logits = [Value(v.data) for v in model(X[0].tolist())]
     ce = cross_entropy(logits, int(y[0]))

@@ -34,11 +34,6 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from micrograd_mlp.checkpoint import (
-    check_checkpoint_path,
-    load_checkpoint,
-    refuse_overwrite,
-)
 from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data import (
     DataLoader,
@@ -47,18 +42,16 @@ from micrograd_mlp.data import (
     train_test_split,
 )
 from micrograd_mlp.data.mnist import SOURCES
-from micrograd_mlp.metrics import confusion_matrix
+from micrograd_mlp.metrics import accuracy, confusion_matrix
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR
 from micrograd_mlp.tensor.functional import cross_entropy
 from micrograd_mlp.tensor.nn import MLP
-from micrograd_mlp.training import (
-    Checkpointing,
-    Evaluate,
-    ProgressLog,
-    accuracy,
-    evaluate,
-    fit,
+from micrograd_mlp.training import Checkpointing, Evaluate, ProgressLog, Schedule, evaluate, fit
+from micrograd_mlp.training.checkpoint import (
+    check_checkpoint_path,
+    load_checkpoint,
+    refuse_overwrite,
 )
 
 COMMAND = "train"
@@ -218,11 +211,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int_option(1, 1024),
         default=None,
         help="BLAS threads (default: as NumPy starts, usually one per core)",
-    )
-    parser.add_argument(
-        "--no-check-finite",
-        action="store_true",
-        help="keep training when the loss becomes NaN or infinite (default: stop)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars (one line per epoch still)"
@@ -436,6 +424,8 @@ def run(args: argparse.Namespace) -> dict:
     saver = Checkpointing(checkpoint, resume=args.resume, force=True, config=config)
     tester = Evaluate(test_loader)
     callbacks = [tester, saver, ProgressLog(bars=not args.quiet, lines=True)]
+    if scheduler is not None:
+        callbacks.insert(0, Schedule(scheduler))
     with blas_threads(args.threads):
         try:
             history = fit(
@@ -445,11 +435,7 @@ def run(args: argparse.Namespace) -> dict:
                 optimizer=optimizer,
                 epochs=args.epochs,
                 metric=accuracy,
-                metric_name="accuracy",
-                scheduler=scheduler,
                 callbacks=callbacks,
-                check_finite=not args.no_check_finite,
-                batched=True,
             )
         except KeyboardInterrupt:
             _interrupted(saver)

@@ -34,7 +34,7 @@ from micrograd_mlp.functional import hinge_loss
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD
 from micrograd_mlp.optim.lr_scheduler import LinearLR
-from micrograd_mlp.training import History, fit, print_progress
+from micrograd_mlp.training import History, Schedule, fit, print_progress
 from micrograd_mlp.viz.plots import plot_decision_boundary, plot_loss_curve
 
 COMMAND = "moons"
@@ -145,18 +145,15 @@ def train(
         verbose: print the loss and accuracy every 10 steps.
         callback: also called as ``callback(step, history)`` after every step.
     """
-    printer = print_progress(10, steps, "accuracy") if verbose else None
-
-    def after_step(step: int, history: History) -> None:
-        if printer is not None:
-            printer(step, history)
-        if callback is not None:
-            callback(step, history)
-
     optimizer = make_optimizer(model, lr, momentum)
     # Full batch: one epoch is one step, so the epoch scheduler decays the rate every step,
     # linearly from lr to lr / 10 (the schedule of micrograd's demo; see lr_schedule).
     scheduler = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=steps)
+    callbacks = [Schedule(scheduler)]
+    if verbose:
+        callbacks.append(print_progress(10, steps, "accuracy"))
+    if callback is not None:
+        callbacks.append(callback)
     return fit(
         model,
         X,
@@ -164,9 +161,8 @@ def train(
         objective(model, alpha),
         optimizer,
         steps,
-        callback=after_step,
         metric=sign_accuracy,
-        scheduler=scheduler,
+        callbacks=callbacks,
     )
 
 

@@ -98,7 +98,7 @@ def fit_line(
     neuron = Neuron(1, activation="linear", seed=seed)
     optimizer = SGD(neuron.parameters(), lr=lr)
     history = fit(
-        neuron, x[:, None], y, mse_loss, optimizer, epochs, callback=print_progress(25, epochs)
+        neuron, x[:, None], y, mse_loss, optimizer, epochs, callbacks=[print_progress(25, epochs)]
     )
     return neuron, history
 
@@ -110,7 +110,7 @@ def fit_curve(
     model = MLP(1, [hidden, 1], activation="tanh", seed=seed)
     optimizer = Adam(model.parameters(), lr=lr)
     history = fit(
-        model, x[:, None], y, mse_loss, optimizer, epochs, callback=print_progress(50, epochs)
+        model, x[:, None], y, mse_loss, optimizer, epochs, callbacks=[print_progress(50, epochs)]
     )
     return model, history
 

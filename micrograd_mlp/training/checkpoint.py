@@ -1,4 +1,5 @@
-"""Training checkpoints: one ``.npz`` file, written atomically, that resumes a run exactly.
+"""Training checkpoints: one ``.npz`` file, written atomically, that resumes a run exactly;
+:func:`restore` loads one into a model, optimizer and scheduler.
 
 A checkpoint holds everything a training run's future depends on:
 
@@ -20,6 +21,10 @@ epoch + loader seed is the whole state: a resumed run repeats an uninterrupted o
 
 Everything is stored as plain arrays (strings as unicode arrays), so the file is read with
 ``allow_pickle=False``: loading a checkpoint never runs code from it.
+
+:class:`~micrograd_mlp.training.Checkpointing` writes one after every epoch of ``fit`` and
+resumes from one, with the helpers at the end of this module (:func:`loader_state`,
+:func:`rng_states`, :func:`differences`, :func:`restore`).
 """
 
 from __future__ import annotations
@@ -36,13 +41,18 @@ from typing import Any
 import numpy as np
 
 from micrograd_mlp.files import atomic_write
+from micrograd_mlp.training.batches import ArrayBatches
 
 __all__ = [
     "Checkpoint",
     "CheckpointError",
     "check_checkpoint_path",
+    "differences",
     "load_checkpoint",
+    "loader_state",
     "refuse_overwrite",
+    "restore",
+    "rng_states",
 ]
 
 #: Written into every file; a file with another (or no) format tag is refused.
@@ -260,3 +270,112 @@ def refuse_overwrite(
         f"'{path}' already holds {what}; pass {resume} to continue that run or {force} to "
         "replace it (or choose another checkpoint path)"
     )
+
+
+# ------------------------------------------------------------------------------ resuming
+def loader_state(data: Any) -> dict[str, Any]:
+    """What fixes a run's training batches, saved in its checkpoint and compared on resume.
+
+    Raises:
+        ValueError: the batches cannot be replayed exactly: shuffled ``(X, y)`` mini-batches,
+            or a shuffled DataLoader without an int seed.
+    """
+    if isinstance(data, ArrayBatches):
+        if data.rng is not None:
+            raise ValueError(
+                "a checkpointed run cannot replay shuffled (X, y) mini-batches exactly: pass a "
+                "DataLoader with an int seed instead (or batch_size=None)"
+            )
+        return {"samples": data.samples, "batch_size": data.batch_size, "shuffle": False}
+    if not hasattr(data, "seed"):
+        return {}
+    seeded = isinstance(data.seed, (int, np.integer)) and not isinstance(data.seed, bool)
+    if getattr(data, "shuffle", False) and not seeded:
+        raise ValueError(
+            "a checkpointed run needs a DataLoader with an int seed (its batches can then be "
+            "replayed on resume); a numpy Generator's draws cannot"
+        )
+    return {
+        "samples": len(data.labels),
+        "batch_size": data.batch_size,
+        "shuffle": data.shuffle,
+        "drop_last": data.drop_last,
+        "seed": int(data.seed) if seeded else None,
+    }
+
+
+def differences(
+    saved: Mapping[str, Any], now: Mapping[str, Any], skip: tuple[str, ...] = ()
+) -> list[str]:
+    """``"key: <saved> in the checkpoint, <now> now"`` for every key whose values differ (keys
+    in ``skip`` excepted), in the order the keys first appear."""
+    keys = [k for k in dict.fromkeys([*saved, *now]) if k not in skip]
+    return [
+        f"{k}: {saved.get(k)!r} in the checkpoint, {now.get(k)!r} now"
+        for k in keys
+        if saved.get(k) != now.get(k)
+    ]
+
+
+def _generators(model: Any) -> dict[str, np.random.Generator]:
+    """The random generators of the model's modules (dropout masks), by module name."""
+    walk = getattr(model, "_named_modules", None)
+    if not callable(walk):
+        return {}
+    return {
+        name or ".": m.rng
+        for name, m in walk()
+        if isinstance(getattr(m, "rng", None), np.random.Generator)
+    }
+
+
+def rng_states(model: Any) -> dict[str, Any]:
+    """The bit-generator states of the model's random layers (dropout), by module name."""
+    return {name: g.bit_generator.state for name, g in _generators(model).items()}
+
+
+def restore(
+    checkpoint: Checkpoint, model: Any, optimizer: Any = None, scheduler: Any = None
+) -> None:
+    """Load a checkpoint's model, optimizer, scheduler and random states, all or nothing.
+
+    Args:
+        checkpoint: a :class:`Checkpoint` (e.g. from :func:`load_checkpoint`).
+        model: a Module with ``state_dict``/``load_state_dict``.
+        optimizer, scheduler: restored when given.
+
+    Raises:
+        CheckpointError: the saved state does not fit the model, the optimizer or the
+            scheduler (the file and every mismatch are named); everything is then left as it was.
+    """
+    where = f"checkpoint '{checkpoint.path}'" if checkpoint.path else "the checkpoint"
+    before = model.state_dict()
+    optimizer_before = optimizer.state_dict() if optimizer is not None else None
+    generators = _generators(model)
+    try:
+        model.load_state_dict(checkpoint.model_state)
+    except (KeyError, ValueError) as error:
+        raise CheckpointError(f"{where} does not fit the model: {_message(error)}") from None
+    part = "optimizer"
+    try:
+        if optimizer is not None:
+            optimizer.load_state_dict(checkpoint.optimizer_state)
+        saved_rng = dict(checkpoint.rng or {})
+        if saved_rng and sorted(saved_rng) != sorted(generators):
+            part = "model's random generators"
+            raise ValueError(f"saved for {sorted(saved_rng)}, the model has {sorted(generators)}")
+        part = "scheduler"
+        if scheduler is not None and checkpoint.scheduler:
+            scheduler.load_state_dict(checkpoint.scheduler)
+    except (KeyError, ValueError, TypeError) as error:
+        model.load_state_dict(before)  # all or nothing: undo what was loaded
+        if optimizer_before is not None:
+            optimizer.load_state_dict(optimizer_before)
+        raise CheckpointError(f"{where} does not fit the {part}: {_message(error)}") from None
+    for name, state in saved_rng.items():
+        generators[name].bit_generator.state = state
+
+
+def _message(error: BaseException) -> str:
+    # str(KeyError("x")) is "'x'", with quotes: use the argument itself.
+    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
