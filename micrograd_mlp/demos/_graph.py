@@ -26,7 +26,7 @@ NEURON_FORMULA = "tanh(w1*x1 + w2*x2 + b)"
 def add_graph_arguments(parser: argparse.ArgumentParser, purpose: str = "differentiate") -> None:
     """The options that choose a graph and its language, shared by ``backprop`` and
     ``explore``: an optional formula, ``--values``, ``--example`` and ``--lang``
-    (:func:`micrograd_mlp.cli.lang_option`). :func:`choose_graph` reads them.
+    (:func:`micrograd_mlp.demos.options.lang_option`). :func:`choose_graph` reads them.
 
     Args:
         parser: the command's parser.

@@ -28,8 +28,8 @@ import time
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data.toy import sine_regression_data
+from micrograd_mlp.demos.options import UserError, float_option, int_option
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD

@@ -47,8 +47,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import linear_regression_data
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import Neuron
 from micrograd_mlp.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop

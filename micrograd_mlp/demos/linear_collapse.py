@@ -22,8 +22,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data.toy import xor
+from micrograd_mlp.demos.options import UserError, float_option, int_option
 from micrograd_mlp.functional import binary_cross_entropy_with_logits
 from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.nn import MLP

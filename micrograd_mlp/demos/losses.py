@@ -43,8 +43,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data.toy import linear_regression_data, make_moons
+from micrograd_mlp.demos.options import UserError, float_option, int_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import (
     cross_entropy,
@@ -81,7 +81,7 @@ MAX_POINTS, MAX_EPOCHS = 10_000, 100_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: data sizes, outliers, epochs (each bounded; see ``cli.int_option``)."""
+    """The demo's options: data sizes, outliers, epochs (each bounded; see ``options.int_option``)."""
     parser.add_argument(
         "--n",
         type=int_option(2, MAX_POINTS),

@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from micrograd_mlp.cli import UserError, float_option, int_option
 from micrograd_mlp.data import (
     DataLoader,
     DataNotFoundError,
@@ -42,6 +41,7 @@ from micrograd_mlp.data import (
     train_test_split,
 )
 from micrograd_mlp.data.mnist import SOURCES
+from micrograd_mlp.demos.options import UserError, float_option, int_option
 from micrograd_mlp.metrics import accuracy, confusion_matrix
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import make_moons
 from micrograd_mlp.demos._predict import score_predictor, sign_accuracy
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import hinge_loss
 from micrograd_mlp.nn import MLP

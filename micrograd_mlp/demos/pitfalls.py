@@ -45,7 +45,7 @@ STEPS = 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--lang`` (:func:`micrograd_mlp.cli.lang_option`: default ``$MICROGRAD_MLP_LANG``, else
+    """``--lang`` (:func:`micrograd_mlp.demos.options.lang_option`: default ``$MICROGRAD_MLP_LANG``, else
     English)."""
     lang_option(parser)
 

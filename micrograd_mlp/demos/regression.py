@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import linear_regression_data, sine_regression_data
 from micrograd_mlp.demos._predict import scores
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import MLP, Neuron
 from micrograd_mlp.optim import SGD, Adam

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from micrograd_mlp.cli import float_option, int_option
 from micrograd_mlp.data.toy import logic_gate
 from micrograd_mlp.demos._predict import score_predictor, scores, sign_accuracy
+from micrograd_mlp.demos.options import float_option, int_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import binary_cross_entropy_with_logits
 from micrograd_mlp.nn import MLP, Neuron
