@@ -81,7 +81,7 @@ MAX_POINTS, MAX_EPOCHS = 10_000, 100_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: data sizes, outliers, epochs (each bounded; see ``options.int_option``)."""
+    """The demo's options: data sizes, outliers, epochs (each bounded: ``options.int_option``)."""
     parser.add_argument(
         "--n",
         type=int_option(2, MAX_POINTS),

@@ -45,8 +45,8 @@ STEPS = 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--lang`` (:func:`micrograd_mlp.demos.options.lang_option`: default ``$MICROGRAD_MLP_LANG``, else
-    English)."""
+    """``--lang`` (:func:`micrograd_mlp.demos.options.lang_option`: default
+    ``$MICROGRAD_MLP_LANG``, else English)."""
     lang_option(parser)
 
 
