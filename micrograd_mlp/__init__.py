@@ -1,16 +1,16 @@
 """micrograd-mlp: backpropagation to learn from and to train with.
 
-The scalar world: ``Value`` (the autograd engine), ``nn`` (``Neuron``, ``Layer``, ``Linear``,
-``MLP``), ``functional`` (activations and losses), ``fit`` (the training loop), ``draw_dot`` (the
-computation graph as a picture) and ``explain`` (backward, in words); ``micrograd_mlp.scalar``
-names them as the vectorized world does. The vectorized world: ``micrograd_mlp.tensor``
-(``Tensor``, ``Linear``, ``MLP``) for MNIST-scale training. Shared by both: the autodiff core
-(``micrograd_mlp.autodiff``: the one backward pass, ``Function`` to define an op, ``no_grad``,
-``detect_anomaly``), ``Module``, the optimizers (``optim``: ``SGD``, ``Adam``, ...), the data
-tools (``micrograd_mlp.data``) and ``manual_seed``. See docs/architecture.md.
+The scalar world: ``Value`` (the autograd engine, ``micrograd_mlp/engine.py``: read it first),
+``nn`` (``Neuron``, ``Layer``, ``Linear``, ``MLP``), ``functional`` (activations and losses),
+``draw_dot`` (the computation graph as a picture) and ``explain`` (backward, in words). The
+vectorized world: ``micrograd_mlp.tensor`` (``Tensor``, ``tensor.nn``, ``tensor.functional``)
+for MNIST-scale training, with the same file, function and argument names. Shared by both:
+``fit`` (the training loop, ``micrograd_mlp.training``), ``Function`` (define an op once),
+``no_grad``, ``detect_anomaly``, ``Module``, the optimizers (``optim``: ``SGD``, ``Adam``, ...),
+the data tools (``micrograd_mlp.data``) and ``manual_seed``. See docs/architecture.md.
 """
 
-from micrograd_mlp import data, functional, nn, optim, scalar, tensor
+from micrograd_mlp import data, functional, nn, optim, tensor
 from micrograd_mlp.autodiff import detect_anomaly, is_grad_enabled, no_grad
 from micrograd_mlp.engine import Value
 from micrograd_mlp.function import Context, Function
@@ -46,7 +46,6 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
-    "scalar",
     "tensor",
 ]
 __version__ = "0.1.0"
