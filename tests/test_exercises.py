@@ -19,7 +19,7 @@ import pytest
 
 from micrograd_mlp import exercises
 from micrograd_mlp.cli import main
-from micrograd_mlp.exercises.checks import run_check
+from micrograd_mlp.exercises.checkers import run_check
 from micrograd_mlp.messages import catalogue, message
 
 SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"
@@ -604,6 +604,7 @@ def test_every_exercise_key_exists_in_both_catalogues():
     en, ko = catalogue("en"), catalogue("ko")
     mine = {k for k in en if k.startswith("exercises.")}
     assert mine and mine == {k for k in ko if k.startswith("exercises.")}
-    source = (Path(exercises.__file__).parent / "checks.py").read_text()
+    package = Path(exercises.__file__).parent
+    source = "".join(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py")))
     for key in {k for k in mine if k.startswith("exercises.hint.")}:
         assert f'"{key}"' in source or key in ("exercises.hint.timeout",), key

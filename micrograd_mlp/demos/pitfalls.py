@@ -25,7 +25,7 @@ import numpy as np
 from micrograd_mlp.data.toy import linear_regression_data
 from micrograd_mlp.demos.options import chosen_lang, lang_option
 from micrograd_mlp.engine import Value
-from micrograd_mlp.exercises.checks import naive_and_correct_dc_da
+from micrograd_mlp.exercises.expressions import naive_and_correct_dc_da
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.messages import message
 from micrograd_mlp.nn import Neuron

@@ -4,9 +4,10 @@
 first, then what to write) and function stubs with TODOs, no solutions. ``check(directory)``
 imports each file in a subprocess with a time limit (an infinite loop or a crash in the
 learner's code never takes the checker down), compares it with the library's own engine on
-many seeded random inputs (:mod:`micrograd_mlp.exercises.checks`), and reports the first
-failing case (function, input, expected vs got) with targeted hints for common mistakes and,
-for a wrong gradient in a graph, a picture of the graph with that gradient in red.
+many seeded random inputs (:mod:`micrograd_mlp.exercises.checkers`, one module per exercise),
+and reports the first failing case (function, input, expected vs got) with targeted hints for
+common mistakes and, for a wrong gradient in a graph, a picture of the graph with that gradient
+in red.
 
 The same from the command line: ``micrograd-mlp exercises start DIR`` and
 ``micrograd-mlp exercises check DIR [N ...]``. All text comes from the message catalogue

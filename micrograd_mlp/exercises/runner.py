@@ -15,7 +15,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from micrograd_mlp.exercises.checks import Outcome, run_check
+from micrograd_mlp.exercises.checkers import run_check
+from micrograd_mlp.exercises.grading import Outcome
 from micrograd_mlp.files import atomic_write_bytes
 
 
