@@ -9,7 +9,7 @@ between the scalar engine, the vectorized engine and PyTorch.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,6 +25,7 @@ __all__ = [
     "make_rng",
     "manual_seed",
     "mlp_layers",
+    "real_array",
     "seed_error",
 ]
 
@@ -329,8 +330,9 @@ class Module:
                 are checked too).
             ValueError: an entry has the wrong shape, is not finite real numeric data, or holds a
                 value that the parameter's dtype cannot hold (1e300 for float32 would become
-                infinity); all are listed; complex numbers and strings are refused, not cast.
-            TypeError: ``state_dict`` is not a mapping.
+                infinity); all are listed; complex numbers and strings (also inside an object
+                array) are refused, not cast.
+            TypeError: ``state_dict`` is not a mapping, or ``strict`` not a bool.
             Nothing is loaded when anything is wrong.
         """
         if not isinstance(state_dict, Mapping):
@@ -338,6 +340,8 @@ class Module:
                 "load_state_dict expects a mapping of names to arrays (as state_dict() returns), "
                 f"got {type(state_dict).__name__}"
             )
+        if not isinstance(strict, (bool, np.bool_)):
+            raise TypeError(f"load_state_dict: strict must be True or False, got {strict!r}")
         expected = self.state_dict()
         dtypes = {  # each parameter's own dtype: a value must stay finite once cast to it
             prefix + name: np.asarray(array).dtype
@@ -350,17 +354,10 @@ class Module:
         for key, current in expected.items():
             if key not in state_dict:
                 continue
-            raw = None
             try:
-                raw = np.asarray(state_dict[key])
-                # Refuse what a float cast would silently mangle: complex numbers (the
-                # imaginary part dropped), strings of digits (parsed), dates.
-                if raw.dtype.kind not in "biufO":
-                    raise TypeError(raw.dtype)
-                array = np.asarray(raw, dtype=np.float64)
-            except (TypeError, ValueError):
-                what = type(state_dict[key]).__name__
-                problems.append(f"{key}: not real numeric data ({what}{_dtype_note(raw)})")
+                array = real_array(state_dict[key], bools=True)
+            except (TypeError, ValueError) as error:
+                problems.append(f"{key}: {error}")
                 continue
             if array.shape != current.shape:
                 problems.append(f"{key}: shape {array.shape}, expected {current.shape}")
@@ -409,6 +406,41 @@ def _fits(array: np.ndarray, dtype: np.dtype) -> bool:
     return bool(np.all(np.abs(array) <= np.finfo(dtype).max))
 
 
-def _dtype_note(raw: Any) -> str:
-    """`` of complex128`` for an array whose dtype explains a refusal, else ""."""
-    return f" of {raw.dtype}" if isinstance(raw, np.ndarray) and raw.dtype.kind != "O" else ""
+def real_array(value: Any, *, bools: bool = False) -> np.ndarray:
+    """A saved entry (an array, a number, nested lists) as a float64 array, refusing what a
+    cast to float would silently mangle.
+
+    Accepted: integer and floating data (boolean data too with ``bools=True``), and object
+    arrays whose every element is a real number (a NumPy scalar, a Python int or float).
+    Used by every ``load_state_dict`` (modules and optimizers), so they accept the same data.
+
+    Raises:
+        TypeError: not real numeric data: strings (never parsed, also inside an object
+            array), complex numbers (the imaginary part would be dropped), dates, None, ragged
+            lists. The message says what the entry is: ``not real numeric data (ndarray of
+            complex128)``, ``... (ndarray holding str '0.5')``, ``... (str '0.5')``.
+        ValueError: an integer beyond float64's range (it would become infinity).
+    """
+    try:
+        raw = np.asarray(value)
+    except Exception:  # a ragged list, or an object whose __array__ raises
+        raise TypeError(f"not real numeric data ({_what(value)})") from None
+    kinds = "biuf" if bools else "iuf"
+    if raw.dtype.kind == "O":
+        for x in raw.flat:
+            if not isinstance(x, Real) or (not bools and isinstance(x, (bool, np.bool_))):
+                raise TypeError(
+                    f"not real numeric data ({type(value).__name__} holding {_what(x)})"
+                )
+    elif raw.dtype.kind not in kinds:
+        note = f" of {raw.dtype}" if isinstance(value, np.ndarray) else f" {value!r:.40}"
+        raise TypeError(f"not real numeric data ({type(value).__name__}{note})")
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except OverflowError:
+        raise ValueError("an integer beyond float64's range (+-1.798e+308)") from None
+
+
+def _what(x: Any) -> str:
+    """``str '0.5'``: the type and the start of the value, for error messages."""
+    return f"{type(x).__name__} {x!r:.40}"

@@ -71,6 +71,8 @@ class Adagrad(Optimizer):
             initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
         )
 
+    _nonnegative = ("sum",)
+
     @staticmethod
     def _saved(hyper: Mapping[str, Any]) -> tuple[str, ...]:
         return ("step", "sum")

@@ -121,6 +121,8 @@ class Adam(Optimizer):
             maximize=maximize,
         )
 
+    _nonnegative = ("exp_avg_sq", "max_exp_avg_sq")
+
     @staticmethod
     def _saved(hyper: Mapping[str, Any]) -> tuple[str, ...]:
         names = ("step", "exp_avg", "exp_avg_sq")

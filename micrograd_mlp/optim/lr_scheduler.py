@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_mlp.module import real_array
+from micrograd_mlp.optim.optimizer import saved_count
 from micrograd_mlp.validation import finite_real, nonnegative_real, positive_int
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR", "StepLR"]
@@ -117,42 +119,67 @@ class LRScheduler:
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a state saved by :meth:`state_dict` (all or nothing). The optimizer's ``lr``
-        is not changed: it comes from the optimizer's own state dict.
+        """Restore a state saved by :meth:`state_dict` (all or nothing), e.g. read back from an
+        ``.npz`` file or from JSON. The optimizer's ``lr`` is not changed: it comes from the
+        optimizer's own state dict; ``get_last_lr()`` returns the saved last rate.
+
+        Every value is checked before anything is assigned: the arguments as the constructor
+        checks them (an int argument must be an integer: ``2.0`` is refused as by the
+        constructor); ``last_epoch`` an integer >= 0 and ``_step_count`` one from 1 to
+        ``last_epoch + 1`` (both at most 2**53); ``base_lrs`` and ``_last_lr`` one finite rate
+        >= 0 each (one parameter group).
 
         Raises:
-            KeyError: keys missing or unexpected (listed). ValueError: a bad value (named).
+            TypeError: ``state_dict`` is not a mapping.
+            KeyError: keys missing or unexpected (listed).
+            ValueError: a bad value (named by its key); nothing is changed.
         """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{who} expects a mapping (as state_dict() returns), got "
+                f"{type(state_dict).__name__}"
+            )
         expected = {*self._hyper, "base_lrs", "last_epoch", "_step_count", "_last_lr"}
         missing = sorted(expected - set(state_dict))
-        unexpected = sorted(set(state_dict) - expected)
+        unexpected = sorted(map(str, set(state_dict) - expected))
         if missing or unexpected:
             raise KeyError(
-                f"{type(self).__name__}.load_state_dict: nothing loaded; "
-                f"missing keys: {missing}; unexpected keys: {unexpected}"
+                f"{who}: nothing loaded; missing keys: {missing}; unexpected keys: {unexpected}"
             )
         try:
             hyper = self._validate(
-                **{name: np.asarray(state_dict[name]).item() for name in self._hyper}
+                **{name: self._saved_argument(name, state_dict[name]) for name in self._hyper}
             )
-            base_lrs = [finite_real("base_lrs", x) for x in np.ravel(state_dict["base_lrs"])]
-            last_lr = [finite_real("_last_lr", x) for x in np.ravel(state_dict["_last_lr"])]
-            last_epoch = int(np.asarray(state_dict["last_epoch"]).item())
-            step_count = int(np.asarray(state_dict["_step_count"]).item())
+            base_lrs = [_saved_rate("base_lrs", state_dict["base_lrs"])]
+            last_lr = [_saved_rate("_last_lr", state_dict["_last_lr"])]
+            last_epoch = saved_count("last_epoch", state_dict["last_epoch"], 0)
+            step_count = saved_count("_step_count", state_dict["_step_count"], 1)
+            if step_count > last_epoch + 1:
+                raise ValueError(
+                    f"_step_count must be at most last_epoch + 1 = {last_epoch + 1} (the step() "
+                    f"calls since the schedule started), got {step_count}"
+                )
         except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: nothing loaded; {error}"
-            ) from None
-        if len(base_lrs) != 1 or len(last_lr) != 1 or last_epoch < 0 or step_count < 1:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: nothing loaded; expected one base rate, "
-                f"last_epoch >= 0 and _step_count >= 1, got base_lrs={base_lrs}, "
-                f"last_epoch={last_epoch}, _step_count={step_count}"
-            )
+            raise ValueError(f"{who}: nothing loaded; {error}") from None
         for name, value in hyper.items():
             setattr(self, name, value)
         self.base_lrs, self._last_lr = base_lrs, last_lr
         self.last_epoch, self._step_count = last_epoch, step_count
+
+    def _saved_argument(self, name: str, value: Any) -> Any:
+        """A saved constructor argument as a Python number for its check: one real number (no
+        string, no array of several); an int argument an integer of at most 2**53."""
+        if self._checks[name] is positive_int:
+            return saved_count(name, value, 1)
+        try:
+            real_array(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name}: {error}") from None
+        array = np.asarray(value)
+        if array.shape != ():
+            raise ValueError(f"{name} must be one number, got an array of shape {array.shape}")
+        return array.item()
 
     @classmethod
     def _validate(cls, **hyper: Any) -> dict[str, Any]:
@@ -164,6 +191,25 @@ class LRScheduler:
         return f"{type(self).__name__}({args}; last_epoch={self.last_epoch}, lr={self._lr():g})"
 
 
+def _saved_rate(name: str, value: Any) -> float:
+    """A saved ``base_lrs`` or ``_last_lr``: a list of one finite rate >= 0."""
+    try:
+        array = real_array(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: {error}") from None
+    if array.shape != (1,):
+        raise ValueError(
+            f"{name} must be a list of one rate (one parameter group), got shape {array.shape}"
+        )
+    return nonnegative_real(name, float(array[0]))
+
+
+def _factor_gamma(name: str, x: object) -> float:
+    """A StepLR/ExponentialLR ``gamma``: a finite real >= 0 (a negative factor would make the
+    learning rate negative, which every optimizer refuses)."""
+    return nonnegative_real(name, x)
+
+
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``).
 
@@ -172,18 +218,18 @@ class StepLR(LRScheduler):
     Args:
         optimizer: the optimizer (see :class:`LRScheduler`).
         step_size: the period, in epochs (int >= 1).
-        gamma: the factor (finite real; 0.1 by default).
+        gamma: the factor (finite real >= 0; 0.1 by default).
         last_epoch: see :class:`LRScheduler`.
 
     Raises:
-        ValueError: ``step_size`` not a positive int, ``gamma`` not finite.
+        ValueError: ``step_size`` not a positive int, ``gamma`` negative or not finite.
         TypeError: ``gamma`` not a number.
     """
 
     _hyper = ("step_size", "gamma")
     step_size: int
     gamma: float
-    _checks = {"step_size": positive_int, "gamma": finite_real}
+    _checks = {"step_size": positive_int, "gamma": _factor_gamma}
 
     def __init__(
         self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1
@@ -204,16 +250,16 @@ class ExponentialLR(LRScheduler):
 
     Args:
         optimizer: the optimizer (see :class:`LRScheduler`).
-        gamma: the factor per epoch (finite real).
+        gamma: the factor per epoch (finite real >= 0).
         last_epoch: see :class:`LRScheduler`.
 
     Raises:
-        ValueError: ``gamma`` not finite. TypeError: not a number.
+        ValueError: ``gamma`` negative or not finite. TypeError: not a number.
     """
 
     _hyper = ("gamma",)
     gamma: float
-    _checks = {"gamma": finite_real}
+    _checks = {"gamma": _factor_gamma}
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, gamma=gamma)

@@ -40,17 +40,51 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from micrograd_mlp.module import clear_grad
+from micrograd_mlp.module import clear_grad, real_array
 from micrograd_mlp.validation import finite_real, nonnegative_real
 
-__all__ = ["Optimizer"]
+__all__ = ["MAX_COUNT", "Optimizer", "saved_count"]
 
-_STATE_KEY = re.compile(r"state\.(\d+)\.(\w+)")
+# "state.{i}.{name}", with i written as state_dict() writes it (no sign, no leading zero, ASCII
+# digits, at most 18 of them): "state.01.step" would otherwise also name parameter 1.
+_STATE_KEY = re.compile(r"state\.(0|[1-9][0-9]{0,17})\.(\w+)", re.ASCII)
+
+#: The largest step or epoch count a state dict may hold: 2**53, up to which every integer is
+#: exactly a float64 (PyTorch saves an optimizer's step as a float), far below int64's end (a
+#: count there would wrap around to negative at the next step).
+MAX_COUNT = 2**53
+
+
+def saved_count(name: str, value: Any, low: int, *, floats: bool = False) -> int:
+    """A counter from a state dict (a step or epoch count, a period) as an int in
+    ``[low, MAX_COUNT]``; ``floats=True`` also accepts an integral float (``3.0``).
+
+    Raises:
+        ValueError: naming ``name``: not one real number, not an integer (a bool, a string,
+            ``2.7``, NaN, infinity; ``2.0`` unless ``floats``), or out of range.
+    """
+    try:
+        real_array(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: {error}") from None
+    raw = np.asarray(value)
+    if raw.shape != ():
+        raise ValueError(f"{name} must be one integer, got an array of shape {raw.shape}")
+    x = given = raw.item()
+    if floats and isinstance(x, float) and x.is_integer():
+        x = int(x)
+    if not isinstance(x, Integral):
+        raise ValueError(f"{name} must be an integer, got {given!r}")
+    if not low <= x <= MAX_COUNT:
+        big = not isinstance(given, float) and abs(int(x)) > 2**64  # a 5000-digit int: no str
+        shown = f"about 2**{int(x).bit_length() - 1}" if big else repr(given)
+        raise ValueError(f"{name} must be an integer from {low} to 2**53, got {shown}")
+    return int(x)
 
 
 def nonnegative(name: str, x: object) -> float:
@@ -450,36 +484,54 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyperparameters and state saved by :meth:`state_dict` (all or nothing).
 
-        The optimizer must hold the same parameters (same order, shapes and kinds). State
-        arrays are cast to each parameter's dtype. A hyperparameter added since a checkpoint
-        was written (``maximize``, ...) takes the value that checkpoint meant (``False``).
+        The optimizer must hold the same parameters (same order, shapes and kinds). A
+        parameter without saved state (it had not been updated when the state was saved) starts
+        afresh at its next update, as in an uninterrupted run. A hyperparameter added since a
+        checkpoint was written (``maximize``, ...) takes the value that checkpoint meant
+        (``False``).
+
+        Every value is checked before anything is assigned: hyperparameters as the constructor
+        checks them; a ``step`` must be an integer from 1 to 2**53 (an integral float, as
+        PyTorch saves it, is accepted); a state array must hold real numbers (no strings, also
+        inside an object array; no complex numbers), have the parameter's shape and stay finite
+        once cast to its dtype; sums and averages of squares (``exp_avg_sq``, ``sum``, ...)
+        must be >= 0.
 
         Raises:
+            TypeError: ``state_dict`` is not a mapping.
             KeyError: a hyperparameter is missing, or keys are unexpected (all are listed).
-            ValueError: a bad hyperparameter, a state entry of the wrong shape, a parameter
-                index out of range, or a parameter with only part of its state.
+            ValueError: a bad hyperparameter or state value (each named by its key), a
+                parameter index out of range, or a parameter with only part of its state.
             Nothing is changed when anything is wrong.
         """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{who} expects a mapping of names to arrays (as state_dict() returns), got "
+                f"{type(state_dict).__name__}"
+            )
         missing = [n for n in self._hyper if n not in state_dict and n not in self._defaults]
         per_param: dict[int, dict[str, Any]] = {}
         unexpected = []
         for key, value in state_dict.items():
-            match = _STATE_KEY.fullmatch(key)
+            match = _STATE_KEY.fullmatch(key) if isinstance(key, str) else None
             if match:
                 per_param.setdefault(int(match[1]), {})[match[2]] = value
             elif key not in self._hyper:
                 unexpected.append(key)
         if missing or unexpected:
             raise KeyError(
-                f"{type(self).__name__}.load_state_dict: nothing loaded; "
-                f"missing keys: {missing}; unexpected keys: {unexpected}"
+                f"{who}: nothing loaded; missing keys: {missing}; unexpected keys: {unexpected}"
             )
-        hyper = self._validate(
-            **{
-                name: _plain(state_dict[name]) if name in state_dict else self._defaults[name]
-                for name in self._hyper
-            }
-        )
+        try:
+            hyper = self._validate(
+                **{
+                    name: _plain(state_dict[name]) if name in state_dict else self._defaults[name]
+                    for name in self._hyper
+                }
+            )
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{who}: nothing loaded; {error}") from None
         saved = self._saved(hyper)  # the entries each updated parameter must have
         problems: list[str] = []
         states: dict[int, dict[str, Any]] = {}
@@ -491,10 +543,8 @@ class Optimizer:
             else:
                 states[i] = self._checked_state(i, entries, saved, problems)
         if problems:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: nothing loaded; " + "; ".join(problems)
-            )
-        # Everything checked: replace hyperparameters and state.
+            raise ValueError(f"{who}: nothing loaded; " + "; ".join(problems))
+        # Everything checked (nothing below can fail): replace hyperparameters and state.
         for name, value in hyper.items():
             setattr(self, name, value)
         moments = self._moments()
@@ -510,6 +560,10 @@ class Optimizer:
             for name, value in state.items():
                 bucket.state[name][bucket.part(k)] = value.reshape(-1)
 
+    #: State arrays that are sums or averages of squares: a negative entry (impossible in a real
+    #: run) would make the next step's square root NaN, so a load refuses it.
+    _nonnegative: tuple[str, ...] = ()
+
     def _checked_state(
         self, i: int, entries: Mapping[str, Any], saved: tuple[str, ...], problems: list[str]
     ) -> dict[str, Any]:
@@ -517,19 +571,38 @@ class Optimizer:
         bucket, _ = self._where[i]
         state: dict[str, Any] = {"step": 1}  # saved state means at least one update
         for name in saved:
-            value = np.asarray(entries[name])
-            expected = () if name == "step" else self._shapes[i]
-            if value.dtype.kind not in "iuf":
-                problems.append(f"state.{i}.{name}: {value.dtype} data, expected numbers")
-            elif value.shape != expected:
-                problems.append(f"state.{i}.{name}: shape {value.shape}, expected {expected}")
-            elif name == "step":
-                if not (value >= 1 and value == int(value)):
-                    problems.append(f"state.{i}.step: {value.item()!r}, expected an int >= 1")
-                else:
-                    state["step"] = int(value)
+            key = f"state.{i}.{name}"
+            if name == "step":
+                try:
+                    state["step"] = saved_count(key, entries[name], 1, floats=True)
+                except ValueError as error:
+                    problems.append(str(error))
+                continue
+            try:
+                value = real_array(entries[name])
+            except (TypeError, ValueError) as error:
+                problems.append(f"{key}: {error}")
+                continue
+            if value.shape != self._shapes[i]:
+                problems.append(f"{key}: shape {value.shape}, expected {self._shapes[i]}")
+                continue
+            finite = bool(np.isfinite(value).all())
+            with np.errstate(over="ignore"):  # an overflow shows as infinity, refused below
+                value = value.astype(bucket.dtype)
+            if not finite:
+                problems.append(f"{key}: contains NaN or infinity")
+            elif not np.isfinite(value).all():
+                problems.append(
+                    f"{key}: a value beyond the parameter's {bucket.dtype} range "
+                    f"(+-{np.finfo(bucket.dtype).max:.4g}) would load as infinity"
+                )
+            elif name in self._nonnegative and (value < 0).any():
+                problems.append(
+                    f"{key}: negative values (min {value.min():.4g}); it is a sum or average of "
+                    "squares, >= 0"
+                )
             else:
-                state[name] = np.array(value, dtype=bucket.dtype)
+                state[name] = value
         return state
 
     def __repr__(self) -> str:
@@ -569,8 +642,12 @@ def _check_grad(i: int, grad: Any, shape: tuple[int, ...]) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """A saved hyperparameter array back as a Python scalar or tuple."""
-    array = np.asarray(value)
+    """A saved hyperparameter array back as a Python scalar or tuple (anything NumPy cannot
+    read as an array is returned as it is, for the check to name)."""
+    try:
+        array = np.asarray(value)
+    except Exception:  # a ragged list, or an object whose __array__ raises
+        return value
     if array.ndim == 0:
         return array.item()
     return tuple(array.tolist())

@@ -85,6 +85,8 @@ class RMSprop(Optimizer):
             centered=centered, maximize=maximize,
         )
 
+    _nonnegative = ("square_avg",)
+
     @staticmethod
     def _saved(hyper: Mapping[str, Any]) -> tuple[str, ...]:
         names = ("step", "square_avg")
