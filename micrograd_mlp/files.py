@@ -49,16 +49,26 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     that was killed mid-write is removed by the next write of the same file
     (:func:`remove_stale_temporaries`).
 
+    Every error of the write itself names ``path``, the file the caller asked for, never the
+    temporary file (which the caller never heard of): ``Is a directory: 'out/page.html'``,
+    ``Permission denied: 'out/page.html'``, as ``open(path, "wb")`` would say.
+
     Raises:
         FileNotFoundError: the directory of ``path`` does not exist (it is not created).
-        OSError: the directory cannot be written; a full disk (or quota, read-only or failing
-            device) while writing is re-raised naming ``path``, with its ``errno``.
+        OSError: the directory cannot be written, ``path`` is a directory, or a full disk (or
+            quota, read-only or failing device) while writing; with its ``errno``, naming
+            ``path``.
     """
     path = Path(path)
     remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp"
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp"
+        )
+    except OSError as error:
+        if error.errno is None:
+            raise
+        raise _naming(error, path) from error
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -69,11 +79,20 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        ours = isinstance(error, OSError) and error.filename in (None, tmp)
-        if ours and error.errno in _WRITE_ERRNOS:
-            strerror = error.strerror or os.strerror(error.errno)
-            raise OSError(error.errno, strerror, str(path)) from error
+        # The temporary file's own errors (renaming it onto a directory, ...) and the device's
+        # (a full disk while writing, reported without a file name) name the caller's path.
+        ours = isinstance(error, OSError) and error.errno is not None and (
+            error.filename == tmp or (error.filename is None and error.errno in _WRITE_ERRNOS)
+        )
+        if ours:
+            raise _naming(error, path) from error
         raise
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """``error`` again (the same errno and so the same ``OSError`` subclass), naming ``path``."""
+    strerror = error.strerror or os.strerror(error.errno)
+    return OSError(error.errno, strerror, str(path))
 
 
 def _alive(pid: int) -> bool:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
 import graphviz
@@ -290,6 +291,30 @@ def test_atomic_write_leaves_the_old_file_when_the_rename_fails(tmp_path, monkey
         atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+@pytest.mark.parametrize("case", ["directory", "unwritable"])
+def test_atomic_write_errors_name_the_callers_path_not_the_temporary_file(
+    case, tmp_path, monkeypatch
+):
+    # They named '.graph.svg.<pid>-<random>.tmp', a file the caller never heard of.
+    path = tmp_path / "graph.svg"
+    if case == "directory":
+        path.mkdir()  # os.replace(tmp, path) fails: Is a directory
+        expected = IsADirectoryError
+    else:
+        expected = PermissionError
+
+        def refuse(*args, dir=None, prefix="", suffix="", **kwargs):
+            # what mkstemp raises in a directory this user cannot write (root can write all)
+            raise PermissionError(13, "Permission denied", f"{dir}/{prefix}abcdefgh{suffix}")
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(expected) as info:
+        atomic_write_bytes(path, b"new")
+    assert info.value.filename == str(path)
+    assert ".tmp" not in str(info.value) and str(path) in str(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == (["graph.svg"] if case == "directory" else [])
 
 
 def test_importing_viz_does_not_import_matplotlib():
