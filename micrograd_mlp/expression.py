@@ -5,18 +5,34 @@ before anything is computed: numbers, variable names, ``+ - * / **``, unary minu
 calls of the functions in :data:`FUNCTIONS`. Nothing is ever passed to ``eval``: attribute
 access, subscripts, strings, lambdas, keyword arguments, ``__import__(...)`` and every other
 construct are refused with an :class:`ExpressionError` that lists what is allowed.
+
+What a keyboard in full-width mode types (Korean and Japanese input methods: ``ｘ＊ｙ``, ``ｘ＝３``)
+reads as its ASCII twin, in the formula and in the names of ``--values`` alike
+(:func:`normalize`). Every computed node of the graph is labelled with its part of the formula
+(``x*y``, ``x*y + 2``; shortened by :func:`formula_name` when long), so traces and pictures name
+it so; the output stays unlabelled (``out``).
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Mapping
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 
 from micrograd_mlp.engine import Constant, Value
 
-__all__ = ["ALLOWED", "FUNCTIONS", "ExpressionError", "parse_assignments", "parse_expression"]
+__all__ = [
+    "ALLOWED",
+    "FUNCTIONS",
+    "ExpressionError",
+    "formula_name",
+    "normalize",
+    "parse_assignments",
+    "parse_expression",
+]
 
 #: The functions a formula may call, mapped to the ``Value`` method. Each takes one argument;
 #: ``leaky_relu`` takes an optional second, a number: its slope for x < 0 (default 0.01).
@@ -38,6 +54,10 @@ _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 # load context of a name); they are checked through their parent node.
 _PLAIN = (ast.Expression, ast.Load, *_BINARY, *_UNARY)
 _MAX_LENGTH = 2000
+#: The longest name :func:`formula_name` gives before it shortens operands to "…".
+NAME_LENGTH = 18
+# Superscript digits: NFKC reads x² as the name x2; refused with a hint to write x**2 instead.
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 ALLOWED = (
     "numbers (2, 1.5, 1e-3), variable names, + - * / ** , unary minus, parentheses, "
@@ -60,7 +80,10 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
     ``1.5``): graphs draw it as a constant and ``explain`` says so; it gets no gradient. A number
     directly used as an exponent (``x**2``) stays a plain number of the ``**`` operation, as in
     ``Value.__pow__``, and a function's second argument (``leaky_relu(x, 0.1)``) is passed as
-    the slope.
+    the slope. Every computed node but the output is labelled with its part of the formula
+    (:func:`formula_name`: ``x*y``, ``x*y + 2``), so traces and pictures name it so; the output
+    keeps no label (``out``). The formula and the names in ``values`` are read through
+    :func:`normalize` (full-width ``ｘ＊ｙ`` is ``x*y``).
 
     Args:
         source: the formula, e.g. ``"tanh(w1*x1 + w2*x2 + b)"`` (at most 2000 characters).
@@ -77,7 +100,8 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
             a bool, a string, complex or non-finite; ``^`` (with a hint to write ``**``); a
             result the engine refuses (division by zero, log of a non-positive number,
             overflow) or that overflows float64 (``1e200 * 1e200``, an infinite value), or a
-            gradient that does (``log(x)`` at x = 1e-320).
+            gradient that does (``log(x)`` at x = 1e-320); a superscript (``x²``, with a hint
+            to write ``x**2``); two names in ``values`` that read the same (``x``, ``ｘ``).
     """
     if not isinstance(source, str):
         raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
@@ -85,6 +109,14 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
         raise ExpressionError(
             f"the expression is {len(source)} characters long; at most {_MAX_LENGTH} are allowed"
         )
+    power = re.search(f"[{_SUPERSCRIPTS}]+", source)
+    if power:
+        raise ExpressionError(
+            f"{power.group()!r} in {source!r} is not read as a power: write **"
+            f"{unicodedata.normalize('NFKC', power.group())} (e.g. x**2 for x²)"
+        )
+    source = normalize(source)
+    values = _normalized(values)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as e:
@@ -101,8 +133,131 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
         raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
     if not isinstance(result, Value):  # a formula that is just a number, e.g. "2" or "-1.5"
         result = Value(float(result))
+    elif result._children:
+        result.label = ""  # the output: "out" in traces and pictures
     _check_gradients(result, source)
     return result
+
+
+def _normalized(values: Mapping[str, float]) -> dict[str, float]:
+    """``values`` with its names read through :func:`normalize` (two that read alike refused)."""
+    found: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for name, value in values.items():
+        key = normalize(name) if isinstance(name, str) else name
+        if key in found:
+            raise ExpressionError(
+                f"the variable {key!r} is given twice (as {given[key]!r} and {name!r})"
+            )
+        found[key], given[key] = value, name
+    return found
+
+
+def normalize(text: str) -> str:
+    """``text`` as the parser reads it: Unicode NFKC, so full-width letters, digits and signs
+    (``ｘ＊ｙ``, ``ｘ＝３``, typed by Korean and Japanese keyboards in full-width mode) and the
+    ideographic space read as ASCII, as Python itself reads identifiers. The one function for a
+    formula and for the names of its values, so that both agree."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def formula_name(op: str, operands: Sequence[str], limit: int = NAME_LENGTH) -> str:
+    """A readable name for a node computed by ``op`` from operands named ``operands``, as a
+    formula: ``x*y``, ``x*y + 2``, ``tanh(n)``, ``-x``, ``x**2``, ``dot(w1, x1, b)``.
+
+    Operands are parenthesised where the precedence asks for it (``(x + y)*x``). A name longer
+    than ``limit`` characters is shortened: compound operands become ``…`` (``… + x``,
+    ``tanh(…)``), then long names are cut (``sum(…)``, ``abcde… + x``).
+    """
+    full = _compose(op, list(operands))
+    if len(full) <= limit:
+        return full
+    # Compound operands shortened: a call keeps its function's name (tanh(…)), others are "…".
+    hidden = [_hide(o) for o in operands]
+    short = _compose(op, hidden)
+    if len(short) <= limit:
+        return short
+    if op in _BINARY_PRECEDENCE and len(operands) == 2 or op == "neg" or op.startswith("**"):
+        cut = [
+            o if len(o) <= 6 else _Shown("…" if _precedence(o) < _ATOM else f"{o[:5]}…", 9)
+            for o in hidden
+        ]
+        return _compose(op, cut)
+    return f"{op}(…)"
+
+
+_ATOM = 9
+_BINARY_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+
+
+class _Shown(str):
+    """An operand's text standing for an operand of precedence ``precedence`` (``…``)."""
+
+    precedence: int
+
+    def __new__(cls, text: str, precedence: int) -> _Shown:
+        shown = super().__new__(cls, text)
+        shown.precedence = precedence
+        return shown
+
+
+def _hide(operand: str) -> str:
+    """``operand`` shortened for a long name: ``…`` for a compound formula, ``tanh(…)`` for a
+    call; an atom, or anything of at most 5 characters, as it is."""
+    if len(operand) <= 5:
+        return operand  # short enough as it is: -x, x*y, 2
+    call = re.fullmatch(r"([^\W\d]\w*)\(.*\)", operand)
+    if call:
+        return _Shown(f"{call.group(1)}(…)", _ATOM)
+    if _precedence(operand) < _ATOM:
+        return _Shown("…", _precedence(operand))
+    return operand
+
+
+def _precedence(text: str) -> int:
+    """How tightly the formula ``text`` binds at its top level: 1 a sum or difference, 2 a
+    product or quotient, 3 a negation (or a negative number), 4 a power, else an atom."""
+    if isinstance(text, _Shown):
+        return text.precedence
+    depth, found, i = 0, _ATOM, 0
+    while i < len(text):
+        c = text[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0:
+            if c in "+-" and i > 0 and text[i - 1] not in "eE(":  # not the sign of 1e-3
+                return 1
+            if text.startswith("**", i):
+                found, i = min(found, 4), i + 2
+                continue
+            if c in "*/":
+                found = min(found, 2)
+        i += 1
+    return 3 if text.startswith("-") and found > 3 else found
+
+
+def _compose(op: str, operands: list[str]) -> str:
+    if op in _BINARY_PRECEDENCE and len(operands) == 2:
+        p = _BINARY_PRECEDENCE[op]
+        left, right = operands
+        # left: tighter or equal binds without parentheses (** is right-associative)
+        left_ok = _precedence(left) > p or (_precedence(left) == p and op != "**")
+        right_ok = _precedence(right) > p or (_precedence(right) == p and op in ("+", "*", "**"))
+        if right_ok and op in ("+", "-") and _precedence(right) == 3:
+            right_ok = False  # x - -2 reads badly: x - (-2)
+        left = left if left_ok else f"({left})"
+        right = right if right_ok else f"({right})"
+        return f"{left} {op} {right}" if p == 1 else f"{left}{op}{right}"
+    if op.startswith("**") and len(operands) == 1:
+        (base,) = operands
+        return f"{base if _precedence(base) > 4 else f'({base})'}{op}"
+    if op == "neg" and len(operands) == 1:
+        (x,) = operands
+        return f"-{x if _precedence(x) > 3 else f'({x})'}"
+    shown = operands if len(operands) <= 6 else [*operands[:5], "…", operands[-1]]
+    return f"{op}({', '.join(shown)})"
 
 
 def _check_gradients(root: Value, source: str) -> None:
@@ -127,13 +282,16 @@ def _check_gradients(root: Value, source: str) -> None:
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
     """``["x=1.5", "y=-2"]`` (the CLI's ``--values``) as ``{"x": 1.5, "y": -2.0}``.
 
+    Each item is read through :func:`normalize`, as the formula is: ``ｘ＝３`` (typed in
+    full-width mode) is ``x=3``.
+
     Raises:
         ExpressionError: an item without ``=``, a name that is not an identifier or is a
             function name, a value that is not a finite number, or a name given twice.
     """
     values: dict[str, float] = {}
     for item in items:
-        name, sep, text = item.partition("=")
+        name, sep, text = normalize(item).partition("=")  # ｘ＝３ is x=3
         name = name.strip()
         if not sep:
             raise ExpressionError(f"expected NAME=NUMBER (e.g. x=1.5), got {item!r}")
@@ -315,7 +473,7 @@ def _evaluate(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(operand, Value):
-            return -operand
+            return _labelled(-operand)
         return _Number(-operand, f"-{getattr(operand, 'text', f'{operand:g}')}")
     if isinstance(node, ast.Call):
         # exp(2): a constant leaf, so the call is still a node
@@ -348,10 +506,17 @@ def _evaluate(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
 
 
 def _finite(result: Value, node: ast.expr) -> Value:
-    """``result``, unless the operation ``node`` overflowed (``1e200 * 1e200`` is inf in
-    float64, and the engine does not refuse it): then an ``OverflowError`` naming it."""
+    """``result``, labelled (:func:`_labelled`), unless the operation ``node`` overflowed
+    (``1e200 * 1e200`` is inf in float64, and the engine does not refuse it): then an
+    ``OverflowError`` naming it."""
     if not math.isfinite(result.data):
         raise OverflowError(
             f"{ast.unparse(node)} = {result.data!r}, beyond the range of float64 (about 1.8e308)"
         )
+    return _labelled(result)
+
+
+def _labelled(result: Value) -> Value:
+    """``result`` labelled with its part of the formula, from its operands' labels."""
+    result.label = formula_name(result._op, [child.label for child in result._children])
     return result

@@ -23,7 +23,13 @@ from micrograd_mlp.demos import backprop as demo
 from micrograd_mlp.demos import explore
 from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
 from micrograd_mlp.engine import Constant, Value
-from micrograd_mlp.expression import ExpressionError, parse_assignments, parse_expression
+from micrograd_mlp.expression import (
+    ExpressionError,
+    formula_name,
+    normalize,
+    parse_assignments,
+    parse_expression,
+)
 from micrograd_mlp.viz.backprop import backward_steps, explain
 from micrograd_mlp.viz.backprop_frames import auto_rankdir, backward_frames, backward_graphs
 from micrograd_mlp.viz.graph import DotNotFoundWarning
@@ -436,8 +442,8 @@ def test_parser_makes_one_leaf_per_variable_and_keeps_constant_exponents():
     root = parse_expression("tanh(x*y + 2)", parse_assignments(["x=1.5", "y=-2"]))
     root.backward()
     t = 1 - math.tanh(1.5 * -2 + 2) ** 2
-    # The variables are the labelled leaves that are not constants (the 2 is labelled "2").
-    variables = (n for n in root.topological_order() if n.label and type(n) is not Constant)
+    # The variables are the leaves that are not constants (the 2 is labelled "2").
+    variables = (n for n in root.topological_order() if not n._children and type(n) is Value)
     x, y = sorted(variables, key=lambda n: n.label)
     assert (x.grad, y.grad) == (pytest.approx(t * -2), pytest.approx(t * 1.5))
 
@@ -496,6 +502,75 @@ def test_parse_assignments_refuses(items, message):
         parse_assignments(items)
 
 
+@pytest.mark.parametrize(
+    ("formula", "values"),
+    [
+        ("ｘ*ｙ", ["ｘ=3", "ｙ=-2"]),  # full-width names, as a Korean keyboard types them
+        ("ｘ＊ｙ", ["ｘ＝３", "ｙ＝－２"]),  # full-width signs and digits too
+        ("x*y", ["ｘ=3", "y=-2"]),  # typed one way in the formula, the other in --values
+        ("ｘ\u3000*\u3000y", ["x=3", "y\u3000=\u3000-2"]),  # the ideographic space
+    ],
+)
+def test_full_width_input_reads_as_ascii_in_the_formula_and_the_values(formula, values):
+    # The formula's names were normalised (by Python) but not --values', so "ｘ*ｙ --values ｘ=3
+    # ｙ=-2" was refused: "unknown name(s) x ...; values given for: ｘ, ｙ".
+    root = parse_expression(formula, parse_assignments(values))
+    root.backward()
+    x, y = root._children
+    assert (x.label, y.label, root.data, x.grad, y.grad) == ("x", "y", -6.0, -2.0, 3.0)
+    assert parse_assignments(values) == {"x": 3.0, "y": -2.0}
+    assert normalize(formula).replace("\u3000", " ").replace(" ", "") == "x*y"
+
+
+def test_names_that_read_alike_and_superscripts_are_refused_not_confused():
+    with pytest.raises(ExpressionError, match="'x' is given twice"):
+        parse_assignments(["x=1", "ｘ=2"])
+    with pytest.raises(ExpressionError, match=r"'x' is given twice \(as 'x' and 'ｘ'\)"):
+        parse_expression("x", {"x": 1.0, "ｘ": 2.0})
+    with pytest.raises(ExpressionError, match=r"'²' in 'x²' is not read as a power: write \*\*2"):
+        parse_expression("x²", {"x": 1.0})  # NFKC alone would read it as the name x2
+
+
+def test_computed_nodes_are_labelled_with_their_part_of_the_formula():
+    root = parse_expression("tanh(x*y + 2) * (x - -1) + x**2", {"x": 1.5, "y": -2.0})
+    labels = [v.label for v in root.topological_order()]
+    assert labels == [
+        "x", "y", "x*y", "2", "x*y + 2", "tanh(x*y + 2)", "-1", "x - (-1)",
+        "tanh(…)*(…)", "x**2", "",
+    ]  # fmt: skip
+    assert root.label == "" and root._op == "+"  # the output: "out" in traces
+    trace = explain(root)
+    assert "d out/d (x*y) = d out/d (x*y + 2) * d (x*y + 2)/d (x*y) = " in trace
+    assert parse_expression("x", {"x": 2.0}).label == "x"  # a leaf output keeps its name
+
+
+@pytest.mark.parametrize(
+    ("op", "operands", "name"),
+    [
+        ("*", ["x + y", "x"], "(x + y)*x"),
+        ("-", ["x", "y - z"], "x - (y - z)"),
+        ("-", ["x - y", "z"], "x - y - z"),
+        ("/", ["a", "b*c"], "a/(b*c)"),
+        ("**", ["x", "y**z"], "x**y**z"),
+        ("**", ["x**y", "z"], "(x**y)**z"),
+        ("**2", ["-x"], "(-x)**2"),
+        ("neg", ["x**2"], "-x**2"),
+        ("neg", ["x + y"], "-(x + y)"),
+        ("-", ["x", "-2"], "x - (-2)"),
+        ("+", ["w1*x1 + w2*x2", "b"], "w1*x1 + w2*x2 + b"),
+        ("+", ["w1*x1 + w2*x2 + b", "c"], "… + c"),
+        ("tanh", ["w1*x1 + w2*x2 + b"], "tanh(…)"),
+        ("-", ["tanh(x*y + 2)", "-x"], "tanh(…) - (-x)"),
+        ("+", ["a_very_long_name", "another_long_one"], "a_ver… + anoth…"),
+        ("dot", [f"w{i}" for i in range(9)], "dot(…)"),
+        ("sum", ["a", "b", "c"], "sum(a, b, c)"),
+    ],
+)
+def test_formula_name(op, operands, name):
+    assert formula_name(op, operands) == name
+    assert len(name) <= 18
+
+
 # -------------------------------------------------------------------------- demo
 def _quiet_demo(argv):
     with warnings.catch_warnings():
@@ -525,7 +600,7 @@ def test_demo_expression_through_the_cli(tmp_path, capsys):
         assert main(argv) == 0
     t = 1 - math.tanh(1.5 * -2 + 2) ** 2
     out = capsys.readouterr().out
-    assert f"d out/d x = d out/d v1 * d v1/d x = {fmt(t)} * -2 = {fmt(-2 * t)}" in out
+    assert f"d out/d x = d out/d (x*y) * d (x*y)/d x = {fmt(t)} * -2 = {fmt(-2 * t)}" in out
     assert not (tmp_path / "backward.gif").exists()
 
 
@@ -560,13 +635,13 @@ def test_demo_traces_the_backward_pass_once_and_prints_that_trace(tmp_path, monk
     monkeypatch.setattr(demo, "backward_steps", counting_backward_steps)
     result = _quiet_demo(["x*y + x", "--values", "x=2", "y=3", "--out", str(tmp_path), "--no-gif"])
     assert len(traced) == 1
-    # By hand: out = v1 + x with v1 = x*y; d out/d x = 1 + y = 4 (two uses), d out/d y = x = 2.
+    # By hand: out = x*y + x; d out/d x = 1 + y = 4 (two uses), d out/d y = x = 2.
     assert result["trace"] == (
         "d out/d out = 1  (the seed: the output's gradient with respect to itself)\n"
-        "d out/d v1 = d out/d out * d out/d v1 = 1 * 1 = 1\n"
+        "d out/d (x*y) = d out/d out * d out/d (x*y) = 1 * 1 = 1\n"
         "d out/d x += d out/d out * d out/d x = 1 * 1 = 1  (use 1 of 2; d out/d x so far: 1)\n"
-        "d out/d x += d out/d v1 * d v1/d x = 1 * 3 = 3  (use 2 of 2; d out/d x so far: 4)\n"
-        "d out/d y = d out/d v1 * d v1/d y = 1 * 2 = 2\n"
+        "d out/d x += d out/d (x*y) * d (x*y)/d x = 1 * 3 = 3  (use 2 of 2; d out/d x so far: 4)\n"
+        "d out/d y = d out/d (x*y) * d (x*y)/d y = 1 * 2 = 2\n"
     )
     assert result["steps"] == 2 and result["grads"] == {"x": 4.0, "y": 2.0}
     assert result["backward_agrees"] is True

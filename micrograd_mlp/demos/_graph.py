@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from micrograd_mlp.demos.options import UserError, lang_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.examples import EXAMPLES, example
-from micrograd_mlp.expression import ALLOWED, parse_assignments, parse_expression
+from micrograd_mlp.expression import ALLOWED, normalize, parse_assignments, parse_expression
 from micrograd_mlp.messages import message
 
 #: How the default graph, :func:`neuron`, is shown.
@@ -126,4 +126,5 @@ def choose_graph(args: argparse.Namespace, lang: str) -> ChosenGraph:
         root, params = neuron()
         return ChosenGraph(root, params, NEURON_FORMULA)
     root = parse_expression(args.expression, parse_assignments(args.values))
-    return ChosenGraph(root, None, args.expression.strip())  # " -x*y" (see the CLI's hint)
+    # As the parser read it (full-width "ｘ＊ｙ" is "x*y"); stripped: " -x*y" (the CLI's hint)
+    return ChosenGraph(root, None, normalize(args.expression).strip())
