@@ -23,6 +23,10 @@ def epoch_labels(loader) -> list[np.ndarray]:
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize(("n", "batch_size"), [(10, 3), (12, 4), (5, 8), (1, 1), (130, 128)])
 def test_batch_sizes_and_len(n, batch_size, drop_last):
+    if drop_last and n < batch_size:  # no batch at all: refused, not an epoch of nothing
+        with pytest.raises(ValueError, match=f"drop_last=True with batch_size={batch_size}"):
+            DataLoader(*dataset(n), batch_size=batch_size, drop_last=drop_last)
+        return
     loader = DataLoader(*dataset(n), batch_size=batch_size, drop_last=drop_last)
     sizes = [len(y) for y in epoch_labels(loader)]
     full, rest = divmod(n, batch_size)
@@ -190,3 +194,123 @@ def test_an_empty_data_set_is_refused_clearly():
         ValueError, match=r"DataLoader: the data set is empty \(images \(0, 28, 28\)"
     ):
         DataLoader(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+
+
+def test_a_loader_without_any_batch_and_bad_flags_are_refused():
+    images, labels = dataset(5)
+    with pytest.raises(ValueError, match="leaves no batch of the 5 samples"):
+        DataLoader(images, labels, batch_size=8, drop_last=True)
+    for name in ("shuffle", "drop_last", "normalize"):  # "no" used to mean True
+        with pytest.raises(TypeError, match=f"DataLoader: {name} must be True or False, got 'no'"):
+            DataLoader(images, labels, **{name: "no"})
+    with pytest.raises(ValueError, match="dtype must be a floating type, got 'xyz'"):
+        DataLoader(images, labels, dtype="xyz")
+    assert DataLoader(images, labels, shuffle=np.bool_(True), seed=0).shuffle is True
+
+
+# ---------------------------------------------------------------- per-epoch seeds, resuming
+def every_batch(loader, epochs):
+    """The batches of ``epochs`` epochs, each started with ``set_epoch`` as ``fit`` does."""
+    out = []
+    for epoch in epochs:
+        loader.set_epoch(epoch)
+        out.append([(x.copy(), y.copy()) for x, y in loader])
+    return out
+
+
+def assert_same_batches(a, b):
+    assert len(a) == len(b)
+    for epoch_a, epoch_b in zip(a, b):
+        assert len(epoch_a) == len(epoch_b)
+        for (xa, ya), (xb, yb) in zip(epoch_a, epoch_b):
+            np.testing.assert_array_equal(xa, xb)
+            np.testing.assert_array_equal(ya, yb)
+
+
+def test_epoch_order_is_the_documented_child_of_the_seed_sequence():
+    # Pinned: checkpoints written by earlier versions resume onto the same batches only while
+    # epoch k's order is the k-th child of SeedSequence(seed), as the docstring says.
+    images, labels = dataset(97)
+    loader = DataLoader(images, labels, batch_size=97, shuffle=True, seed=1234)
+    for k in range(4):
+        child = np.random.SeedSequence(1234).spawn(k + 1)[k]
+        expected = np.random.default_rng(child).permutation(97)
+        np.testing.assert_array_equal(next(iter(loader))[1], expected)
+
+
+def test_same_seed_and_epoch_same_batches_different_ones_differ():
+    data = dataset(64)
+    a = every_batch(DataLoader(*data, batch_size=10, shuffle=True, seed=5), range(6))
+    b = every_batch(DataLoader(*data, batch_size=10, shuffle=True, seed=5), range(6))
+    assert_same_batches(a, b)
+    orders = {}
+    for seed in (5, 6, 7):
+        loader = DataLoader(*data, batch_size=64, shuffle=True, seed=seed)
+        for epoch in range(6):
+            loader.set_epoch(epoch)
+            orders[seed, epoch] = tuple(next(iter(loader))[1])
+    # All 18 (seed, epoch) orders differ: not seed + epoch (seed 5's epoch 1 is not seed 6's
+    # epoch 0), not one order for every epoch.
+    assert len(set(orders.values())) == len(orders)
+
+
+def test_set_epoch_makes_a_resumed_run_see_the_uninterrupted_batches():
+    data = dataset(50)
+    plain = DataLoader(*data, batch_size=8, shuffle=True, seed=3, drop_last=True)
+    uninterrupted = [[(x, y) for x, y in plain] for _ in range(6)]  # iter() alone advances it
+    assert_same_batches(
+        uninterrupted, every_batch(DataLoader(*data, batch_size=8, shuffle=True, seed=3,
+                                              drop_last=True), range(6))
+    )
+    # Stopped after epoch 3: a new loader (a new process) resumes at epoch 3.
+    resumed = DataLoader(*data, batch_size=8, shuffle=True, seed=3, drop_last=True)
+    resumed.set_epoch(3)
+    assert_same_batches(uninterrupted[3:], [[(x, y) for x, y in resumed] for _ in range(3)])
+    # An unseeded loader draws its seed once; that seed replays it.
+    unseeded = DataLoader(*data, batch_size=8, shuffle=True)
+    again = DataLoader(*data, batch_size=8, shuffle=True, seed=unseeded.seed)
+    assert_same_batches(every_batch(unseeded, [4]), every_batch(again, [4]))
+
+
+BASE = {"batch_size": 8, "shuffle": True, "seed": 3, "drop_last": False, "normalize": True,
+        "dtype": np.float32}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"batch_size": 7},
+        {"shuffle": False},
+        {"seed": 4},
+        {"drop_last": True},
+        {"normalize": False},
+        {"dtype": np.float64},
+        {"samples": 49},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_batch_options_name_everything_a_resume_must_find_equal(change):
+    images, labels = dataset(50)
+    loader = DataLoader(images, labels, **BASE)
+    options = loader.batch_options()
+    assert options == {"samples": 50, "batch_size": 8, "shuffle": True, "drop_last": False,
+                       "seed": 3, "normalize": True, "dtype": "float32"}
+    twin = DataLoader(images.copy(), labels.copy(), **BASE)  # equal options: equal batches
+    assert twin.batch_options() == options
+    assert_same_batches(every_batch(loader, range(3)), every_batch(twin, range(3)))
+    # Each option changes the batches of some epoch, and the options show the change.
+    n = change.pop("samples", 50)
+    other = DataLoader(images[:n], labels[:n], **{**BASE, **change})
+    assert other.batch_options() != options
+    with pytest.raises(AssertionError):
+        assert_same_batches(every_batch(loader, range(3)), every_batch(other, range(3)))
+
+
+def test_batch_options_seed_is_none_when_it_changes_nothing_or_cannot_be_replayed():
+    data = dataset(20)
+    assert DataLoader(*data, shuffle=False, seed=3).batch_options()["seed"] is None
+    generator = DataLoader(*data, shuffle=True, seed=np.random.default_rng(0))
+    assert generator.batch_options()["seed"] is None
+    unseeded = DataLoader(*data, shuffle=True)
+    assert unseeded.batch_options()["seed"] == unseeded.seed
+    assert isinstance(unseeded.seed, int)

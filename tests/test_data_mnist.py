@@ -28,6 +28,7 @@ from micrograd_mlp.data import (
     FashionMNIST,
     IDXError,
     load_mnist,
+    train_test_split,
     write_idx,
 )
 from micrograd_mlp.data import mnist as mnist_module
@@ -200,6 +201,67 @@ def test_bad_contents_are_named(tmp_path, images, labels, message):
     assert "train-" in str(info.value) and str(tmp_path / "d") in str(info.value)
 
 
+# --- small data: one-line errors naming the file -----------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "split"), [("mnist", "test"), ("fashion-mnist", "test"),
+                                             ("fashion-mnist", "train")])
+def test_a_split_without_images_is_refused_naming_the_file(tmp_path, name, split):
+    # A well-formed 0-image file used to load, and `train` then failed deep in the DataLoader.
+    fake_split(tmp_path / name, 0, split)
+    images = f"{mnist_module.SPLITS[split][0]}.gz"
+    with pytest.raises(IDXError, match=f"{images}: holds no images; the '{split}' split needs"):
+        load_mnist(name, split, root=tmp_path)
+    with pytest.raises(IDXError, match=str(tmp_path / name / images)):
+        (FashionMNIST if name == "fashion-mnist" else MNIST)(split, root=tmp_path)
+
+
+@pytest.mark.parametrize(("n", "n_train"), [(2, 1), (5, 4), (10, 8), (13, 10), (250, 200)])
+def test_a_test_split_splits_into_training_and_test_images(tmp_path, n, n_train):
+    fake_split(tmp_path / "mnist", n, "test")
+    test = MNIST("test", root=tmp_path)
+    assert test.images_file == tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz"
+    X_train, X_test, y_train, y_test = test.train_test_split(0.8, seed=0)
+    assert (len(X_train), len(y_train), len(X_test), len(y_test)) == (n_train, n_train,
+                                                                      n - n_train, n - n_train)
+    # A partition of the images, each image with its own label (label = index % 10 here).
+    assert sorted([*y_train, *y_test]) == sorted(test.labels.tolist())
+    again = test.train_test_split(0.8, seed=0)
+    np.testing.assert_array_equal(again[2], y_train)
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_too_few_images_to_split_are_refused_naming_the_file(tmp_path, n):
+    fake_split(tmp_path / "mnist", max(n, 1), "test")
+    test = MNIST("test", root=tmp_path)
+    if n == 0:  # (a 0-image split does not load at all; the check holds for any data set)
+        test.images, test.labels = test.images[:0], test.labels[:0]
+    with pytest.raises(IDXError, match=re.escape(
+        f"{tmp_path / 'mnist' / 't10k-images-idx3-ubyte.gz'}: holds {n} image{'s' * (n != 1)}; "
+        "splitting it into training and test images needs at least 2"
+    )):
+        test.train_test_split(0.8, seed=0)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.2, float("nan"), True, "0.8"])
+def test_train_fraction_must_be_in_the_open_unit_interval(tmp_path, fraction):
+    fake_split(tmp_path / "mnist", 10, "test")
+    with pytest.raises(ValueError, match="train_fraction must be a number in \\(0, 1\\), got "):
+        MNIST("test", root=tmp_path).train_test_split(fraction)
+
+
+def test_train_on_an_empty_test_split_is_one_line_naming_the_file(tmp_path, capsys):
+    # `micrograd-mlp train` used to end in a traceback from the DataLoader.
+    fake_split(tmp_path / "fashion-mnist", 20, "train")
+    fake_split(tmp_path / "fashion-mnist", 0, "test")
+    argv = ["train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"), "--epochs",
+            "1", "--quiet"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert "t10k-images-idx3-ubyte.gz: holds no images" in err
+
+
 # --- the shared real data --------------------------------------------------------------------
 
 
@@ -220,6 +282,16 @@ def test_real_data(data_dir, name, split, n):
     assert len(counts) == 10 and counts.min() > 0
     if name == "fashion-mnist":  # balanced by construction (Xiao et al. 2017): n / 10 per class
         assert np.all(counts == n // 10)
+
+
+def test_real_mnist_test_split_gives_the_8000_2000_split(data_dir):
+    test = MNIST("test", root=data_dir)
+    ours = test.train_test_split(0.8, seed=0)
+    images, labels = load_mnist("mnist", "test", root=data_dir)
+    theirs = train_test_split(images, labels, 8000, seed=0)
+    assert [len(a) for a in ours] == [8000, 2000, 8000, 2000]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_real_mnist_has_no_train_split(data_dir):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -19,6 +20,13 @@ def _check_pair(images: np.ndarray, labels: np.ndarray) -> None:
             f"images {images.shape} and labels {labels.shape} do not match: expected "
             "images (N, ...) and labels (N,) with the same N"
         )
+
+
+def _flag(name: str, value: object) -> bool:
+    """A True/False option (NumPy's bool too): ``shuffle="no"`` would otherwise be true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"DataLoader: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 class DataLoader:
@@ -50,9 +58,11 @@ class DataLoader:
     Raises:
         ValueError: ``images`` and ``labels`` have different lengths (both shapes are named),
             the data set is empty, labels are not integers, ``batch_size`` is not a positive
-            integer, ``normalize`` is set for non-uint8 images, ``dtype`` is not a floating
-            type, or ``seed`` is a negative int.
-        TypeError: ``seed`` is not None, an int or a ``numpy.random.Generator`` (e.g. a float).
+            integer, ``drop_last`` with fewer samples than ``batch_size`` (no batch at all),
+            ``normalize`` is set for non-uint8 images, ``dtype`` is not a floating type, or
+            ``seed`` is a negative int.
+        TypeError: ``seed`` is not None, an int or a ``numpy.random.Generator`` (e.g. a float);
+            ``shuffle``, ``drop_last`` or ``normalize`` is not True or False.
     """
 
     def __init__(
@@ -75,18 +85,28 @@ class DataLoader:
             )
         if labels.dtype.kind not in "iu":
             raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
-        if normalize and images.dtype != np.uint8:
+        if _flag("normalize", normalize) and images.dtype != np.uint8:
             raise ValueError(
                 f"normalize=True scales uint8 pixels 0..255 to [0, 1], but images are "
                 f"{images.dtype}; pass normalize=False for data that is already scaled"
             )
-        self.dtype = np.dtype(dtype)
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"dtype must be a floating type, got {dtype!r}") from None
         if self.dtype.kind != "f":
             raise ValueError(f"dtype must be a floating type, got {self.dtype}")
         self.images = images.reshape(len(images), -1)  # a view for contiguous data
         self.labels = labels.astype(np.int64, copy=False)
         self.batch_size = positive_int("batch_size", batch_size)
-        self.shuffle, self.drop_last, self.normalize = bool(shuffle), bool(drop_last), normalize
+        self.shuffle = _flag("shuffle", shuffle)
+        self.drop_last = _flag("drop_last", drop_last)
+        self.normalize = _flag("normalize", normalize)
+        if self.drop_last and len(labels) < self.batch_size:
+            raise ValueError(
+                f"DataLoader: drop_last=True with batch_size={self.batch_size} leaves no batch "
+                f"of the {len(labels)} samples; use a smaller batch_size or drop_last=False"
+            )
         if seed is not None and not isinstance(seed, np.random.Generator):
             try:  # the epochs' orders come from SeedSequence(seed): refuse a bad seed now
                 np.random.SeedSequence(seed)
@@ -102,6 +122,27 @@ class DataLoader:
         """Number of batches per epoch."""
         n, b = len(self.labels), self.batch_size
         return n // b if self.drop_last else -(-n // b)
+
+    def batch_options(self) -> dict[str, Any]:
+        """What fixes the batches of every epoch besides the data itself, as plain values: a
+        run resumed from a checkpoint must find them all equal to see the batches an
+        uninterrupted run would (with the same data and ``set_epoch``).
+
+        Keys: ``samples`` (N), ``batch_size``, ``shuffle``, ``drop_last``, ``seed`` (the int
+        behind the shuffling; None without shuffling, where it changes nothing, and for a
+        ``numpy.random.Generator``, whose draws cannot be replayed), ``normalize`` and
+        ``dtype`` (its name, e.g. ``"float32"``).
+        """
+        seed = self.seed if self.shuffle and self._generator is None else None
+        return {
+            "samples": len(self.labels),
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "drop_last": self.drop_last,
+            "seed": None if seed is None else int(seed),
+            "normalize": self.normalize,
+            "dtype": self.dtype.name,
+        }
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next ``iter()`` produce epoch ``epoch``'s order (to resume a run)."""

@@ -15,12 +15,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
 from micrograd_mlp.data.download import download_file
 from micrograd_mlp.data.idx import IDXError, read_idx
+from micrograd_mlp.data.loader import train_test_split
 
 __all__ = [
     "ENV_VAR",
@@ -268,7 +270,8 @@ def _download(
     return target
 
 
-def _read_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+def _read_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray, Path]:
+    """The split's images and labels (checked), and the images file they came from."""
     image_file, label_file = _split_files(directory, split)
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.dtype != np.uint8 or images.shape[1:] != IMAGE_SHAPE or images.ndim != 3:
@@ -284,13 +287,15 @@ def _read_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         raise IDXError(
             f"{image_file} holds {len(images)} images but {label_file} holds {len(labels)} labels"
         )
-    if len(labels) and labels.max() > 9:
+    if len(images) == 0:  # well-formed, but nothing can be trained or tested on it
+        raise IDXError(f"{image_file}: holds no images; the {split!r} split needs at least 1")
+    if labels.max() > 9:
         first = int(np.flatnonzero(labels > 9)[0])
         raise IDXError(
             f"{label_file}: labels must be class indices 0-9, but label {first:,} is "
             f"{int(labels[first])} ({int(np.count_nonzero(labels > 9)):,} out of range)"
         )
-    return images, labels.astype(np.int64)
+    return images, labels.astype(np.int64), image_file
 
 
 def _load(
@@ -300,7 +305,8 @@ def _load(
     download: bool,
     progress: bool,
     mirrors: Sequence[str] | None,
-) -> tuple[np.ndarray, np.ndarray, Path]:
+) -> tuple[np.ndarray, np.ndarray, Path, Path]:
+    """``images, labels, directory, images file`` of ``name``'s ``split``."""
     source = _check_name_split(name, split)
     _check_root(root)
     directory, report = _search(name, split, root)
@@ -308,7 +314,8 @@ def _load(
         if not download:
             raise DataNotFoundError(source, name, split, report)
         directory = _download(source, name, split, progress, mirrors)
-    return (*_read_split(directory, split), directory)
+    images, labels, image_file = _read_split(directory, split)
+    return images, labels, directory, image_file
 
 
 def load_mnist(
@@ -343,11 +350,11 @@ def load_mnist(
             :class:`DataNotFoundError`) the files are nowhere and ``download`` is False, the
             message listing every place searched and how to fix it.
         IDXError: (a ``ValueError``) a file is not a well-formed IDX file, holds images of the
-            wrong shape or type or labels outside 0-9 (the first one named), or images and
-            labels of different counts (file names given).
+            wrong shape or type, no images at all, or labels outside 0-9 (the first one
+            named), or images and labels of different counts (file names given).
         DownloadError: ``download=True`` and no mirror served a file with the right MD5.
     """
-    images, labels, _ = _load(name, split, root, download, progress, mirrors)
+    images, labels, _, _ = _load(name, split, root, download, progress, mirrors)
     return images, labels
 
 
@@ -355,8 +362,9 @@ class MNIST:
     """One split of MNIST as arrays: ``images`` (N, 28, 28) uint8 and ``labels`` (N,) int64.
 
     ``len(ds)`` is N, ``ds[i]`` is ``(image, label)`` (also for slices and index arrays),
-    ``ds.classes`` names the labels and ``ds.root`` is the directory the files came from.
-    Arguments as :func:`load_mnist`.
+    ``ds.classes`` names the labels, ``ds.root`` is the directory the files came from and
+    ``ds.images_file`` the images file. Arguments and errors as :func:`load_mnist` (a split
+    holds at least one image).
     """
 
     name = "mnist"
@@ -371,7 +379,7 @@ class MNIST:
         mirrors: Sequence[str] | None = None,
     ) -> None:
         self.split = split
-        self.images, self.labels, self.root = _load(
+        self.images, self.labels, self.root, self.images_file = _load(
             self.name, split, root, download, progress, mirrors
         )
 
@@ -380,6 +388,44 @@ class MNIST:
 
     def __getitem__(self, index: int | slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.images[index], self.labels[index]
+
+    def train_test_split(
+        self, train_fraction: float = 0.8, seed: int | np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Split this split's images at random into a training and a test part.
+
+        For a data set whose training split is missing (the shared MNIST holds only its
+        10,000-image test split: ``train_fraction=0.8`` gives 8,000 to train on and 2,000 to
+        test on). The training part gets ``round(train_fraction * N)`` images, kept between 1
+        and N - 1 so that neither part is empty; samples keep their order within each part.
+
+        Args:
+            train_fraction: the share of the images that train, in (0, 1).
+            seed: int, ``numpy.random.Generator`` or None (see
+                :func:`~micrograd_mlp.data.train_test_split`).
+
+        Returns:
+            ``X_train, X_test, y_train, y_test``, as :func:`~micrograd_mlp.data.train_test_split`.
+
+        Raises:
+            IDXError: (a ``ValueError``) the split holds fewer than 2 images, which cannot make
+                a training and a test part (the images file is named).
+            ValueError: ``train_fraction`` is not a number in (0, 1).
+        """
+        if (
+            isinstance(train_fraction, bool)
+            or not isinstance(train_fraction, Real)
+            or not 0.0 < train_fraction < 1.0
+        ):
+            raise ValueError(f"train_fraction must be a number in (0, 1), got {train_fraction!r}")
+        n = len(self)
+        if n < 2:
+            raise IDXError(
+                f"{self.images_file}: holds {n} image{'s' * (n != 1)}; splitting it into "
+                "training and test images needs at least 2"
+            )
+        n_train = min(max(round(train_fraction * n), 1), n - 1)
+        return train_test_split(self.images, self.labels, n_train, seed=seed)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(split={self.split!r}, n={len(self)}, root='{self.root}')"
