@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from micrograd_mlp.data import IDXError, read_idx, write_idx
+from micrograd_mlp.data import idx as idx_module
 
 DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C}
@@ -172,3 +173,30 @@ def test_corrupt_gzip_stream(tmp_path, corrupt):
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.gz"):
         read_idx(tmp_path / "nope.gz")
+
+
+@pytest.mark.parametrize("shape", [(10**6, 1000, 100), (2**31, 2**31, 4)], ids=["100GB", "2**64"])
+def test_a_compressed_header_claiming_more_than_it_holds_is_truncated(tmp_path, shape):
+    # Memory follows the data, not the claim: this used to try to allocate the claimed size
+    # and report "cannot be allocated" for a file of a few bytes.
+    path = tmp_path / "claims.gz"
+    path.write_bytes(gz(idx_bytes(0x08, shape, bytes(10))))
+    with pytest.raises(IDXError, match="truncated: .* but the stream has only 10$") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(("extra", "message"), [(b"", None), (b"\0", "trailing bytes")])
+def test_large_compressed_files_read_in_chunks_exactly(tmp_path, monkeypatch, extra, message):
+    monkeypatch.setattr(idx_module, "_ALLOCATE_AT_ONCE", 100)  # the chunked path, small
+    monkeypatch.setattr(idx_module, "_CHUNK", 7)
+    array = sample(np.int32, shape=(3, 50))
+    path = tmp_path / "big.gz"
+    path.write_bytes(gz(idx_bytes(0x0C, array.shape, array.astype(">i4").tobytes() + extra)))
+    if message:
+        with pytest.raises(IDXError, match=message):
+            read_idx(path)
+        return
+    out = read_idx(path)
+    np.testing.assert_array_equal(out, array)
+    assert out.dtype == np.int32 and out.flags.writeable

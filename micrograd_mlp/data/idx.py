@@ -38,6 +38,10 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()}
 _KNOWN = "0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64"
 _GZIP_MAGIC = b"\x1f\x8b"
+#: A compressed file whose header claims more data bytes than this is read in chunks of
+#: ``_CHUNK`` before its array is made (every MNIST file is far smaller: 47 MB at most).
+_ALLOCATE_AT_ONCE = 1 << 30
+_CHUNK = 1 << 24
 
 
 class IDXError(ValueError):
@@ -115,11 +119,25 @@ def _read_stream(stream: BinaryIO, path: Path, file_size: int | None) -> np.ndar
             f"{path}: {problem}: {what}, but the file has {file_size - header} after its "
             f"{header}-byte header"
         )
-    try:
-        data = np.empty(shape, dtype=stored.newbyteorder("="))
-    except (MemoryError, ValueError) as exc:
-        raise IDXError(f"{path}: {what}, which cannot be allocated ({exc})") from exc
-    got = _read_exact(stream, memoryview(data.reshape(-1).view(np.uint8)))
+    native = stored.newbyteorder("=")
+    if file_size is None and nbytes > _ALLOCATE_AT_ONCE:
+        # A compressed stream's size is unknown: a header may claim terabytes over a few bytes
+        # of data. Read what is really there first (in chunks), so memory follows the data.
+        buffer = bytearray()
+        while len(buffer) < nbytes:
+            chunk = stream.read(min(_CHUNK, nbytes - len(buffer)))
+            if not chunk:
+                break
+            buffer += chunk
+        got = len(buffer)
+        if got == nbytes:
+            data = np.frombuffer(buffer, dtype=native).reshape(shape)  # writable: a bytearray
+    else:
+        try:
+            data = np.empty(shape, dtype=native)
+        except (MemoryError, ValueError) as exc:
+            raise IDXError(f"{path}: {what}, which cannot be allocated ({exc})") from exc
+        got = _read_exact(stream, memoryview(data.reshape(-1).view(np.uint8)))
     if got < nbytes:
         raise IDXError(f"{path}: truncated: {what}, but the stream has only {got}")
     if stream.read(1):
