@@ -1,6 +1,7 @@
 """The exercises: the blank workbook fails every check clearly, the reference solutions
 (tests/exercise_solutions/) pass every check, each typical mistake gets its hint, and a learner's
-file that loops forever or raises is reported while the checker exits cleanly."""
+file that loops forever or raises is reported while the checker exits cleanly. (What a learner's
+file cannot fake, and the answers that used to pass, are in tests/test_grader.py.)"""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import pytest
 
 from micrograd_mlp import exercises
 from micrograd_mlp.cli import main
-from micrograd_mlp.exercises.checkers import run_check
 from micrograd_mlp.messages import catalogue, message
 
 SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"
@@ -36,6 +36,12 @@ def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _check(folder: Path, number: int, lang: str = "en") -> exercises.CheckResult:
+    """Exercise ``number``'s check, on inputs drawn from a fixed seed (the same every run)."""
+    (result,) = exercises.check(folder, [number], lang=lang, seed=0)
+    return result
 
 
 def _load(folder: Path, stem: str):
@@ -166,12 +172,10 @@ MISTAKES = [
 def test_each_typical_mistake_gets_its_hint(tmp_path: Path, number, edit, hint):
     folder = _solutions(tmp_path)
     _edit(folder / f"{STEMS[number]}.py", *edit)
-    outcome = run_check(number, _load(folder, STEMS[number]), tmp_path / "feedback")
-    assert outcome["status"] == "failing"
-    hints = [key for key, _ in outcome["hints"]]
-    assert f"exercises.hint.{hint}" in hints, (outcome["message"], hints)
-    key, fields = outcome["message"]
-    text = message(key, "en", **fields)
+    result = _check(folder, number)
+    assert result.status == "failing"
+    assert hint in result.mistakes, (result.message, result.mistakes)
+    key, fields, text = result.key, result.fields, result.message
     # The exact failing case is named: the function and its input, and (for a wrong number)
     # what was expected and what came back.
     assert fields["func"] and fields["func"] in text
@@ -226,20 +230,20 @@ def test_each_value_mistake_is_named(tmp_path: Path, edit, failure, hint):
     folder = _solutions(tmp_path)
     for old, new in edit if isinstance(edit, list) else [edit]:
         _edit(folder / "ex02_value.py", old, new)
-    outcome = run_check(2, _load(folder, STEMS[2]), tmp_path / "feedback")
-    assert outcome["status"] == "failing"
-    key, fields = outcome["message"]
-    assert key == f"exercises.fail.{failure}", outcome["message"]
-    hints = [k for k, _ in outcome["hints"]]
+    results = {lang: _check(folder, 2, lang) for lang in ("en", "ko")}
+    result = results["en"]
+    assert result.status == "failing"
+    key, fields = result.key, result.fields
+    assert key == f"exercises.fail.{failure}", result.message
     if hint is not None:
-        assert f"exercises.hint.{hint}" in hints, (outcome["message"], hints)
+        assert hint in result.mistakes, (result.message, result.mistakes)
     for lang in ("en", "ko"):  # the failing case named in both languages, with its numbers
-        text = message(key, lang, **fields)
+        text = results[lang].message
         assert fields["func"] in text and "{" not in text
         for name in ("expected", "got", "input"):
             assert name not in fields or fields[name] in text
-        for k, f in outcome["hints"]:
-            assert message(k, lang, **f) != message(k, "en" if lang == "ko" else "ko", **f)
+    assert results["ko"].mistakes == result.mistakes
+    assert all(ko != en for ko, en in zip(results["ko"].hints, result.hints))
     if "expected" in fields:
         assert fields["expected"] != fields["got"]
 
@@ -259,10 +263,10 @@ def test_a_backward_that_ignores_the_stored_local_derivatives_does_not_pass(tmp_
             "        return zip(a, (a[1].data, a[0].data))\n"
             "    return ()  # the other ops: not written this way yet\n"
         )
-    outcome = run_check(2, _load(folder, STEMS[2]), None)
-    assert outcome["status"] == "failing" and outcome["cases"] == 0
-    assert outcome["message"][0] == "exercises.fail.backward"
-    assert "exercises.hint.backward_nothing" in [k for k, _ in outcome["hints"]]
+    result = _check(folder, 2)
+    assert result.status == "failing" and result.cases == 0
+    assert result.key == "exercises.fail.backward"
+    assert "backward_nothing" in result.mistakes
 
 
 # micrograd's form: each op stores a closure on its result; _local_grads is accepted, not used.
@@ -288,10 +292,10 @@ def test_micrograds_closures_do_not_pass_and_make_a_cycle_per_node(tmp_path: Pat
     folder = tmp_path / "wb"
     folder.mkdir()
     (folder / "ex02_value.py").write_text(CLOSURES, encoding="utf-8")
+    result = _check(folder, 2)
+    assert result.key == "exercises.fail.backward"
+    assert "backward_nothing" in result.mistakes
     closures = _load(folder, STEMS[2])
-    outcome = run_check(2, closures, None)
-    assert outcome["message"][0] == "exercises.fail.backward"
-    assert "exercises.hint.backward_nothing" in [k for k, _ in outcome["hints"]]
     # What the introduction says: a graph of closures waits for the cyclic garbage collector;
     # a graph of numbers is freed by reference counting as soon as it is dropped.
     numbers = _load(SOLUTIONS, STEMS[2])
@@ -347,15 +351,15 @@ def test_the_picture_marks_the_wrong_node_in_red(tmp_path: Path):
     _edit(
         folder / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
     )
-    outcome = run_check(4, _load(folder, STEMS[4]), tmp_path / "feedback")
-    assert "exercises.hint.reverse" in [k for k, _ in outcome["hints"]]
-    rgb = np.asarray(Image.open(outcome["graph"]).convert("RGB")).astype(int)
+    result = _check(folder, 4)
+    assert "reverse" in result.mistakes
+    rgb = np.asarray(Image.open(result.graph).convert("RGB")).astype(int)
     red = int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)).sum())
     assert red > 100  # the border of the wrong node; nothing else in a picture is red
     _edit(
         folder / "ex04_backward.py", "topological_order(root)", "reversed(topological_order(root))"
     )
-    assert run_check(4, _load(folder, STEMS[4]), tmp_path / "feedback")["status"] == "passed"
+    assert _check(folder, 4).status == "passed"
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -377,14 +381,13 @@ def test_the_feedback_picture_is_red_and_in_the_learners_language(
     monkeypatch.setattr(
         graph, "save_graph", lambda dot, path: drawn.append(dot.source) or save_graph(dot, path)
     )
-    monkeypatch.setenv("MICROGRAD_MLP_LANG", lang)  # as check sets it for its subprocess
-    outcome = run_check(2, _load(folder, STEMS[2]), tmp_path / "feedback")
-    assert outcome["status"] == "failing"
+    result = _check(folder, 2, lang)  # the picture is drawn in the checker's process
+    assert result.status == "failing"
     start = message("exercises.graph.expected", lang, name="a", grad="@").split("@")[0]
     (source,) = drawn
     assert start.replace(" ", "\u00a0" if lang == "ko" else " ") in source
     assert "color=red" in source
-    rgb = np.asarray(Image.open(outcome["graph"]).convert("RGB")).astype(int)
+    rgb = np.asarray(Image.open(result.graph).convert("RGB")).astype(int)
     assert int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)).sum()) > 100
     assert message("exercises.graph.expected", "ko", name="a", grad="1") != message(
         "exercises.graph.expected", "en", name="a", grad="1"

@@ -2,12 +2,14 @@
 
 ``start(directory)`` writes a workbook, one Python file per exercise: an explanation (the math
 first, then what to write) and function stubs with TODOs, no solutions. ``check(directory)``
-imports each file in a subprocess with a time limit (an infinite loop or a crash in the
-learner's code never takes the checker down), compares it with the library's own engine on
-many seeded random inputs (:mod:`micrograd_mlp.exercises.checkers`, one module per exercise),
-and reports the first failing case (function, input, expected vs got) with targeted hints for
-common mistakes and, for a wrong gradient in a graph, a picture of the graph with that gradient
-in red.
+imports each file in a process of its own, bounded in time, output and memory
+(:mod:`~micrograd_mlp.exercises.session`: an infinite loop, a crash or a flood of output in the
+learner's code never takes the checker down), asks it for the answers of the learner's
+functions on inputs drawn fresh for the run, and compares them here with reference values from
+the library's own engine (:mod:`micrograd_mlp.exercises.checkers`, one module per exercise):
+nothing the learner's process says or writes counts as a pass. It reports the first failing
+case (function, input, expected vs got) with targeted hints for common mistakes and, for a wrong
+gradient in a graph, a picture of the graph with that gradient in red.
 
 The same from the command line: ``micrograd-mlp exercises start DIR`` and
 ``micrograd-mlp exercises check DIR [N ...]``. All text comes from the message catalogue
@@ -19,15 +21,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import re
-import subprocess
-import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from micrograd_mlp.exercises.checkers import CHECKS
+from micrograd_mlp.exercises.grading import Context, Failure
+from micrograd_mlp.exercises.session import OUTPUT_LIMIT, Learner, Stopped
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message, resolve_lang
 
@@ -244,9 +247,12 @@ class CheckResult:
         number: the exercise number.
         status: ``"passed"``, ``"failing"`` or ``"not_started"``.
         message: what passed or the first failing case, in the chosen language.
-        hints: targeted hints for the mistake (possibly empty).
+        hints: targeted hints for the mistake (possibly empty), in the chosen language.
         graph: a picture of the learner's graph with the wrong gradient in red, or None.
         cases: how many cases passed before the first failure (all of them when passed).
+        key: the message key of ``message`` (``exercises.pass``, ``exercises.fail.*``).
+        fields: the fields ``message`` was made from (``func``, ``input``, ``expected``, ...).
+        mistakes: the names of the mistakes the hints are about (``"tanh_square"``, ...).
     """
 
     number: int
@@ -255,70 +261,105 @@ class CheckResult:
     hints: list[str]
     graph: Path | None
     cases: int
+    key: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    mistakes: list[str] = field(default_factory=list)
 
 
-def _package_root() -> str:
-    """The folder holding the ``micrograd_mlp`` package (for the subprocess's import path)."""
-    import micrograd_mlp
-
-    return str(Path(micrograd_mlp.__file__).parent.parent)
-
-
-def _run_one(folder: Path, exercise: Exercise, lang: str, timeout: float) -> CheckResult:
-    path = folder / exercise.file
-    if not path.is_file():
-        text = message("exercises.fail.no_file", lang, path=path, dir=folder)
-        return CheckResult(exercise.number, "not_started", text, [], None, 0)
-    for stale in (folder / FEEDBACK_DIR).glob(f"ex{exercise.number:02d}_graph.*"):
-        stale.unlink()  # a picture from an earlier check would show a mistake since fixed
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
-    env.setdefault("MPLBACKEND", "Agg")
-    env["MICROGRAD_MLP_LANG"] = lang  # the checks describe their cases in the learner's language
-    with tempfile.TemporaryDirectory(prefix="micrograd-check-") as tmp:
-        result = Path(tmp) / "result.json"
-        command = [
-            sys.executable,
-            "-m",
-            "micrograd_mlp.exercises.runner",
-            str(path),
-            str(exercise.number),
-            str(result),
-            str(folder / FEEDBACK_DIR),
-        ]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=folder,
-                env=env,
-                capture_output=True,
-                timeout=timeout,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            text = message("exercises.fail.timeout", lang, seconds=f"{timeout:g}", file=path.name)
-            hint = message("exercises.hint.timeout", lang)
-            return CheckResult(exercise.number, "failing", text, [hint], None, 0)
-        if not result.is_file():
-            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-            text = message(
-                "exercises.fail.crashed", lang, code=done.returncode, error=" / ".join(tail)
-            )
-            return CheckResult(exercise.number, "failing", text, [], None, 0)
-        outcome = json.loads(result.read_text(encoding="utf-8"))
-    key, fields = outcome["message"]
-    status = outcome["status"]
-    written = _read_manifest(folder)["files"].get(exercise.file)
-    if status != "passed" and written == _digest(path.read_bytes()):
-        status = "not_started"  # the file is still exactly what start wrote
+def _result(
+    number: int,
+    status: str,
+    key: str,
+    fields: dict,
+    lang: str,
+    hints: list[tuple[str, dict]] = (),
+    graph: str | None = None,
+    cases: int = 0,
+) -> CheckResult:
     return CheckResult(
-        exercise.number,
+        number,
         status,
         message(key, lang, **fields),
-        [message(k, lang, **f) for k, f in outcome["hints"]],
-        Path(outcome["graph"]) if outcome["graph"] else None,
-        int(outcome["cases"]),
+        [message(k, lang, **f) for k, f in hints],
+        Path(graph) if graph else None,
+        cases,
+        key,
+        {k: str(v) for k, v in fields.items()},
+        [k.rpartition(".")[2] for k, _ in hints],
     )
+
+
+def _stopped(number: int, stopped: Stopped, file: str, lang: str, timeout: float) -> CheckResult:
+    """The result of a learner's process that was stopped, or stopped by itself."""
+    if stopped.reason == "timeout":
+        fields, hints = {"seconds": f"{timeout:g}", "file": file}, [("exercises.hint.timeout", {})]
+    elif stopped.reason == "output":
+        fields = {"file": file, "kb": OUTPUT_LIMIT // 1024}
+        hints = [("exercises.hint.output", {})]
+    elif stopped.reason == "crashed":
+        fields, hints = {"code": stopped.code, "error": stopped.output}, []
+    else:
+        fields, hints = {"file": file}, []
+    return _result(number, "failing", f"exercises.fail.{stopped.reason}", fields, lang, hints)
+
+
+def _imported(number: int, imported: dict, file: str, lang: str) -> CheckResult | None:
+    """The result of a file that cannot be imported (None when it can)."""
+    if imported.get("import") == "todo":
+        fields = {"func": imported.get("func", file)}
+        return _result(number, "not_started", "exercises.fail.todo", fields, lang)
+    if imported.get("import") != "ok":
+        fields = {k: imported.get(k, "?") for k in ("line", "error")}
+        hints = (
+            [("exercises.hint.memory", {})] if "MemoryError" in imported.get("types", []) else []
+        )
+        return _result(
+            number, "failing", "exercises.fail.import", {**fields, "file": file}, lang, hints
+        )
+    return None
+
+
+def _run_one(
+    folder: Path, exercise: Exercise, lang: str, timeout: float, rng: random.Random
+) -> CheckResult:
+    path = folder / exercise.file
+    number = exercise.number
+    if not path.is_file():
+        return _result(
+            number, "not_started", "exercises.fail.no_file", {"path": path, "dir": folder}, lang
+        )
+    feedback = folder / FEEDBACK_DIR
+    for stale in feedback.glob(f"ex{number:02d}_graph.*"):
+        stale.unlink()  # a picture from an earlier check would show a mistake since fixed
+    ctx = None
+    try:
+        with Learner(path, timeout) as learner:
+            failed = _imported(number, learner.imported, path.name, lang)
+            if failed is not None:
+                return failed
+            ctx = Context(number, learner, path.name, rng, lang, feedback)
+            CHECKS[number](ctx)
+    except Stopped as stopped:
+        return _stopped(number, stopped, path.name, lang, timeout)
+    except Failure as failure:
+        # An unwritten function after others passed: the exercise is under way, not unstarted.
+        status = failure.status
+        if status == "not_started" and ctx is not None and ctx.cases > 0:
+            status = "failing"
+        written = _read_manifest(folder)["files"].get(exercise.file)
+        if status != "passed" and written == _digest(path.read_bytes()):
+            status = "not_started"  # the file is still exactly what start wrote
+        return _result(
+            number,
+            status,
+            failure.key,
+            failure.fields,
+            lang,
+            failure.hints,
+            failure.graph,
+            ctx.cases if ctx else 0,
+        )
+    return _result(number, "passed", "exercises.pass", {"cases": ctx.cases}, lang, cases=ctx.cases)
 
 
 def check(
@@ -326,11 +367,17 @@ def check(
     numbers: list[int] | None = None,
     lang: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    seed: int | None = None,
 ) -> list[CheckResult]:
     """Check the exercises ``numbers`` (all by default) of the workbook in ``directory``.
 
-    Each exercise runs in a fresh Python process (``sys.executable``), stopped after
-    ``timeout`` seconds. Pictures go to ``directory/feedback/``.
+    Each exercise runs in a fresh Python process (``sys.executable``), bounded in time (it
+    may spend ``timeout`` seconds answering), output and memory
+    (:mod:`micrograd_mlp.exercises.session`); its answers are compared here with reference
+    values on inputs drawn for this run. Pictures go to ``directory/feedback/``.
+
+    Args:
+        seed: draws the same inputs again (default: fresh ones every run).
 
     Returns:
         One :class:`CheckResult` per exercise, in the order asked.
@@ -346,7 +393,11 @@ def check(
     folder = Path(directory).resolve()
     if not folder.is_dir():
         raise FileNotFoundError(message("exercises.fail.no_dir", lang, dir=directory))
-    return [_run_one(folder, e, lang, timeout) for e in exercises]
+    results = []
+    for e in exercises:
+        rng = random.Random(f"{seed}-{e.number}") if seed is not None else random.Random()
+        results.append(_run_one(folder, e, lang, timeout, rng))
+    return results
 
 
 def format_result(result: CheckResult, lang: str | None = None) -> str:

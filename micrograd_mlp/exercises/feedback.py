@@ -1,4 +1,8 @@
-"""The picture and the chain-rule terms of a wrong gradient in a graph (exercises 2 and 4)."""
+"""The picture and the chain-rule terms of a wrong gradient in a graph (exercises 2 and 4).
+
+Drawn in the checker's process from the library's graph of the same expression, showing the
+gradients the learner's process reported.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from micrograd_mlp.exercises.grading import (
     grad_of,
 )
 from micrograd_mlp.messages import message
+from micrograd_mlp.viz import graph as drawing
+from micrograd_mlp.viz.backprop import backward_steps
 
 
 def explain_wrong(
@@ -21,13 +27,11 @@ def explain_wrong(
     engine's own backward pass computes them (observed through
     :func:`micrograd_mlp.viz.backprop.backward_steps`), and a picture of the learner's graph
     (the library's graph of the same expression showing the learner's gradients) with that
-    gradient in red. ``learner`` maps ``id(library node)`` to (name, learner's node).
+    gradient in red. ``learner`` maps ``id(library node)`` to (name, the learner's gradient).
 
     Returns:
         (the picture's path or None, the hint naming the terms).
     """
-    from micrograd_mlp.viz.backprop import backward_steps
-
     expected = grad_of(wrong)
     nodes = lib_root.topological_order()
     for node in nodes:
@@ -45,20 +49,17 @@ def explain_wrong(
     )
     if ctx.graph_dir is None:
         return None, hint
-    from micrograd_mlp.viz.graph import draw_dot, escape_label, save_graph
-
     for node in nodes:
         if id(node) in learner:
-            node.grad = float(getattr(learner[id(node)][1], "grad", 0.0) or 0.0)
-    # in the learner's language, as every case description ($MICROGRAD_MLP_LANG, set by check)
-    marker = message("exercises.graph.expected", None, name=wrong.label, grad=fmt(expected))
+            node.grad = float(learner[id(node)][1])
+    marker = message("exercises.graph.expected", ctx.lang, name=wrong.label, grad=fmt(expected))
     wrong.label = marker
-    dot = draw_dot(lib_root)
+    dot = drawing.draw_dot(lib_root)
     for line in dot.body:
         # the label as draw_dot writes it (escaped; no-break spaces in a Korean label)
-        found = re.match(r"\s*(\S+) \[label=\"\{ " + re.escape(escape_label(marker)), line)
+        found = re.match(r"\s*(\S+) \[label=\"\{ " + re.escape(drawing.escape_label(marker)), line)
         if found:
             dot.node(found.group(1), color="red", penwidth="3", fillcolor="mistyrose")
             break
     path = ctx.graph_dir / f"ex{ctx.number:02d}_graph.png"
-    return str(save_graph(dot, path)), hint
+    return str(drawing.save_graph(dot, path)), hint

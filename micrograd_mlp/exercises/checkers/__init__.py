@@ -1,12 +1,12 @@
-"""The ten checkers, one module per exercise, and :func:`run_check`."""
+"""The ten checkers, one module per exercise (named as its template), each a function
+``check(ctx)`` that asks the learner's process for answers through ``ctx``
+(:class:`~micrograd_mlp.exercises.grading.Context`), compares them with reference values it
+computes itself, and raises :class:`~micrograd_mlp.exercises.grading.Failure` at the first
+failing case."""
 
 from __future__ import annotations
 
-__all__ = ["CHECKS", "run_check"]
-
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 
 from micrograd_mlp.exercises.checkers import (
     ex01_local_derivatives,
@@ -20,47 +20,12 @@ from micrograd_mlp.exercises.checkers import (
     ex09_xor,
     ex10_vectorized_layer,
 )
-from micrograd_mlp.exercises.grading import Context, Failure, Hint, Outcome
+from micrograd_mlp.exercises.grading import Context
 
+__all__ = ["CHECKS"]
 
-def run_check(number: int, module: ModuleType, graph_dir: Path | None = None) -> Outcome:
-    """Run exercise ``number``'s check on the learner's ``module``.
-
-    Returns:
-        An :class:`Outcome`: ``status`` is ``"passed"``, ``"failing"`` or ``"not_started"``.
-    """
-    ctx = Context(number, graph_dir)
-    try:
-        CHECKS[number](module, ctx)
-    except Failure as failure:
-        # An unwritten function after others passed: the exercise is under way, not unstarted.
-        started = failure.status == "not_started" and ctx.cases > 0
-        return Outcome(
-            status="failing" if started else failure.status,
-            message=[failure.key, failure.fields],
-            hints=[[k, {a: str(b) for a, b in f.items()}] for k, f in _unique(failure.hints)],
-            graph=failure.graph,
-            cases=ctx.cases,
-        )
-    return Outcome(
-        status="passed",
-        message=["exercises.pass", {"cases": str(ctx.cases)}],
-        hints=[],
-        graph=None,
-        cases=ctx.cases,
-    )
-
-
-def _unique(hints: list[Hint]) -> list[Hint]:
-    seen, out = set(), []
-    for key, fields in hints:
-        if key not in seen:
-            seen.add(key)
-            out.append((key, fields))
-    return out
-
-
-CHECKS: dict[int, Callable[[ModuleType, Context], None]] = {
+#: Exercise number -> its check.
+CHECKS: dict[int, Callable[[Context], None]] = {
     1: ex01_local_derivatives.check,
     2: ex02_value.check,
     3: ex03_topological_order.check,

@@ -1,21 +1,25 @@
-"""Exercise 2: a mini Value."""
+"""Exercise 2: a mini Value, built as engine.py's.
+
+Each op stores its operands (``_children``) and its local derivatives as numbers
+(``_local_grads``), and one ``_backward()`` method applies them (child.grad += local *
+self.grad). The check comes in two parts:
+
+1. ``_backward()`` alone, on nodes the checker has the learner's process make with local
+   derivatives of its own choosing (unrelated to any op: only a ``_backward`` that reads
+   ``_local_grads`` passes), with known wrong answers for its typical mistakes;
+2. every op on expressions (single ops, chains, reused nodes, :data:`~.expressions.RECIPES`):
+   each node's data, what each node stores, and the gradients of a backward pass, against the
+   library engine on the same inputs.
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from numbers import Real
-from pathlib import Path
-from types import ModuleType
-from typing import Any
-
-import numpy as np
+from collections.abc import Sequence
 
 from micrograd_mlp.engine import Value
 from micrograd_mlp.exercises.checkers.ex01_local_derivatives import BINARY, UNARY, pow_mistakes
-from micrograd_mlp.exercises.expressions import (
-    node_order,
-)
+from micrograd_mlp.exercises.expressions import RECIPES, Recipe
 from micrograd_mlp.exercises.feedback import explain_wrong
 from micrograd_mlp.exercises.grading import (
     CASES,
@@ -23,46 +27,31 @@ from micrograd_mlp.exercises.grading import (
     Failure,
     Hint,
     as_number,
+    away_from_zero,
     close,
     expect,
     fmt,
     grad_of,
-    invoke,
+    grad_scales,
+    is_number,
+    matching,
 )
 
-# --------------------------------------------------------------- the mini Value (exercise 2)
-# The learner's Value is built as engine.py's: each op stores its operands (``_children``) and
-# its local derivatives as numbers (``_local_grads``), and one ``_backward()`` method applies
-# them (child.grad += local * self.grad). The check comes in two parts:
-#   1. ``_backward()`` alone, on nodes the checker makes with local derivatives of its own choosing
-#      (unrelated to any op: only a ``_backward`` that reads ``_local_grads`` passes), with known
-#      wrong answers for its typical mistakes;
-#   2. every op on expressions (single ops, chains, reused nodes): each node's data, what each
-#      node stores, and the gradients of a backward pass, against the library engine.
-_INIT_HINT: dict[type, list[Hint]] = {TypeError: [("exercises.hint.init_local_grads", {})]}
+_INIT_HINT: dict[str, list[Hint]] = {"TypeError": [("exercises.hint.init_local_grads", {})]}
 
 
-def check(module: ModuleType, ctx: Context) -> None:
+def check(ctx: Context) -> None:
     """Exercise 2: the learner's ``Value`` stores each op's operands and local derivatives and
     applies them in ``_backward()``; checked on nodes made by the checker, then on single ops,
     chains of ops and reused nodes against the library engine."""
-    V = getattr(module, "Value", None)
-    if not isinstance(V, type):
-        raise Failure("exercises.fail.missing", func="Value", file=Path(module.__file__).name)
-    _check_fresh_grad(V)
-    _check_backward_method(module, V, ctx)
-    rng = random.Random(202)
-    for recipe in _RECIPES:
-        for _ in range(CASES // 4):
-            a, b = recipe.sample(rng)
-            _check_recipe(module, V, recipe, a, b, ctx)
-
-
-def _check_fresh_grad(V: type) -> None:
-    """A new Value's grad is 0.0: no backward pass has reached it (micrograd's convention)."""
-    got = getattr(invoke("Value", V, (1.5,), "1.5", _INIT_HINT), "grad", None)
-    if not close(got, 0.0, 0.0, 0.0):
+    got = ctx.ask("value_new", "Value", "1.5", _INIT_HINT, data=1.5)
+    if not is_number(got) or got != 0.0:
         raise Failure("exercises.fail.grad_start", func="Value", input="1.5", got=fmt(got))
+    _check_backward_method(ctx)
+    for index, recipe in enumerate(RECIPES):
+        for _ in range(CASES // 4):
+            a, b = _sample(recipe, ctx.rng)
+            _check_recipe(ctx, index, recipe, a, b)
 
 
 def _nice(rng: random.Random, high: float = 2.0) -> float:
@@ -77,11 +66,11 @@ def _tuple_text(items: Sequence[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _check_backward_method(module: ModuleType, V: type, ctx: Context) -> None:
+def _check_backward_method(ctx: Context) -> None:
     """``out._backward()`` on ``out = Value(data, (c1, ...), "f", _local_grads=(...))`` with
     made-up local derivatives, operands whose grad is already non-zero (a gradient from another
     use) and an upstream ``out.grad`` other than 1; every fourth case uses c1 twice (as x * x)."""
-    rng = random.Random(2002)
+    rng = ctx.rng
     for i in range(CASES):
         n = 1 + i % 3
         names = [f"c{k + 1}" for k in range(n)]
@@ -97,25 +86,23 @@ def _check_backward_method(module: ModuleType, V: type, ctx: Context) -> None:
             f"{', '.join(f'{m}.grad' for m in names)}, out.grad = "
             f"{', '.join(fmt(g) for g in [*starts, upstream])}"
         )
-        kids = [invoke("Value", V, (d,), fmt(d), _INIT_HINT) for d in datas]
-        operands = tuple(kids[k] for k in uses)
-
-        def make(data=data, operands=operands, locals_=tuple(locals_)) -> Any:
-            return V(data, operands, "f", _local_grads=locals_)
-
-        out = invoke("Value", make, (), shown, _INIT_HINT)
-        for kid, start in zip(kids, starts):
-            kid.grad = start
-        out.grad = upstream
-        step = getattr(out, "_backward", None)
-        if not callable(step):
-            file = Path(module.__file__).name
-            raise Failure("exercises.fail.missing", func="Value._backward", file=file)
-        invoke("out._backward()", step, (), shown)
-        for k, (name, kid) in enumerate(zip(names, kids)):
+        stages = {"make": ("Value", _INIT_HINT), "backward": ("out._backward()", {})}
+        answer = ctx.ask(
+            "value_backward",
+            "out._backward()",
+            shown,
+            stages=stages,
+            datas=datas,
+            uses=uses,
+            locals_=locals_,
+            starts=starts,
+            data=data,
+            upstream=upstream,
+        )
+        for k, name in enumerate(names):
             mine = [v for j, v in zip(uses, locals_) if j == k]  # operand k's local derivatives
             expected = starts[k] + sum(mine) * upstream
-            got = as_number(f"{name}.grad", shown, getattr(kid, "grad", None))
+            got = as_number(f"{name}.grad", shown, answer["grads"][k])
             if close(got, expected):
                 ctx.cases += 1
                 continue
@@ -129,105 +116,46 @@ def _check_backward_method(module: ModuleType, V: type, ctx: Context) -> None:
                 ([assign, local_ignored], upstream),
                 (["exercises.hint.backward_data"], starts[k] + sum(mine) * data),  # * self.data
                 (["exercises.hint.backward_nothing"], starts[k]),  # the operand left alone
+                (["exercises.hint.sign"], starts[k] - sum(mine) * upstream),  # -= instead
             ]
             raise Failure(
                 "exercises.fail.backward",
                 func="out._backward()",
                 input=shown,
                 name=name,
-                expected=fmt(expected),
-                got=fmt(got),
-                hints=[(h, {}) for keys, w in wrong if close(got, w) for h in keys],
+                expected=expected,
+                got=got,
+                hints=[(h, {}) for keys, w in wrong if close(got, w, 1.0, 1e-9) for h in keys],
             )
-        if not close(getattr(out, "grad", None), upstream):
+        if not is_number(answer["out"]) or not close(answer["out"], upstream):
             raise Failure(
                 "exercises.fail.backward_self",
                 func="out._backward()",
                 input=shown,
-                expected=fmt(upstream),
-                got=fmt(getattr(out, "grad", None)),
+                expected=upstream,
+                got=answer["out"],
             )
 
 
-class _Recipe:
-    """An expression built the same way on any engine: ``build(a, b)`` returns its nodes, the
-    output last. ``kind`` is "single" (one op), "chain" (ops feeding ops) or "reuse" (a node
-    used twice). ``op`` names the operation whose known mistakes apply."""
-
-    def __init__(
-        self,
-        text: str,
-        build: Callable,
-        sample: Callable,
-        kind: str = "single",
-        op: str | None = None,
-    ) -> None:
-        self.text, self.build, self.sample, self.kind, self.op = text, build, sample, kind, op
-
-
-def _pair_sampler(low: float = -2.0, high: float = 2.0) -> Callable:
-    return lambda r: (r.uniform(low, high), r.uniform(low, high))
+def _sample(recipe: Recipe, rng: random.Random) -> tuple[float, float]:
+    """Inputs ``(a, b)`` for ``recipe`` over its op's whole domain (negative bases for integer
+    powers, both sides of relu's kink)."""
+    op = recipe.op
+    if op in UNARY:
+        return UNARY[op][0](rng), 0.0
+    if op.startswith("pow"):
+        p = float(op[3:])
+        return (away_from_zero(rng, 0.3, 3.0) if p == int(p) else rng.uniform(0.3, 3.0)), 0.0
+    if op == "div":
+        return BINARY["div"][1](rng)
+    if recipe.text.startswith("((a + b) * b).exp()"):
+        return rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+    return rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)
 
 
-def _unary_sampler(op: str) -> Callable:
-    return lambda r: (UNARY[op][0](r), 0.0)
-
-
-# Ops first, each on its own (an op a learner writes from others, a / b as a * b**-1, comes
-# after the ops it uses), then chains of ops and reused nodes.
-_RECIPES = [
-    _Recipe("a + b", lambda a, b: [a + b], _pair_sampler(), op="add"),
-    _Recipe("a * b", lambda a, b: [a * b], _pair_sampler(), op="mul"),
-    *[
-        _Recipe(
-            f"a ** {p:g}",
-            lambda a, b, p=p: [a**p],
-            lambda r: (r.uniform(0.3, 3.0), 0.0),
-            op=f"pow{p}",
-        )
-        for p in (2.0, 3.0, 0.5, -1.0)
-    ],
-    *[
-        _Recipe(f"a.{op}()", lambda a, b, op=op: [getattr(a, op)()], _unary_sampler(op), op=op)
-        for op in UNARY
-    ],
-    _Recipe("-a", lambda a, b: [-a], _pair_sampler(), op="neg"),
-    _Recipe("a - b", lambda a, b: [a - b], _pair_sampler(), op="sub"),
-    _Recipe("a / b", lambda a, b: [a / b], BINARY["div"][1], op="div"),
-    _Recipe("2 + a", lambda a, b: [2.0 + a], _pair_sampler(), op="radd"),
-    _Recipe("3 * a", lambda a, b: [3.0 * a], _pair_sampler(), op="rmul"),
-    _Recipe(
-        "(a * b).tanh()", lambda a, b: (lambda n: [n, n.tanh()])(a * b), _pair_sampler(), "chain"
-    ),
-    _Recipe(
-        "((a + b) * b).exp() / 4",
-        lambda a, b: (lambda n, m: [n, m, m.exp(), m.exp() / 4.0])(a + b, (a + b) * b),
-        _pair_sampler(-1.0, 1.0),
-        "chain",
-    ),
-    _Recipe(
-        "(a * b).sigmoid() * 3",
-        lambda a, b: (lambda n: [n, n.sigmoid(), n.sigmoid() * 3.0])(a * b),
-        _pair_sampler(),
-        "chain",
-    ),
-    _Recipe("a * a", lambda a, b: [a * a], _pair_sampler(), "reuse"),
-    _Recipe("(a * b) * a", lambda a, b: (lambda n: [n, n * a])(a * b), _pair_sampler(), "reuse"),
-    _Recipe(
-        "a.tanh() * a", lambda a, b: (lambda n: [n, n * a])(a.tanh()), _pair_sampler(), "reuse"
-    ),
-    _Recipe(
-        "n = a * b; n * n + n",
-        lambda a, b: (lambda n: [n, n * n, n * n + n])(a * b),
-        _pair_sampler(),
-        "reuse",
-    ),
-]
-
-
-def _recipe_mistakes(recipe: _Recipe, a: float, b: float, name: str) -> list[tuple[str, float]]:
+def _recipe_mistakes(recipe: Recipe, a: float, b: float, name: str) -> list[tuple[str, float]]:
     """Known wrong values of d out/d ``name`` for a single-op recipe (upstream gradient 1)."""
-    op = recipe.op or ""
+    op = recipe.op
     if op in UNARY and name == "a":
         return UNARY[op][2](a)
     if op.startswith("pow") and name == "a":
@@ -238,119 +166,101 @@ def _recipe_mistakes(recipe: _Recipe, a: float, b: float, name: str) -> list[tup
     return []
 
 
-def _learner_graph(func: str, out: Any) -> list[Any]:
-    """The learner's nodes behind ``out``, operands first, once each node is seen to store its
-    operands (``_children``) and one local derivative, a number, per operand (``_local_grads``).
-    """
-    seen, todo = set(), [out]
-    while todo:
-        node = todo.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        children = getattr(node, "_children", None)
-        local = getattr(node, "_local_grads", None)
-        if not isinstance(children, tuple | list) or not isinstance(local, tuple | list):
-            raise Failure("exercises.fail.no_children", func=func)
-        op = getattr(node, "_op", "") or "?"
-        if len(children) != len(local):
-            raise Failure(
-                "exercises.fail.local_grads_count",
-                func=func,
-                op=op,
-                children=len(children),
-                locals=len(local),
-            )
-        for x in local:
-            if not isinstance(x, Real | np.number):
-                raise Failure(
-                    "exercises.fail.local_not_number",
-                    func=func,
-                    op=op,
-                    got=fmt(x),
-                    hints=[("exercises.hint.local_value", {})] if hasattr(x, "data") else [],
-                )
-        todo.extend(children)
-    return node_order(out)
+def _structure_failure(text: str, problem: dict) -> Failure:
+    """What is wrong with the learner's graph, as the runner found it."""
+    if problem["problem"] == "count":
+        return Failure(
+            "exercises.fail.local_grads_count",
+            func=text,
+            op=problem["op"],
+            children=problem["children"],
+            locals=problem["locals"],
+        )
+    if problem["problem"] == "not_number":
+        return Failure(
+            "exercises.fail.local_not_number",
+            func=text,
+            op=problem["op"],
+            got=problem["got"],
+            hints=[("exercises.hint.local_value", {})] if problem.get("value") else [],
+        )
+    return Failure("exercises.fail.no_children", func=text)
 
 
-def _stored_local(recipe: _Recipe, out: Any, leaf: Any) -> float | None:
+def _stored_local(recipe: Recipe, graph: list[dict], leaf: int | None) -> float | None:
     """What a single op stored as d out/d ``leaf`` when ``leaf`` is one of its operands and all
     of them are leaves (then that number is the gradient); None otherwise (an op written from
     others, such as a / b as a * b**-1, has a gradient made of several steps)."""
-    children = out._children
-    if recipe.kind != "single" or any(c._children for c in children):
+    out = graph[-1]
+    if recipe.kind != "single" or any(graph[c]["children"] for c in out["children"]):
         return None
-    mine = [local for c, local in zip(children, out._local_grads) if c is leaf]
+    mine = [local for c, local in zip(out["children"], out["locals"]) if c == leaf]
     return float(sum(mine)) if mine else None
 
 
-def _check_recipe(module: ModuleType, V: type, recipe: _Recipe, a: float, b: float, ctx) -> None:
-    shown = f"a={a:.6g}, b={b:.6g}" if "b" in recipe.text else f"a={a:.6g}"
+def _check_recipe(ctx: Context, index: int, recipe: Recipe, a: float, b: float) -> None:
+    text = recipe.text
+    shown = f"a={a:.6g}, b={b:.6g}" if recipe.uses_b else f"a={a:.6g}"
     lib_a, lib_b = Value(a, label="a"), Value(b, label="b")
     lib_nodes = recipe.build(lib_a, lib_b)
     lib_nodes[-1].backward()
-    on_error = {TypeError: [("exercises.hint.radd", {})]} if recipe.op in ("radd", "rmul") else {}
-    la, lb = invoke("Value", V, (a,), fmt(a)), invoke("Value", V, (b,), fmt(b))
-    nodes = invoke(recipe.text, recipe.build, (la, lb), shown, on_error)
-    names = [f"n{i + 1}" for i in range(len(nodes) - 1)] + ["out"]
-    for name, node, lib in zip(names, nodes, lib_nodes):
-        got = getattr(node, "data", None)
-        expect(
-            ctx, f"{recipe.text}: {name}.data", shown, lib.data, as_number(recipe.text, shown, got)
-        )
-    out = nodes[-1]
-    order = _learner_graph(recipe.text, out)
-    leaves = [("a", la, lib_a)] + ([("b", lb, lib_b)] if "b" in recipe.text else [])
-    for name, leaf, _lib in leaves:
-        if not any(leaf is c for node in order for c in node._children):
-            raise Failure("exercises.fail.prev_missing", func=recipe.text, name=name)
-    invoke(f"{recipe.text} (_backward)", _run_backward, (order,), shown)
+    scales = grad_scales(lib_nodes[-1])
+    radd = {"TypeError": [("exercises.hint.radd", {})]} if recipe.op in ("radd", "rmul") else {}
+    stages = {
+        "leaf": ("Value", {}),
+        "build": (text, radd),
+        "backward": (f"{text} (_backward)", {}),
+    }
+    answer = ctx.ask("value_recipe", text, shown, stages=stages, recipe=index, a=a, b=b)
+    names = [f"n{i + 1}" for i in range(len(lib_nodes) - 1)] + ["out"]
+    for name, got, lib in zip(names, answer["data"], lib_nodes):
+        expect(ctx, f"{text}: {name}.data", shown, lib.data, as_number(text, shown, got), scale=1.0)
+    if "structure" in answer:
+        raise _structure_failure(text, answer["structure"])
+    graph = answer["graph"]
+    leaves = [("a", 0, lib_a)] + ([("b", 1, lib_b)] if recipe.uses_b else [])
+    for name, k, _ in leaves:
+        where = answer["leaves"][k]
+        if where is None or not any(where in node["children"] for node in graph):
+            raise Failure("exercises.fail.prev_missing", func=text, name=name)
+    grads = answer["grads"]  # the returned nodes', then a's and b's
+    n = len(lib_nodes)
+    mine = {id(lib): (name, grads[i]) for i, (name, lib) in enumerate(zip(names, lib_nodes))}
+    mine |= {id(lib): (name, grads[n + k]) for name, k, lib in leaves}
     # Compare from the output back: the first wrong gradient is where the error starts.
-    checked = list(zip(names, nodes, lib_nodes))[::-1][1:] + [(n, v, lv) for n, v, lv in leaves]
-    for name, node, lib in checked:
-        got = as_number(f"{recipe.text}: {name}.grad", shown, getattr(node, "grad", None))
-        expected = grad_of(lib)
-        if close(got, expected):
+    checked = [(name, lib) for name, lib in zip(names, lib_nodes)][::-1][1:]
+    for name, lib in [*checked, *[(name, lib) for name, _, lib in leaves]]:
+        got = as_number(f"{text}: {name}.grad", shown, mine[id(lib)][1])
+        expected, scale = grad_of(lib), scales.get(id(lib), 1.0)
+        if close(got, expected, scale):
             ctx.cases += 1
             continue
-        stored = _stored_local(recipe, out, node)
+        k = {"a": 0, "b": 1}.get(name)
+        stored = None if k is None else _stored_local(recipe, graph, answer["leaves"][k])
         value = got if stored is None else stored
-        hints = [
-            (k, {}) for k, wrong in _recipe_mistakes(recipe, a, b, name) if close(value, wrong)
-        ]
-        if not hints and close(value, -expected):
+        hints = matching(value, _recipe_mistakes(recipe, a, b, name), scale)
+        if not hints and close(value, -expected, scale, 1e-9):
             hints.append(("exercises.hint.local_sign", {}))
-        learner = {id(lib): (n, v) for n, v, lib in [*zip(names, nodes, lib_nodes), *leaves]}
-        graph, terms = explain_wrong(ctx, lib_nodes[-1], learner, lib)
-        if stored is not None and not close(stored, expected):  # a wrong number stored
+        learner = {key: (label, g if is_number(g) else 0.0) for key, (label, g) in mine.items()}
+        picture, terms = explain_wrong(ctx, lib_nodes[-1], learner, lib)
+        if stored is not None and not close(stored, expected, scale):  # a wrong number stored
             raise Failure(
                 "exercises.fail.local",
-                func=recipe.text,
+                func=text,
                 input=shown,
                 name=name,
-                expected=fmt(expected),
-                got=fmt(stored),
+                expected=expected,
+                got=stored,
                 hints=hints,
-                graph=graph,
+                graph=picture,
             )
         raise Failure(
             "exercises.fail.grad",
-            func=recipe.text,
+            func=text,
             input=shown,
             name=name,
-            expected=fmt(expected),
-            got=fmt(got),
+            expected=expected,
+            got=got,
             hints=[*hints, terms],
-            graph=graph,
+            graph=picture,
         )
-
-
-def _run_backward(order: list) -> None:
-    """The backward pass over the learner's nodes: d out/d out = 1, then every ``_backward()``
-    in reverse topological order (exercise 4 asks the learner to write this)."""
-    for node in order:
-        node.grad = 0.0
-    order[-1].grad = 1.0
-    for node in reversed(order):
-        node._backward()

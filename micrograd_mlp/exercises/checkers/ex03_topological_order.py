@@ -1,90 +1,126 @@
-"""Exercise 3: topological order."""
+"""Exercise 3: topological order, on graphs of :class:`~.expressions.Node` the learner's process
+builds from the checker's description: a reused node, random graphs, and a chain deeper than
+Python's recursion limit (the exercise asks for an explicit stack; a raised recursion limit is
+named, not accepted)."""
 
 from __future__ import annotations
 
-import random
-from types import ModuleType
-
 from micrograd_mlp.exercises.expressions import (
     Node,
-    chain,
-    diamond,
+    build_graph,
     naive_and_correct_dc_da,
     node_order,
-    random_graph,
 )
 from micrograd_mlp.exercises.grading import (
     CASES,
     Context,
     Failure,
     as_number,
-    call,
     expect,
     fmt,
-    say,
 )
 
+#: Depths of the deep chain, drawn at check time: far above Python's recursion limit (1,000).
+DEEP = (5_000, 8_000)
 
-def _check_order(module: ModuleType, root: Node, shown: str, ctx: Context) -> list:
-    got = call(module, "topological_order", root, shown=shown)
-    if not isinstance(got, list | tuple):
+
+def named_graph(spec: dict) -> list[Node]:
+    """The graph ``spec`` describes, in :func:`node_order`, its nodes named for the messages
+    (a, b, c of the diamond; x0, x1, ... along a chain)."""
+    nodes = build_graph(spec, Node)
+    if spec["kind"] == "diamond":
+        for node, name in zip(nodes, "abc"):
+            node.name = name
+    elif spec["kind"] == "chain":
+        for k, node in enumerate(nodes):
+            node.name = f"x{k}"
+    return node_order(nodes[-1])
+
+
+def random_spec(ctx: Context, low: int, high: int) -> dict:
+    """A random graph's description: three leaves, ``low`` to ``high`` ops."""
+    leaves = [ctx.rng.uniform(-1, 1) + 0.1 * k for k in range(3)]
+    return {
+        "kind": "random",
+        "leaves": leaves,
+        "seed": ctx.rng.randrange(2**32),
+        "size": ctx.rng.randint(low, high),
+    }
+
+
+def deep_chain(ctx: Context) -> dict:
+    return {"kind": "chain", "depth": ctx.rng.randint(*DEEP)}
+
+
+def check_recursion_limit(ctx: Context, func: str, limit: int) -> None:
+    """Fail when the learner's file raised Python's recursion limit (at import or in ``func``):
+    the deep chain must be walked with an explicit stack."""
+    before = ctx.learner.imported.get("limit_before", limit)
+    after = max(limit, ctx.learner.imported.get("limit", limit))
+    if after > before:
         raise Failure(
-            "exercises.fail.not_list", func="topological_order", input=shown, got=fmt(got)
+            "exercises.fail.recursion_limit",
+            func=func,
+            before=f"{before:,}",
+            after=f"{after:,}",
+            hints=[("exercises.hint.recursion", {})],
         )
-    expected = node_order(root)
-    ids = [id(n) for n in got]
-    if len(set(ids)) != len(ids):
-        twice = next(n for n in got if ids.count(id(n)) > 1)
+
+
+def _check_order(ctx: Context, spec: dict, shown: str) -> None:
+    func = "topological_order"
+    nodes = named_graph(spec)
+    answer = ctx.ask("order", func, shown, graph=spec)
+    check_recursion_limit(ctx, func, answer["limit"])
+    if "not_list" in answer:
+        raise Failure(
+            "exercises.fail.not_list", func=func, input=shown, got=fmt(answer["not_list"])
+        )
+    got = answer["order"]
+    if None in got:
+        item = answer["items"][0] if answer["items"] else "?"
+        raise Failure("exercises.fail.not_node", func=func, input=shown, item=item)
+    if len(set(got)) != len(got):
+        twice = next(i for i in got if got.count(i) > 1)
         raise Failure(
             "exercises.fail.duplicate",
-            func="topological_order",
+            func=func,
             input=shown,
-            node=repr(twice),
+            node=repr(nodes[twice]),
             hints=[("exercises.hint.visited", {})],
         )
-    listed = set(ids)
-    missing = [n for n in expected if id(n) not in listed]
+    missing = sorted(set(range(len(nodes))) - set(got))
     if missing:
-        raise Failure(
-            "exercises.fail.missing_node",
-            func="topological_order",
-            input=shown,
-            node=repr(missing[0]),
-        )
-    if got[-1] is not root:
-        raise Failure(
-            "exercises.fail.root_last", func="topological_order", input=shown, last=repr(got[-1])
-        )
-    position = {id(n): i for i, n in enumerate(got)}
-    for n in got:
-        for c in n._prev:
-            if position[id(c)] > position[id(n)]:
+        raise Failure("exercises.fail.missing_node", func=func, input=shown, node=nodes[missing[0]])
+    if got[-1] != len(nodes) - 1:
+        raise Failure("exercises.fail.root_last", func=func, input=shown, last=nodes[got[-1]])
+    position = {id(nodes[i]): k for k, i in enumerate(got)}
+    for i in got:
+        for child in nodes[i]._prev:
+            if position[id(child)] > position[id(nodes[i])]:
                 raise Failure(
                     "exercises.fail.order",
-                    func="topological_order",
+                    func=func,
                     input=shown,
-                    node=repr(n),
-                    child=repr(c),
+                    node=repr(nodes[i]),
+                    child=repr(child),
                     hints=[("exercises.hint.postorder", {})],
                 )
     ctx.cases += 1
-    return got
 
 
-def check(module: ModuleType, ctx: Context) -> None:
+def check(ctx: Context) -> None:
     """Exercise 3: ``topological_order(root)`` lists every node once, children before parents,
-    root last, also for a reused node and a chain 5,000 deep; ``naive_dc_da()`` and
+    root last, also for a reused node and a chain 5,000 to 8,000 deep; ``naive_dc_da()`` and
     ``correct_dc_da()`` answer the double-counting question."""
-    a, b, c = diamond()
-    _check_order(module, c, "b = a + a; c = b + b", ctx)
-    rng = random.Random(303)
+    _check_order(ctx, {"kind": "diamond"}, "b = a + a; c = b + b")
     for i in range(CASES):
-        leaves = [rng.uniform(-1, 1) for _ in range(3)]
-        nodes = random_graph(Node, leaves, rng, rng.randint(3, 25))
-        _check_order(module, nodes[-1], say("random_graph", i=i + 1, n=len(nodes)), ctx)
-    deep = chain(5000)
-    _check_order(module, deep[-1], say("chain", depth="5,000"), ctx)
+        spec = random_spec(ctx, 3, 25)
+        shown = ctx.say("random_graph", i=i + 1, n=len(build_graph(spec)))
+        _check_order(ctx, spec, shown)
+    spec = deep_chain(ctx)
+    _check_order(ctx, spec, ctx.say("chain", depth=f"{spec['depth']:,}"))
     naive, correct = naive_and_correct_dc_da()
     for func, expected in (("correct_dc_da", correct), ("naive_dc_da", naive)):
-        got = as_number(func, "", call(module, func, shown=""))
+        got = as_number(func, "", ctx.call(func, shown=""))
         expect(ctx, func, "b = a + a; c = b + b", expected, got)

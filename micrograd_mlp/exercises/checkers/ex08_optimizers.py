@@ -1,10 +1,10 @@
-"""Exercise 8: SGD with momentum and Adam."""
+"""Exercise 8: SGD with momentum and Adam, six steps each (the learner's state fed back), against
+the library's SGD and Adam; a wrong step is matched with the typical slips (the bias
+correction's power, eps inside the square root, the velocity as a moving average, ...)."""
 
 from __future__ import annotations
 
 import math
-import random
-from types import ModuleType
 
 from micrograd_mlp.engine import Value
 from micrograd_mlp.exercises.grading import (
@@ -12,15 +12,12 @@ from micrograd_mlp.exercises.grading import (
     Context,
     as_numbers,
     as_parts,
-    call,
     expect,
     fmt,
-    say,
 )
 from micrograd_mlp.optim import SGD, Adam
 
 
-# -------------------------------------------------------- SGD momentum and Adam (exercise 8)
 def _adam_variant(p, g, m, v, t, lr, b1, b2, eps, variant):
     """One Adam step in plain floats, correct or with one known mistake."""
     m = b1 * m + (1 - b1) * g if variant != "no_lerp" else b1 * m + g
@@ -46,11 +43,11 @@ _ADAM_HINTS = {
 }
 
 
-def check(module: ModuleType, ctx: Context) -> None:
+def check(ctx: Context) -> None:
     """Exercise 8: ``sgd_momentum_step(params, grads, velocity, lr, momentum)`` and
     ``adam_step(params, grads, m, v, t, lr, beta1, beta2, eps)``, six steps each fed back their
     own state, against :class:`micrograd_mlp.optim.SGD` and :class:`~micrograd_mlp.optim.Adam`."""
-    rng = random.Random(808)
+    rng = ctx.rng
     for case in range(CASES // 4):
         n, lr, mu = rng.randint(1, 4), rng.choice((0.01, 0.1)), rng.choice((0.5, 0.9))
         params = [Value(rng.uniform(-1, 1)) for _ in range(n)]
@@ -62,14 +59,13 @@ def check(module: ModuleType, ctx: Context) -> None:
             for p, g in zip(params, grads):
                 p.grad = g
             opt.step()
-            shown = say(
+            shown = ctx.say(
                 "step",
                 case=case + 1,
                 step=step,
                 rest=f"params={fmt(ours)}, grads={fmt(grads)}, lr={lr:g}, momentum={mu:g}",
             )
-            got = call(
-                module,
+            got = ctx.call(
                 "sgd_momentum_step",
                 list(ours),
                 list(grads),
@@ -88,7 +84,7 @@ def check(module: ModuleType, ctx: Context) -> None:
             for j in range(n):
                 expect(
                     ctx,
-                    say("param", func="sgd_momentum_step", j=j),
+                    ctx.say("param", func="sgd_momentum_step", j=j),
                     shown,
                     params[j].data,
                     new[j],
@@ -96,6 +92,7 @@ def check(module: ModuleType, ctx: Context) -> None:
                         ("exercises.hint.momentum_ema", ema[0][j]),
                         ("exercises.hint.descent_sign", ours[j] + lr * (mu * 0 + grads[j])),
                     ],
+                    scale=1.0,
                 )
             ours = new
     for case in range(CASES // 4):
@@ -116,7 +113,7 @@ def check(module: ModuleType, ctx: Context) -> None:
                     for j in range(n)
                 ]
                 variants[k] = tuple(list(col) for col in zip(*stepped))
-            shown = say(
+            shown = ctx.say(
                 "step",
                 case=case + 1,
                 step=t,
@@ -125,8 +122,7 @@ def check(module: ModuleType, ctx: Context) -> None:
                     f"beta1={b1:g}, beta2={b2:g}, eps={eps:g}"
                 ),
             )
-            got = call(
-                module,
+            got = ctx.call(
                 "adam_step",
                 list(ours),
                 list(grads),
@@ -138,7 +134,7 @@ def check(module: ModuleType, ctx: Context) -> None:
                 b2,
                 eps,
                 shown=shown,
-                on_error={ZeroDivisionError: [("exercises.hint.adam_power", {})]},
+                on_error={"ZeroDivisionError": [("exercises.hint.adam_power", {})]},
             )
             got = as_parts("adam_step", shown, got, 3)
             new = as_numbers("adam_step", shown, got[0], n)
@@ -149,10 +145,11 @@ def check(module: ModuleType, ctx: Context) -> None:
             for j in range(n):
                 expect(
                     ctx,
-                    say("param", func="adam_step", j=j),
+                    ctx.say("param", func="adam_step", j=j),
                     shown,
                     params[j].data,
                     new[j],
                     [(hint, variants[k][0][j]) for k, hint in _ADAM_HINTS.items()],
+                    scale=1.0,
                 )
             ours = new

@@ -1,0 +1,354 @@
+"""A learner's file cannot fake its grade (issue 20): the verdict is computed in the checker's
+process, from reference values it computes itself and from the numbers the learner's code
+returns for inputs drawn at check time; the learner's process is bounded in time, output and
+memory, and everything it starts is killed. And the answers a learner can get wrong that used
+to pass (too loose a tolerance, half a domain, a recursion limit raised, one seed, gradients
+never reset) now fail, named."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from micrograd_mlp import exercises
+from micrograd_mlp.exercises.session import OUTPUT_LIMIT, Learner
+
+SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"
+STEMS = {e.number: e.stem for e in exercises.EXERCISES}
+
+
+def _workbook(tmp_path: Path) -> Path:
+    folder = tmp_path / "wb"
+    shutil.copytree(SOLUTIONS, folder)
+    return folder
+
+
+def _write(folder: Path, number: int, text: str) -> Path:
+    path = folder / f"{STEMS[number]}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _check(folder: Path, number: int, **kwargs) -> exercises.CheckResult:
+    (result,) = exercises.check(folder, [number], seed=kwargs.pop("seed", 0), **kwargs)
+    return result
+
+
+def _gone(pid: int, seconds: float = 5.0) -> bool:
+    """Whether process ``pid`` has ended (no longer exists, or is a zombie awaiting its reaper)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+posix = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+
+
+# ------------------------------------------------------------------------- the attacks
+# A wrong d_tanh (tanh**2) in a file that also makes the library, and the checker's own code in
+# its process, agree with it.
+PATCHING = """
+import math
+
+import micrograd_mlp.engine as engine
+import micrograd_mlp.exercises.grading as grading
+
+def _tanh(self):
+    t = math.tanh(self.data)
+    return engine.Value(t, (self,), "tanh", _local_grads=(t * t,))
+
+engine.Value.tanh = _tanh
+grading.close = lambda *args, **kwargs: True
+"""
+
+
+def test_a_file_that_patches_the_library_at_import_still_fails(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    path = folder / "ex01_local_derivatives.py"
+    _edit(path, "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    path.write_text(path.read_text(encoding="utf-8") + PATCHING, encoding="utf-8")
+    result = _check(folder, 1)
+    assert result.status == "failing" and result.key == "exercises.fail.mismatch"
+    assert result.fields["func"] == "d_tanh" and "tanh_square" in result.mistakes
+
+
+# A file that writes a "passed" outcome wherever it can (a result file, every open descriptor:
+# the answer pipe among them) and exits with status 0.
+FAKE_PASS = """
+import json, os, sys
+
+passed = {"status": "passed", "message": ["exercises.pass", {"cases": "9"}], "hints": [],
+          "graph": None, "cases": 9}
+for arg in sys.argv[1:]:
+    if not arg.endswith(".py"):
+        try:
+            with open(arg, "w") as f:
+                json.dump(passed, f)
+        except OSError:
+            pass
+lines = [{"import": "ok"}, passed, {"ok": [1.0, 1.0]}, {"status": "passed"}]
+for fd in range(1, 40):
+    try:
+        os.write(fd, "".join(json.dumps(x) + "\\n" for x in lines).encode())
+    except OSError:
+        pass
+os._exit(0)
+"""
+
+
+def test_a_file_that_writes_a_passed_result_and_exits_fails(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    _write(folder, 5, FAKE_PASS)
+    result = _check(folder, 5)
+    assert result.status == "failing"
+    assert result.key in ("exercises.fail.garbled", "exercises.fail.crashed"), result.message
+    assert "ex05_neuron_mse.py" in result.message or "exit status 0" in result.message
+    # Exiting at import with status 0 and writing nothing is no pass either.
+    _write(folder, 5, "import os\nos._exit(0)\n")
+    result = _check(folder, 5)
+    assert result.status == "failing" and result.key == "exercises.fail.crashed"
+    assert "exit status 0" in result.message
+
+
+def test_an_endless_print_is_stopped_at_the_output_bound(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    _write(folder, 6, "while True:\n    print('spam' * 250)\n")
+    started = time.monotonic()
+    result = _check(folder, 6, timeout=60)
+    assert time.monotonic() - started < 30  # stopped by the bound, not by the time limit
+    assert result.status == "failing" and result.key == "exercises.fail.output"
+    assert f"more than {OUTPUT_LIMIT // 1024} KB" in result.message and "output" in result.mistakes
+
+
+def test_printing_inside_a_function_is_stopped_too_and_little_output_is_fine(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    path = folder / "ex06_gradient_descent.py"
+    _edit(
+        path, "def gd_step(w, b, dw, db, lr):\n", "def gd_step(w, b, dw, db, lr):\n    print(w)\n"
+    )
+    assert _check(folder, 6).status == "passed"  # a few lines of debugging output
+    _edit(path, "    print(w)\n", "    print(str(w) * 100_000)\n")
+    assert _check(folder, 6).key == "exercises.fail.output"
+
+
+@posix
+def test_a_timeout_kills_everything_the_file_started(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    _write(
+        folder,
+        7,
+        "import pathlib, subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+        "pathlib.Path('child.pid').write_text(str(child.pid))\n"
+        "while True:\n    pass\n",
+    )
+    result = _check(folder, 7, timeout=3)
+    assert result.status == "failing" and result.key == "exercises.fail.timeout"
+    assert "did not finish within 3 s" in result.message
+    assert _gone(int((folder / "child.pid").read_text()))
+
+
+@posix
+def test_what_a_passing_file_starts_is_killed_when_the_check_ends(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    path = folder / "ex10_vectorized_layer.py"
+    path.write_text(
+        "import pathlib, subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+        "pathlib.Path('child.pid').write_text(str(child.pid))\n" + path.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    assert _check(folder, 10).status == "passed"
+    assert _gone(int((folder / "child.pid").read_text()))
+
+
+def test_memory_is_bounded(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    _write(folder, 8, "hoard = bytearray(4 * 1024**3)\n")
+    result = _check(folder, 8)
+    assert result.status == "failing" and "MemoryError" in result.message
+    assert "memory" in result.mistakes
+    path = _write(folder, 8, (SOLUTIONS / "ex08_optimizers.py").read_text(encoding="utf-8"))
+    _edit(path, "def adam_step(", "def adam_step(*args):\n    bytearray(4 * 1024**3)\n\n\ndef _(")
+    result = _check(folder, 8)
+    assert result.key == "exercises.fail.raised" and "memory" in result.mistakes
+
+
+def test_the_learners_process_reads_no_requests_from_its_stdin(tmp_path: Path):
+    # input() in a learner's file reads an empty stdin (the requests come on a pipe of their own).
+    path = tmp_path / "ex99.py"
+    path.write_text(
+        "try:\n    line = input()\nexcept EOFError:\n    line = None\n\n\n"
+        "def f():\n    return line\n",
+        encoding="utf-8",
+    )
+    with Learner(path, timeout=20) as learner:
+        assert learner.imported["import"] == "ok"
+        answer = learner.request("call", func="f", args=[])
+        assert answer == {"ok": {"repr": "None", "type": "NoneType"}}
+
+
+def test_inputs_are_drawn_fresh_every_run(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    _edit(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    inputs = {exercises.check(folder, [1])[0].fields["input"] for _ in range(3)}
+    assert len(inputs) == 3
+    assert len({_check(folder, 1, seed=7).fields["input"] for _ in range(2)}) == 1
+
+
+# ---------------------------------------------- wrong answers that used to pass, now named
+def test_a_finite_difference_is_not_a_derivative(tmp_path: Path):
+    # Within 1e-6 of the truth, so it passed before; not exact.
+    folder = _workbook(tmp_path)
+    _edit(
+        folder / "ex01_local_derivatives.py",
+        "    return math.exp(x)\n",
+        "    h = 1e-5\n    return (math.exp(x + h) - math.exp(x - h)) / (2 * h)\n",
+    )
+    result = _check(folder, 1)
+    assert result.status == "failing" and result.fields["func"] == "d_exp"
+    assert result.mistakes == ["not_exact"]
+
+
+def test_a_power_rule_wrong_for_negative_bases_fails(tmp_path: Path):
+    # Only bases > 0 were drawn: |a| in place of a passed.
+    folder = _workbook(tmp_path)
+    _edit(folder / "ex01_local_derivatives.py", "p * a ** (p - 1)", "p * abs(a) ** (p - 1)")
+    result = _check(folder, 1)
+    assert result.status == "failing" and result.fields["func"] == "d_pow"
+    assert "a=-" in result.fields["input"]
+    _edit(folder / "ex02_value.py", "p * a ** (p - 1)", "p * abs(a) ** (p - 1)")
+    result = _check(folder, 2)
+    assert result.status == "failing" and "a=-" in result.fields["input"]
+    assert result.fields["func"].startswith("a ** ")
+
+
+RECURSIVE_WITH_A_RAISED_LIMIT = """import sys
+
+sys.setrecursionlimit(100_000)
+
+
+def topological_order(root):
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) not in seen:
+            seen.add(id(node))
+            for child in node._prev:
+                visit(child)
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+def correct_dc_da():
+    return 4.0
+
+
+def naive_dc_da():
+    return 8.0
+"""
+
+
+def test_a_recursive_sort_with_a_raised_recursion_limit_fails(tmp_path: Path):
+    # The deep chain was 5,000 nodes: a raised limit let a recursive sort pass.
+    folder = _workbook(tmp_path)
+    _write(folder, 3, RECURSIVE_WITH_A_RAISED_LIMIT)
+    for number in (3, 4):  # exercise 4 imports exercise 3's sort
+        result = _check(folder, number)
+        assert result.key == "exercises.fail.recursion_limit", result.message
+        assert "1,000" in result.message and "100,000" in result.message
+        assert "recursion" in result.mistakes
+    # Raised inside the function: the same.
+    text = RECURSIVE_WITH_A_RAISED_LIMIT.replace("sys.setrecursionlimit(100_000)\n", "")
+    _write(
+        folder,
+        3,
+        text.replace("    order, seen", "    sys.setrecursionlimit(50_000)\n    order, seen"),
+    )
+    assert _check(folder, 3).key == "exercises.fail.recursion_limit"
+
+
+def test_a_network_that_learns_xor_for_some_seeds_only_fails(tmp_path: Path):
+    # Two hidden units and 200 steps learn XOR for seeds 0, 1 and 2 (the seeds checked before)
+    # and for about two seeds in three.
+    folder = _workbook(tmp_path)
+    path = folder / "ex09_xor.py"
+    _edit(path, "for _ in range(400):", "for _ in range(200 if hidden else 400):")
+    _edit(path, "return _train(X, y, seed, 4)", "return _train(X, y, seed, 2)")
+    result = _check(folder, 9, seed=1)
+    assert result.status == "failing" and result.fields["func"].startswith("train_mlp (seed=")
+    assert result.fields["gate"] == "XOR" and "hidden" in result.mistakes
+
+
+def test_gradients_that_pile_up_over_the_steps_fail(tmp_path: Path):
+    # Without the reset the MLP still learned XOR: "all 5 checks passed".
+    folder = _workbook(tmp_path)
+    _edit(folder / "ex09_xor.py", "        for p in params:\n            p.grad = 0.0\n", "")
+    result = _check(folder, 9)
+    assert result.status == "failing" and result.key == "exercises.fail.grad_not_reset"
+    assert result.mistakes == ["zero_grad"]
+    assert "train_perceptron" in result.fields["func"]
+
+
+def test_resetting_after_the_step_or_accumulating_before_one_step_is_fine(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    path = folder / "ex09_xor.py"
+    text = path.read_text(encoding="utf-8")
+    # The reset after the step instead of before backward().
+    moved = text.replace("        for p in params:\n            p.grad = 0.0\n", "").replace(
+        "            p.data -= 2.0 * p.grad\n",
+        "            p.data -= 2.0 * p.grad\n            p.grad = 0.0\n",
+    )
+    path.write_text(moved, encoding="utf-8")
+    assert _check(folder, 9).status == "passed"
+    # One backward() per example, summed into one step (the gradient of the summed loss).
+    per_example = text.replace(
+        "        loss.backward()\n",
+        "        for x, t in zip(X, y):\n"
+        "            ((forward(x) - t) ** 2 * (1 / len(X))).backward()\n",
+    )
+    path.write_text(per_example, encoding="utf-8")
+    assert _check(folder, 9).status == "passed"
+
+
+def test_a_fit_that_stops_early_fails(tmp_path: Path):
+    # 60 steps reach least squares to 1e-4 (the old bound), not to 1e-8.
+    folder = _workbook(tmp_path)
+    _edit(folder / "ex06_gradient_descent.py", "range(steps)", "range(min(steps, 60))")
+    result = _check(folder, 6)
+    assert result.status == "failing" and result.key == "exercises.fail.lstsq"
+
+
+def test_check_cli_still_runs_in_a_fresh_process(tmp_path: Path):
+    folder = _workbook(tmp_path)
+    env = {**os.environ, "MICROGRAD_MLP_LANG": "en"}
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd_mlp.cli", "exercises", "check", str(folder), "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[1] local derivatives: passed" in done.stdout
