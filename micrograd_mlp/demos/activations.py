@@ -11,10 +11,13 @@ show:
 * ReLU'(x) = 0 for every x < 0: a unit whose input is negative passes no gradient back
   (a "dead" unit if that holds for every sample), while leaky ReLU keeps a small slope there.
 
-Writes ``activations.png`` (the functions, left; their derivatives, right) under ``--out``. The
-lecture's other points about activations have their own demos: ``micrograd-mlp
-sigmoid-vs-tanh`` (zero-centred outputs), ``dying-relu``, ``vanishing-gradients`` and
-``softmax``.
+Leaky ReLU's slope for x < 0 is PyTorch's default, 0.01, as everywhere in this project: too
+small to see at the scale of the other curves, so a panel under each magnifies x < 0.
+
+Writes ``activations.png`` (the functions, left; their derivatives, right) under ``--out``;
+``--lang ko`` prints and draws in Korean. The lecture's other points about activations have
+their own demos: ``micrograd-mlp sigmoid-vs-tanh`` (zero-centred outputs), ``dying-relu``,
+``vanishing-gradients`` and ``softmax``.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ import argparse
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.demos.options import float_option, int_option
+from micrograd_mlp.demos._layers import save_plot, texts
+from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.engine import Value
-from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "activations"
 HELP = "sigmoid, tanh, ReLU, leaky ReLU and their derivatives, computed by backward()"
@@ -37,6 +40,11 @@ UNUSED_OPTIONS = {"--seed": "the grid and the curves involve nothing random"}
 PICTURES = ("activations.png",)
 #: The activations shown, in plotting order.
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
+#: Their names in the picture's legends (the same in every language).
+LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU"}
+COLORS = {"sigmoid": "tab:blue", "tanh": "tab:orange", "relu": "tab:green", "leaky_relu": "tab:red"}
+#: Leaky ReLU's slope for x < 0 by default: PyTorch's (``torch.nn.LeakyReLU``).
+NEGATIVE_SLOPE = 0.01
 
 
 #: The largest ``--points``: every point is a small graph of the scalar engine (a few seconds).
@@ -44,7 +52,7 @@ MAX_POINTS = 10_001
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: the grid and leaky ReLU's slope."""
+    """The demo's options: the grid, leaky ReLU's slope and ``--lang``."""
     parser.add_argument(
         "--xmax",
         type=float_option(0, 1e6, exclusive_minimum=True),
@@ -60,10 +68,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--negative-slope",
         type=float_option(0, 1, exclusive_maximum=True),
-        default=0.1,
-        help="leaky ReLU's slope for x < 0, in [0, 1) (PyTorch's default is 0.01; 0.1 is "
-        "easier to see; default: 0.1)",
+        default=NEGATIVE_SLOPE,
+        help=f"leaky ReLU's slope for x < 0, in [0, 1) (default: {NEGATIVE_SLOPE:g}, PyTorch's; "
+        "the picture magnifies x < 0 below)",
     )
+    lang_option(parser)
 
 
 def engine_curve(name: str, xs: np.ndarray, **kwargs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -94,14 +103,38 @@ def engine_curve(name: str, xs: np.ndarray, **kwargs: float) -> tuple[np.ndarray
     return values, grads
 
 
-def _plot(xs: np.ndarray, curves: dict, sigmoid_max: float) -> Figure:
-    fig = Figure(figsize=(11.0, 4.2), layout="constrained")
-    left, right = fig.subplots(1, 2)
+def _curve(ax, xs, ys, name: str, label: str) -> None:
+    # Dashed leaky ReLU: it coincides with ReLU for x > 0.
+    style = "--" if name == "leaky_relu" else "-"
+    ax.plot(xs, ys, color=COLORS[name], linewidth=2, linestyle=style, label=label)
+
+
+def _magnified(ax, xs, curves: dict, which: int, slope: float, title: str) -> None:
+    """ReLU and leaky ReLU over x <= 0 only (``which``: 0 for the values, 1 for the
+    derivatives), the y range a little wider than the leaky part's: its slope made visible."""
+    negative = xs <= 0
+    for name in ("relu", "leaky_relu"):
+        label = LABELS[name] + ("'" if which else "")
+        _curve(ax, xs[negative], curves[name][which][negative], name, label)
+    low, high = (slope * xs[0], 0.0) if which == 0 else (0.0, slope)
+    pad = 0.2 * max(high - low, 1e-12)
+    ax.set_ylim(low - pad, high + pad)
+    ax.set_title(title, fontsize="medium")
+    ax.set(xlabel="x", ylabel="f'(x)" if which else "f(x)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right" if which == 0 else "center left", fontsize="small")
+
+
+def _plot(xs: np.ndarray, curves: dict, sigmoid_max: float, slope: float, lang: str) -> Figure:
+    t = texts("activations", lang)
+    zoom = xs[0] < 0 and slope > 0  # a slope of 0 or a grid without x < 0: nothing to magnify
+    fig = Figure(figsize=(11.0, 7.0 if zoom else 4.6), layout="constrained")
+    axes = fig.subplots(2 if zoom else 1, 2, squeeze=False, height_ratios=[2, 1] if zoom else None)
+    left, right = axes[0]
     for name, (values, grads) in curves.items():
-        # Dashed leaky ReLU: it coincides with ReLU for x > 0.
-        style = {"linewidth": 2, "linestyle": "--" if name == "leaky_relu" else "-"}
-        left.plot(xs, values, label=name, **style)
-        right.plot(xs, grads, label=f"{name}'", **style)
+        slope_note = f" (a = {slope:g})" if name == "leaky_relu" else ""
+        _curve(left, xs, values, name, LABELS[name] + slope_note)
+        _curve(right, xs, grads, name, LABELS[name] + "'" + slope_note)
     right.axhline(sigmoid_max, color="grey", linestyle="--", linewidth=1)
     right.annotate(
         f"sigmoid' <= {sigmoid_max:.4g}",
@@ -109,11 +142,15 @@ def _plot(xs: np.ndarray, curves: dict, sigmoid_max: float) -> Figure:
         xytext=(0.35 * xs[-1], sigmoid_max + 0.12),
         arrowprops={"arrowstyle": "->", "color": "grey"},
     )
-    left.set(title="activation f(x)", xlabel="x", ylabel="f(x)")
-    right.set(title="derivative f'(x) from backward()", xlabel="x", ylabel="f'(x)")
+    left.set(title=t("plot_values_title"), xlabel="x", ylabel="f(x)")
+    right.set(title=t("plot_grads_title"), xlabel="x", ylabel="f'(x)")
     for ax in (left, right):
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper left", fontsize="small")
+    if zoom:
+        title = t("plot_magnified", slope=f"{slope:g}")
+        _magnified(axes[1][0], xs, curves, 0, slope, title)
+        _magnified(axes[1][1], xs, curves, 1, slope, title)
     return fig
 
 
@@ -126,8 +163,9 @@ def run(args: argparse.Namespace) -> dict:
         "tanh_grad_max": float, "relu_grad_negative_max": largest |ReLU'(x)| over x < 0,
         "leaky_relu_grad_negative": the distinct leaky ReLU' values over x < 0 (list),
         "sigmoid_chain_10": 0.25 ** 10 (the best case through 10 sigmoid layers),
-        "plot": path of activations.png}``.
+        "lang", "plot": path of activations.png}``.
     """
+    lang = chosen_lang(args)
     xs = np.linspace(-args.xmax, args.xmax, args.points)
     curves = {
         name: engine_curve(
@@ -149,29 +187,44 @@ def run(args: argparse.Namespace) -> dict:
         "relu_grad_negative_max": float(np.abs(grads["relu"][negative]).max()),
         "leaky_relu_grad_negative": sorted(set(grads["leaky_relu"][negative].tolist())),
         "sigmoid_chain_10": float(s_grad[i_max]) ** 10,
+        "lang": lang,
     }
 
-    grid = f"{args.points} points in [{-args.xmax:g}, {args.xmax:g}]"
-    print(f"{grid}; f'(x) is x.grad after f(x).backward()")
+    text = texts("activations", lang)
+    print(text("grid", points=args.points, low=f"{-args.xmax:g}", high=f"{args.xmax:g}"))
     print(f"  {'x':>6}  " + "  ".join(f"{name}'".rjust(12) for name in NAMES))
     for x0 in (-args.xmax, -1.0, 0.0, 1.0, args.xmax):
         i = int(np.argmin(np.abs(xs - x0)))
         print(f"  {xs[i]:>6.2f}  " + "  ".join(f"{grads[n][i]:>12.6f}" for n in NAMES))
     print(
-        f"sigmoid' is at most {result['sigmoid_grad_max']:.6g} (at x = "
-        f"{result['sigmoid_grad_argmax']:.3g}): every sigmoid layer shrinks the gradient at "
-        f"least 4-fold; 10 layers: <= {result['sigmoid_chain_10']:.3g} (vanishing gradients)"
+        text(
+            "sigmoid",
+            max=f"{result['sigmoid_grad_max']:.6g}",
+            at=f"{result['sigmoid_grad_argmax']:.3g}",
+            chain=f"{result['sigmoid_chain_10']:.3g}",
+        )
     )
     print(
-        f"tanh' is at most {result['tanh_grad_max']:.6g} (at x = 0), but "
-        f"{grads['tanh'][-1]:.2g} at x = {xs[-1]:g}: saturated units learn slowly too"
+        text(
+            "tanh",
+            max=f"{result['tanh_grad_max']:.6g}",
+            value=f"{grads['tanh'][-1]:.2g}",
+            x=f"{xs[-1]:g}",
+        )
     )
     print(
-        f"ReLU' for x < 0: largest |value| {result['relu_grad_negative_max']:g}, so no "
-        f"gradient flows back through a unit whose input is negative; leaky ReLU' there: "
-        f"{', '.join(f'{g:g}' for g in result['leaky_relu_grad_negative'])}"
+        text(
+            "relu",
+            max=f"{result['relu_grad_negative_max']:g}",
+            values=", ".join(f"{g:g}" for g in result["leaky_relu_grad_negative"]),
+        )
     )
-    path = save_figure(_plot(xs, curves, result["sigmoid_grad_max"]), args.out / PICTURES[0])
-    print(f"wrote {path}")
+    print(text("leaky_note", slope=f"{args.negative_slope:g}"))
+    path = save_plot(
+        lambda chosen: _plot(xs, curves, result["sigmoid_grad_max"], args.negative_slope, chosen),
+        args.out / PICTURES[0],
+        lang,
+    )
+    print(text("wrote", path=path))
     result["plot"] = path
     return result
