@@ -13,22 +13,32 @@ clusters: the training point whose largest probability is closest to 0.6) and, f
 point, the probabilities at several scales ``s``.
 
 Writes ``softmax.png`` under ``--out``: bars of the probabilities per point (left) and per
-scale (right).
+scale (right). ``--lang ko`` prints and draws in Korean. A loss that stops being finite stops
+the run with a one-line error naming ``--lr`` (which is at most ``MAX_LR``: Adam's step is
+about ``lr`` per weight, so a larger rate is never a useful one).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.demos.options import float_option, int_option
+from micrograd_mlp.demos._layers import columns, finite_loss, rjust, save_plot, texts
+from micrograd_mlp.demos.options import (
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
+)
 from micrograd_mlp.optim import Adam
 from micrograd_mlp.tensor import MLP, Tensor, no_grad
 from micrograd_mlp.tensor.functional import cross_entropy
-from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "softmax"
 HELP = "softmax turns the last layer's logits into class probabilities; scaling logits sharpens"
@@ -39,14 +49,15 @@ PICTURES = ("softmax.png",)
 #: training point the model is least sure about (its largest probability closest to UNSURE).
 CENTRES = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]])
 UNSURE = 0.6
-SHOWN_NAMES = ("centre of class 0", "centre of class 1", "centre of class 2", "an unsure point")
 #: The logit scales s compared for the point between clusters.
 SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)
 MAX_SAMPLES, MAX_STEPS = 10_000, 5_000
+#: The largest ``--lr``.
+MAX_LR = 1.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: points per cluster, training steps, learning rate."""
+    """Options: points per cluster, training steps, learning rate, ``--lang``."""
     parser.add_argument(
         "--samples",
         type=int_option(1, MAX_SAMPLES),
@@ -61,10 +72,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--lr",
-        type=float_option(0, exclusive_minimum=True),
+        type=float_option(0, MAX_LR, exclusive_minimum=True),
         default=0.05,
-        help="Adam learning rate, > 0 (default: 0.05)",
+        help=f"Adam learning rate, in (0, {MAX_LR:g}] (default: 0.05)",
     )
+    lang_option(parser)
 
 
 def softmax(z: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -80,19 +92,38 @@ def make_clusters(per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return X, np.repeat(np.arange(len(CENTRES)), per_class)
 
 
-def train(X: np.ndarray, y: np.ndarray, steps: int, lr: float, seed: int) -> tuple[MLP, float]:
-    """``MLP(2, [16, 3], relu)`` by full-batch Adam on cross-entropy; (model, final loss)."""
+def train(
+    X: np.ndarray, y: np.ndarray, steps: int, lr: float, seed: int, lang: str = "en"
+) -> tuple[MLP, float]:
+    """``MLP(2, [16, 3], relu)`` by full-batch Adam on cross-entropy; (model, final loss).
+
+    Raises:
+        UserError: the loss became NaN or infinite, or ended above its first value (one line
+            in ``lang``, naming ``--lr``).
+    """
+    text = texts("softmax", lang)
     model = MLP(2, [16, len(CENTRES)], activation="relu", seed=seed, dtype=np.float64)
     optimizer = Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
-        loss = cross_entropy(model(X), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return model, float(loss.data)
+    value = first = math.nan
+    # An overflow is reported below, as one line: no NumPy or cross_entropy warnings before it.
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for step in range(1, steps + 1):
+            loss = cross_entropy(model(X), y)
+            value = finite_loss(
+                loss.data, lambda v, step=step: text("diverged", loss=v, step=step, lr=f"{lr:g}")
+            )
+            first = value if step == 1 else first
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    if value > first:  # finite, but it never came down: the rate is too large to learn with
+        raise UserError(text("ended_above", end=value, start=first, lr=f"{lr:g}"))
+    return model, value
 
 
-def _plot(probabilities: np.ndarray, scaled: np.ndarray) -> Figure:
+def _plot(probabilities: np.ndarray, scaled: np.ndarray, lang: str = "en") -> Figure:
+    t = texts("softmax", lang)
     fig = Figure(figsize=(12.0, 4.4), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     classes = np.arange(probabilities.shape[1])
@@ -100,18 +131,25 @@ def _plot(probabilities: np.ndarray, scaled: np.ndarray) -> Figure:
     width = 0.8 / len(classes)
     for k in classes:
         offsets = np.arange(len(probabilities)) + (k - 1) * width
-        left.bar(offsets, probabilities[:, k], width, color=colors[k], label=f"class {k}")
+        name = t("plot_class", k=k)
+        left.bar(offsets, probabilities[:, k], width, color=colors[k], label=name)
         offsets = np.arange(len(scaled)) + (k - 1) * width
-        right.bar(offsets, scaled[:, k], width, color=colors[k], label=f"class {k}")
-    left.set_xticks(np.arange(len(SHOWN_NAMES)), [n.replace(" of ", "\nof ") for n in SHOWN_NAMES])
-    left.set(ylabel="softmax probability", ylim=(0, 1.22), title="p = softmax(logits) per point")
+        right.bar(offsets, scaled[:, k], width, color=colors[k], label=name)
+    left.set_xticks(np.arange(len(probabilities)), _shown_names(t, "plot_centre"))
+    left.set(ylabel=t("plot_probability"), ylim=(0, 1.22), title=t("plot_points_title"))
     right.set_xticks(np.arange(len(SCALES)), [f"s = {s:g}" for s in SCALES])
-    right.axhline(1 / len(classes), color="grey", linestyle="--", linewidth=1, label="uniform 1/3")
-    right.set(title="the unsure point: softmax(s * logits)")
+    uniform = t("plot_uniform", classes=len(classes))
+    right.axhline(1 / len(classes), color="grey", linestyle="--", linewidth=1, label=uniform)
+    right.set(title=t("plot_scales_title"))
     for ax in (left, right):
         ax.grid(alpha=0.3, axis="y")
         ax.legend(loc="upper center", ncols=len(classes) + 1, fontsize="small")
     return fig
+
+
+def _shown_names(text, centre_key: str) -> list[str]:
+    """The names of the points shown: the centres of the classes, then the unsure point."""
+    return [text(centre_key, k=k) for k in range(len(CENTRES))] + [text("unsure")]
 
 
 def _row(values: np.ndarray, decimals: int) -> str:
@@ -126,10 +164,15 @@ def run(args: argparse.Namespace) -> dict:
         then the unsure point), "scaled": (len(SCALES), 3) softmax(s * logits) of the unsure
         point,
         "shift_error": max |softmax(z + 100) - softmax(z)|, "accuracy": training accuracy,
-        "loss": final loss, "plot": path}``.
+        "loss": final loss, "lang", "plot": path}``.
+
+    Raises:
+        UserError: the loss became NaN or infinite.
     """
+    lang = chosen_lang(args)
+    text = texts("softmax", lang)
     X, y = make_clusters(args.samples, args.seed)
-    model, loss = train(X, y, args.steps, args.lr, args.seed)
+    model, loss = train(X, y, args.steps, args.lr, args.seed, lang)
     with no_grad():
         accuracy = float(np.mean(model(X).data.argmax(axis=1) == y))
         train_p = softmax(model(X).data)
@@ -141,23 +184,42 @@ def run(args: argparse.Namespace) -> dict:
     scaled = np.stack([softmax(between, s) for s in SCALES])
     shift_error = float(np.max(np.abs(softmax(logits + 100.0) - probabilities)))
     print(
-        f"MLP(2, [16, 3]) on 3 clusters of {args.samples} points, cross-entropy, Adam lr "
-        f"{args.lr:g}, {args.steps} steps: loss {loss:.4f}, training accuracy {accuracy:.0%}"
+        text(
+            "setup",
+            samples=args.samples,
+            lr=f"{args.lr:g}",
+            steps=args.steps,
+            loss=loss,
+            accuracy=accuracy,
+        )
     )
-    print("the last layer's outputs (logits) and their softmax, p_k = e^z_k / sum_j e^z_j:")
-    for name, z, p in zip(SHOWN_NAMES, logits, probabilities):
-        print(f"  {name:>17}: logits {_row(z, 2)}  ->  p {_row(p, 3)} (sum {p.sum():.6f})")
-    print(f"adding 100 to every logit changes p by at most {shift_error:.1e}")
-    print(f"scaling the logits of the unsure point {np.round(unsure, 2)} by s (argmax unchanged):")
+    print(text("logits_header"))
+    names = _shown_names(text, "centre")
+    width = max(columns(name) for name in names) + 2
+    for name, z, p in zip(names, logits, probabilities):
+        print(
+            text("logits_row", name=rjust(name, width), z=_row(z, 2), p=_row(p, 3), total=p.sum())
+        )
+    print(text("shift", error=shift_error))
+    print(text("scaling_header", point=np.round(unsure, 2)))
     for s, p in zip(SCALES, scaled):
         entropy = float(-np.sum(p * np.log(p)))
         print(
-            f"  s = {s:>4g}: p {_row(p, 3)}, largest {p.max():.3f}, "
-            f"entropy {entropy:.3f} nats (uniform: log 3 = {np.log(3):.3f})"
+            text(
+                "scale_row",
+                s=f"{s:>4g}",
+                p=_row(p, 3),
+                largest=p.max(),
+                entropy=entropy,
+                log3=np.log(3),
+            )
         )
-    path = save_figure(_plot(probabilities, scaled), Path(args.out) / PICTURES[0])
-    print(f"wrote {path}")
+    path = save_plot(
+        lambda chosen: _plot(probabilities, scaled, chosen), Path(args.out) / PICTURES[0], lang
+    )
+    print(text("wrote", path=path))
     return {
+        "lang": lang,
         "logits": logits,
         "probabilities": probabilities,
         "scaled": scaled,
