@@ -10,6 +10,7 @@ Frobenius norm of every layer's weight gradient, first layer to last: the layers
 loss get the smallest gradients, and with sigmoid by orders of magnitude.
 
 Writes ``vanishing_gradients.png`` under ``--out`` (one line per activation, log scale).
+``--lang ko`` prints and draws in Korean.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.demos.options import int_option
+from micrograd_mlp.demos._layers import rjust, save_plot, texts
+from micrograd_mlp.demos.options import chosen_lang, int_option, lang_option
 from micrograd_mlp.tensor import MLP
 from micrograd_mlp.tensor.functional import cross_entropy
-from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "vanishing-gradients"
 HELP = "per-layer gradient norms of a 10-layer MLP at initialization: sigmoid, tanh and ReLU"
@@ -38,7 +39,7 @@ MAX_DEPTH, MAX_WIDTH, MAX_SAMPLES = 50, 1_024, 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: depth, width, batch size."""
+    """Options: depth, width, batch size, ``--lang``."""
     parser.add_argument(
         "--depth",
         type=int_option(2, MAX_DEPTH),
@@ -57,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=256,
         help=f"random inputs in the batch, 1 to {MAX_SAMPLES:,} (default: 256)",
     )
+    lang_option(parser)
 
 
 def layer_gradient_norms(
@@ -76,25 +78,27 @@ def layer_gradient_norms(
     return np.array([np.linalg.norm(layer.weight.grad) for layer in model.layers])
 
 
-def _plot(norms: dict[str, np.ndarray], depth: int, width: int) -> Figure:
+def _plot(norms: dict[str, np.ndarray], depth: int, width: int, lang: str = "en") -> Figure:
+    t = texts("vanishing_gradients", lang)
     fig = Figure(figsize=(7.5, 4.6), layout="constrained")
     ax = fig.add_subplot()
     layers = np.arange(1, depth + 1)
     for name, values in norms.items():
         zero = layers[values == 0]
         # A log axis cannot show an exact 0 (dead ReLUs): leave those points out, and say so.
-        label = name if not zero.size else f"{name} (0 in layer {', '.join(map(str, zero))})"
+        where = ", ".join(map(str, zero))
+        label = t("plot_zero", name=name, layers=where) if zero.size else name
         shown = np.where(values > 0, values, np.nan)
         ax.plot(layers, shown, marker="o", linewidth=2, label=label)
     ax.set(
         yscale="log",
-        xlabel="layer (1 = next to the input, last = next to the loss)",
-        ylabel="||dL/dW|| of the layer",
-        title=f"Gradient norm per layer at initialization ({depth} layers of {width})",
+        xlabel=t("plot_xlabel"),
+        ylabel=t("plot_ylabel"),
+        title=t("plot_title", depth=depth, width=width),
     )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, which="both")
-    ax.legend(title="activation")
+    ax.legend(title=t("plot_legend"))
     return fig
 
 
@@ -102,9 +106,11 @@ def run(args: argparse.Namespace) -> dict:
     """Compute and draw the per-layer gradient norms.
 
     Returns:
-        ``{"norms": {activation: (depth,) array}, "ratio": {activation: first layer's norm /
-        last layer's, NaN if the last layer's is 0}, "plot": path}``.
+        ``{"lang", "norms": {activation: (depth,) array}, "ratio": {activation: first layer's
+        norm / last layer's, NaN if the last layer's is 0}, "plot": path}``.
     """
+    lang = chosen_lang(args)
+    text = texts("vanishing_gradients", lang)
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.samples, args.width))
     y = rng.integers(0, CLASSES, args.samples)
@@ -114,26 +120,21 @@ def run(args: argparse.Namespace) -> dict:
     }
     # NaN when the last layer got no gradient at all (0 / 0 or x / 0 says nothing about depth)
     ratio = {name: float(v[0] / v[-1]) if v[-1] > 0 else math.nan for name, v in norms.items()}
-    print(
-        f"MLP with {args.depth} layers of {args.width} (PyTorch's default init, same seed), "
-        f"cross-entropy of {args.samples} random inputs with random labels, one backward():"
-    )
-    print("  ||dL/dW|| of layer " + " ".join(f"{k:>8}" for k in range(1, args.depth + 1)))
+    print(text("setup", depth=args.depth, width=args.width, samples=args.samples))
+    label = rjust(text("table_label"), 18)
+    print(f"  {label} " + " ".join(f"{k:>8}" for k in range(1, args.depth + 1)))
     for name, values in norms.items():
         print(f"  {name:>18} " + " ".join(f"{v:>8.1e}" for v in values))
     for name in ACTIVATIONS:
         if math.isnan(ratio[name]):
-            print(
-                f"  {name:>7}: first layer / last layer: undefined, the last layer's gradient is "
-                "exactly 0 (the units feeding it output 0 on every input: dead ReLUs; try a "
-                "larger --width or another --seed)"
-            )
+            print(text("ratio_undefined", name=f"{name:>7}"))
         else:
-            print(f"  {name:>7}: first layer / last layer = {ratio[name]:.1e}")
-    print(
-        "every sigmoid layer multiplies the gradient by sigmoid' <= 1/4: the first layers of a "
-        "deep sigmoid net hardly learn"
+            print(text("ratio", name=f"{name:>7}", ratio=ratio[name]))
+    print(text("conclusion"))
+    path = save_plot(
+        lambda chosen: _plot(norms, args.depth, args.width, chosen),
+        Path(args.out) / PICTURES[0],
+        lang,
     )
-    path = save_figure(_plot(norms, args.depth, args.width), Path(args.out) / PICTURES[0])
-    print(f"wrote {path}")
-    return {"norms": norms, "ratio": ratio, "plot": path}
+    print(text("wrote", path=path))
+    return {"lang": lang, "norms": norms, "ratio": ratio, "plot": path}
