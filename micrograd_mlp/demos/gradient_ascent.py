@@ -18,23 +18,28 @@ statistical gradient-following algorithms", the expected form of REINFORCE). The
    trajectories: 0 exactly, since ``maximize`` only negates the gradient (an exact operation).
 
 Writes ``gradient_ascent.png`` under ``--out``: the reward per step of each run and the
-policy's probabilities per step.
+policy's probabilities per step. ``--lang ko`` prints and draws in Korean.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.demos.options import UserError, float_option, int_option
+from micrograd_mlp.demos._layers import columns, finite_loss, rjust, save_plot, texts
+from micrograd_mlp.demos.options import (
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
+)
 from micrograd_mlp.engine import Value
 from micrograd_mlp.optim import SGD, Adam, Optimizer
-from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "gradient-ascent"
 HELP = "climb an expected reward with maximize=True; ascent on J equals descent on -J"
@@ -43,10 +48,17 @@ BUILTIN_DATA = True
 PICTURES = ("gradient_ascent.png",)
 #: The arms' rewards when ``--rewards`` is not given.
 DEFAULT_REWARDS = (1.0, 2.5, 0.5, 1.8)
+MAX_STEPS = 10_000
+#: The runs: label (the key of ``run()``'s result) -> message key of its name in the output.
+RUN_NAMES = {
+    "SGD, maximize=True": "run_sgd_ascent",
+    "Adam, maximize=True": "run_adam_ascent",
+    "SGD descent on -J": "run_sgd_descent",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options: the rewards, the steps and the learning rate."""
+    """The demo's options: the rewards, the steps, the learning rate and ``--lang``."""
     parser.add_argument(
         "--rewards",
         type=float_option(-1e6, 1e6),
@@ -56,13 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="each arm's reward, 2 to 10 arms (default: %(default)s)",
     )
     parser.add_argument(
-        "--steps", type=int_option(1, 100_000), default=150,
-        help="optimizer steps per run (default: %(default)s)",
+        "--steps", type=int_option(1, MAX_STEPS), default=150,
+        help=f"optimizer steps per run, 1 to {MAX_STEPS:,} (default: %(default)s)",
     )
     parser.add_argument(
         "--lr", type=float_option(0, 1e3, exclusive_minimum=True), default=1.0,
-        help="learning rate of SGD (default: %(default)s; Adam uses a tenth of it)",
+        help="learning rate of SGD, in (0, 1000] (default: %(default)s; Adam uses a tenth of it)",
     )
+    lang_option(parser)
 
 
 def expected_reward(theta: list[Value], rewards: list[float]) -> Value:
@@ -87,6 +100,7 @@ def climb(
     steps: int,
     make: Callable[[list[Value]], Optimizer],
     negate: bool = False,
+    error: Callable[[float, int], str] | None = None,
 ) -> dict:
     """Run ``steps`` optimizer steps from ``theta = 0`` on ``J`` (or on ``-J`` if ``negate``).
 
@@ -95,6 +109,7 @@ def climb(
         steps: number of steps.
         make: ``params -> optimizer``.
         negate: minimize ``-J`` instead of handing ``J`` to the optimizer.
+        error: ``(J, step) -> str``, the one-line error raised when ``J`` stops being finite.
 
     Returns:
         ``{"reward": [J before each step and after the last] (steps + 1), "theta": array
@@ -103,10 +118,11 @@ def climb(
     theta = [Value(0.0, label=f"theta{a}") for a in range(len(rewards))]
     opt = make(theta)
     reward, thetas, probs = [], [], []
-    for _ in range(steps):
+    describe = error or (lambda value, step: f"J became {value} at step {step}")
+    for step in range(steps):
         opt.zero_grad()
         J = expected_reward(theta, rewards)
-        reward.append(J.data)
+        reward.append(finite_loss(J.data, lambda v, step=step: describe(v, step)))
         thetas.append([t.data for t in theta])
         probs.append(policy(theta))
         (-J if negate else J).backward()
@@ -132,77 +148,91 @@ def gradient_check(rewards: list[float], seed: int | None) -> tuple[np.ndarray, 
     return np.array([t.grad for t in theta]), pi * (np.array(rewards) - J.data)
 
 
-def _plot(runs: dict[str, dict], rewards: list[float], path: Path) -> Path:
-    fig = Figure(figsize=(11, 4.2))
+def _plot(runs: dict[str, dict], rewards: list[float], lang: str = "en") -> Figure:
+    t = texts("gradient_ascent", lang)
+    fig = Figure(figsize=(11, 4.4), layout="constrained")
     left, right = fig.subplots(1, 2)
     for label, result in runs.items():
         style = {"linestyle": "--", "linewidth": 2.5, "alpha": 0.6} if "descent" in label else {}
-        left.plot(result["reward"], label=label, **style)
-    left.axhline(max(rewards), color="grey", linestyle=":", linewidth=1, label="best arm")
+        left.plot(result["reward"], label=t(RUN_NAMES[label]), **style)
+    left.axhline(max(rewards), color="grey", linestyle=":", linewidth=1, label=t("plot_best"))
     left.axhline(float(np.mean(rewards)), color="grey", linestyle="-.", linewidth=1,
-                 label="uniform policy")
-    left.set(xlabel="step", ylabel="expected reward J", title="Climbing J")
+                 label=t("plot_uniform"))
+    left.set(xlabel=t("plot_step"), ylabel=t("plot_reward"), title=t("plot_climbing"))
     left.xaxis.set_major_locator(MaxNLocator(integer=True))
-    left.legend(loc="lower right", fontsize=8)
+    left.legend(loc="center right", fontsize=8)
     probs = runs["SGD, maximize=True"]["probabilities"]
     for a in range(probs.shape[1]):
-        right.plot(probs[:, a], label=f"arm {a} (r = {rewards[a]:g})")
-    right.set(xlabel="step", ylabel="probability", ylim=(0, 1),
-              title="The policy under SGD ascent")
+        right.plot(probs[:, a], label=t("plot_arm", a=a, r=f"{rewards[a]:g}"))
+    right.set(xlabel=t("plot_step"), ylabel=t("plot_probability"), ylim=(0, 1),
+              title=t("plot_policy"))
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.legend(loc="center right", fontsize=8)
-    fig.suptitle("Gradient ascent on a softmax policy's expected reward")
-    fig.tight_layout()
-    return save_figure(fig, path)
+    fig.suptitle(t("plot_title"))
+    return fig
 
 
 def run(args: argparse.Namespace) -> dict:
     """Check the gradient, climb, compare ascent with descent on ``-J``, draw the runs.
 
     Returns:
-        ``{"rewards", "best_arm", "gradient": (backprop, formula), "runs": {label: result of
-        climb}, "ascent_final", "descent_final", "max_theta_difference", "plot"}``.
+        ``{"lang", "rewards", "best_arm", "gradient": (backprop, formula), "runs": {label:
+        result of climb}, "ascent_final", "descent_final", "max_theta_difference", "plot"}``.
 
     Raises:
         UserError: fewer than 2 or more than 10 rewards, or all rewards equal.
     """
+    lang = chosen_lang(args)
+    text = texts("gradient_ascent", lang)
     rewards = [float(r) for r in args.rewards]
     if not 2 <= len(rewards) <= 10:
-        raise UserError(f"--rewards needs 2 to 10 values, got {len(rewards)}")
+        raise UserError(text("too_few_rewards", count=len(rewards)))
     if max(rewards) == min(rewards):
-        raise UserError("--rewards are all equal: every policy earns the same; nothing to climb")
+        raise UserError(text("equal_rewards"))
     best = int(np.argmax(rewards))
     backprop, formula = gradient_check(rewards, args.seed)
-    print(
-        f"{len(rewards)} arms paying {rewards}; policy pi = softmax(theta), expected reward "
-        "J = sum_a pi_a r_a.\n"
-        f"dJ/dtheta at random theta: backward() {np.array2string(backprop, precision=6)}\n"
-        f"                  formula pi (r - J) {np.array2string(formula, precision=6)}"
-    )
+    print(text("setup", arms=len(rewards), rewards=rewards))
+    labels = [text("gradient_backprop"), text("gradient_formula")]
+    width = max(columns(label) for label in labels)
+    for label, values in zip(labels, (backprop, formula)):
+        print(f"{rjust(label, width)} {np.array2string(values, precision=6)}")
     lr = args.lr
+
+    def error(value: float, step: int) -> str:
+        return text("diverged", value=value, step=step, lr=f"{lr:g}")
+
     runs = {
-        "SGD, maximize=True": climb(rewards, args.steps, lambda p: SGD(p, lr=lr, maximize=True)),
+        "SGD, maximize=True": climb(
+            rewards, args.steps, lambda p: SGD(p, lr=lr, maximize=True), error=error
+        ),
         "Adam, maximize=True": climb(
-            rewards, args.steps, lambda p: Adam(p, lr=lr / 10, maximize=True)
+            rewards, args.steps, lambda p: Adam(p, lr=lr / 10, maximize=True), error=error
         ),
         "SGD descent on -J": climb(
-            rewards, args.steps, lambda p: SGD(p, lr=lr), negate=True
+            rewards, args.steps, lambda p: SGD(p, lr=lr), negate=True, error=error
         ),
     }
     ascent, descent = runs["SGD, maximize=True"], runs["SGD descent on -J"]
     difference = float(np.max(np.abs(ascent["theta"] - descent["theta"])))
-    print(f"from the uniform policy (J = {ascent['reward'][0]:.6f}), {args.steps} steps each:")
+    print(text("start", J=ascent["reward"][0], steps=args.steps))
+    names = {label: text(key) for label, key in RUN_NAMES.items()}
+    width = max(columns(name) for name in names.values()) + 3
     for label, result in runs.items():
         final = result["reward"][-1]
         p_best = result["probabilities"][-1, best]
-        print(f"   {label:>20}: J = {final:.12f}, P(best arm {best}) = {p_best:.4f}")
+        print(text("final", name=rjust(names[label], width), J=final, best=best, p=p_best))
     print(
-        f"ascent on J and descent on -J: final J {ascent['reward'][-1]!r} and "
-        f"{descent['reward'][-1]!r}; largest |theta difference| over all steps: {difference:g}"
+        text(
+            "same",
+            ascent=repr(ascent["reward"][-1]),
+            descent=repr(descent["reward"][-1]),
+            difference=f"{difference:g}",
+        )
     )
-    path = _plot(runs, rewards, args.out / PICTURES[0])
-    print(f"wrote {path}")
+    path = save_plot(lambda chosen: _plot(runs, rewards, chosen), args.out / PICTURES[0], lang)
+    print(text("wrote", path=path))
     return {
+        "lang": lang,
         "rewards": rewards,
         "best_arm": best,
         "gradient": (backprop, formula),
