@@ -11,6 +11,7 @@ gradient ``G = dL/dY`` (N, n_out), ``dL/dW = G^T X_rows = (dL/dU) X_cols^T`` (n_
 The demo makes a seeded ``Linear(n_in, n_out)``, computes both forms from the same numbers,
 prints every shape and the largest difference, and checks ``dL/dW`` from ``backward()`` against
 both formulas. Writes ``matrix_form.png`` under ``--out``: the matrices of both products.
+``--lang ko`` prints and draws in Korean.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.demos.options import int_option
+from micrograd_mlp.demos._layers import columns, rjust, save_plot, texts
+from micrograd_mlp.demos.options import chosen_lang, int_option, lang_option
 from micrograd_mlp.tensor import Linear, Tensor
-from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "matrix-form"
 HELP = "the lecture's U = W X (samples as columns) and our Y = X W^T (rows), checked numerically"
@@ -31,10 +32,19 @@ BUILTIN_DATA = True
 #: The files ``run`` writes under ``--out``.
 PICTURES = ("matrix_form.png",)
 MAX_SIZE = 1_000
+#: The shapes printed: key of ``run()``'s ``"shapes"`` -> message key of its name.
+SHAPE_NAMES = {
+    "W": "shape_W",
+    "b": "shape_b",
+    "X (rows)": "shape_X_rows",
+    "X (columns)": "shape_X_columns",
+    "U = W X": "shape_U",
+    "Y = X W^T": "shape_Y",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: batch size and the layer's sizes."""
+    """Options: batch size, the layer's sizes, ``--lang``."""
     size = int_option(1, MAX_SIZE)
     parser.add_argument(
         "--batch", type=size, default=5, help=f"samples N, 1 to {MAX_SIZE:,} (default: 5)"
@@ -45,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nout", type=size, default=3, help=f"outputs per sample, 1 to {MAX_SIZE:,} (default: 3)"
     )
+    lang_option(parser)
 
 
 def both_forms(layer: Linear, X_rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -85,21 +96,20 @@ def _matrix(ax, M: np.ndarray, name: str) -> None:
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7)
 
 
-def _plot(W: np.ndarray, forms: dict, X_rows: np.ndarray) -> Figure:
+def _plot(W: np.ndarray, forms: dict, X_rows: np.ndarray, lang: str = "en") -> Figure:
+    t = texts("matrix_form", lang)
     fig = Figure(figsize=(11.0, 6.0), layout="constrained")
     top, bottom = fig.subfigures(2, 1)
     axes = top.subplots(1, 3)
-    for ax, M, name in zip(
-        axes, (W, forms["X_cols"], forms["U"]), ("W", "X (samples as columns)", "U = W X + b")
-    ):
+    names = ("W", t("plot_X_columns"), "U = W X + b")
+    for ax, M, name in zip(axes, (W, forms["X_cols"], forms["U"]), names):
         _matrix(ax, M, name)
-    top.suptitle("the lecture: U = W X, one column per sample")
+    top.suptitle(t("plot_lecture"))
     axes = bottom.subplots(1, 3)
-    for ax, M, name in zip(
-        axes, (X_rows, W.T, forms["Y"]), ("X (samples as rows)", "W^T", "Y = X W^T + b = U^T")
-    ):
+    names = (t("plot_X_rows"), "W^T", "Y = X W^T + b = U^T")
+    for ax, M, name in zip(axes, (X_rows, W.T, forms["Y"]), names):
         _matrix(ax, M, name)
-    bottom.suptitle("this library (and PyTorch): Y = X W^T, one row per sample")
+    bottom.suptitle(t("plot_ours"))
     return fig
 
 
@@ -107,9 +117,11 @@ def run(args: argparse.Namespace) -> dict:
     """Compute both forms, print shapes and differences, draw.
 
     Returns:
-        ``{"shapes": {name: shape}, "forward_error": max |U^T - Y|, "grad_error": max
+        ``{"lang", "shapes": {name: shape}, "forward_error": max |U^T - Y|, "grad_error": max
         difference between backward()'s dL/dW and both formulas, "plot": path}``.
     """
+    lang = chosen_lang(args)
+    text = texts("matrix_form", lang)
     layer = Linear(args.nin, args.nout, seed=args.seed, dtype=np.float64)
     X_rows = np.random.default_rng(args.seed).standard_normal((args.batch, args.nin))
     forms = both_forms(layer, X_rows)
@@ -129,21 +141,20 @@ def run(args: argparse.Namespace) -> dict:
             np.max(np.abs(forms["grad_backward"] - forms["grad_cols"])),
         )
     )
-    print(f"Linear({args.nin}, {args.nout}), a batch of N = {args.batch} samples; shapes:")
-    for name, shape in shapes.items():
-        print(f"  {name:>12}: {shape}")
-    print(
-        f"lecture: U = W X, (n_out, n_in) @ (n_in, N) = {shapes['U = W X']}; ours: "
-        f"Y = X W^T, (N, n_in) @ (n_in, n_out) = {shapes['Y = X W^T']}"
+    print(text("setup", nin=args.nin, nout=args.nout, batch=args.batch))
+    names = {key: text(message_key) for key, message_key in SHAPE_NAMES.items()}
+    width = max(12, max(columns(name) for name in names.values()))
+    for key, shape in shapes.items():
+        print(f"  {rjust(names[key], width)}: {shape}")
+    print(text("products", u=shapes["U = W X"], y=shapes["Y = X W^T"]))
+    print(text("forward", error=forward_error))
+    print(text("gradient", error=grad_error))
+    path = save_plot(
+        lambda chosen: _plot(W, forms, X_rows, chosen), Path(args.out) / PICTURES[0], lang
     )
-    print(f"max |U^T - Y| = {forward_error:.1e}: the same numbers, transposed")
-    print(
-        f"dL/dW from backward() vs G^T X (rows) and (dL/dU) X^T (columns): max difference "
-        f"{grad_error:.1e}; W itself is the same (n_out, n_in) matrix in both"
-    )
-    path = save_figure(_plot(W, forms, X_rows), Path(args.out) / PICTURES[0])
-    print(f"wrote {path}")
+    print(text("wrote", path=path))
     return {
+        "lang": lang,
         "shapes": shapes,
         "forward_error": forward_error,
         "grad_error": grad_error,
