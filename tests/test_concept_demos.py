@@ -3,7 +3,9 @@ rate, batch size), write the pictures they name, and refuse bad options."""
 
 from __future__ import annotations
 
+import argparse
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -89,7 +91,27 @@ def test_activations_relu_derivative_is_zero_for_negative_inputs(activations_run
     assert np.all(relu_grad[x < 0] == 0.0)
     assert np.all(relu_grad[x > 0] == 1.0)
     assert result["relu_grad_negative_max"] == 0.0
-    assert result["leaky_relu_grad_negative"] == [0.1]  # the demo's --negative-slope default
+    # the demo's --negative-slope default: PyTorch's 0.01, as in the tutorial and dying-relu
+    assert result["leaky_relu_grad_negative"] == [0.01] == [activations.NEGATIVE_SLOPE]
+    for module in (activations, dying_relu):
+        parser = argparse.ArgumentParser()
+        module.add_arguments(parser)
+        assert parser.parse_args([]).negative_slope == 0.01, module.COMMAND
+
+
+def test_activations_picture_magnifies_leaky_relus_slope(activations_run, monkeypatch):
+    """Below the two panels, one for x < 0 whose y range is a few times leaky ReLU's, so its
+    slope 0.01 is visible: the values reach -0.05 at x = -5, the derivative is 0.01."""
+    result, _ = activations_run
+    slope = activations.NEGATIVE_SLOPE
+    fig = activations._plot(result["x"], {n: (result["values"][n], result["grads"][n])
+                            for n in activations.NAMES}, 0.25, slope, "en")  # fmt: skip
+    top_left, top_right, values, grads = fig.axes
+    low, high = values.get_ylim()
+    assert low < slope * result["x"][0] and 0 < high < 0.02  # -0.05 .. 0 fills the panel
+    low, high = grads.get_ylim()
+    assert low < 0 < slope < high < 2 * slope
+    assert top_right.get_ylim()[1] > 1  # the top panels keep the whole curves
 
 
 def test_activations_curves_are_the_derivatives_of_the_values(activations_run):
@@ -282,13 +304,18 @@ def test_activations_points_are_bounded(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------ sigmoid vs tanh
+SEEDS = (0, 1, 2)
+
+
 @pytest.fixture(scope="module")
-def zero_centred_run(tmp_path_factory):
-    return _run(sigmoid_vs_tanh, tmp_path_factory)
+def zero_centred_runs(tmp_path_factory):
+    """The demo at its defaults (what docs/images/sigmoid_vs_tanh.png shows) for three seeds."""
+    return {s: _run(sigmoid_vs_tanh, tmp_path_factory, "--seed", str(s)) for s in SEEDS}
 
 
-def test_sigmoid_updates_into_a_unit_share_one_sign_tanh_updates_do_not(zero_centred_run):
-    result, out = zero_centred_run
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sigmoid_updates_into_a_unit_share_one_sign_tanh_updates_do_not(zero_centred_runs, seed):
+    result, out = zero_centred_runs[seed]
     # All-positive outputs (sigmoid, tanh + 1): a sample's row of dL/dW is delta_j * h, one sign.
     assert result["one_signed_rows"]["sigmoid"] == 1.0
     assert result["one_signed_rows"]["tanh + 1"] == 1.0
@@ -297,14 +324,37 @@ def test_sigmoid_updates_into_a_unit_share_one_sign_tanh_updates_do_not(zero_cen
     _assert_pictures(sigmoid_vs_tanh, out)
 
 
-def test_tanh_learns_faster_than_sigmoid_and_than_uncentred_tanh(zero_centred_run):
-    result, _ = zero_centred_run
-    loss = result["loss"]
-    for step in (50, 200, 400):
-        assert loss["tanh"][step - 1] < loss["sigmoid"][step - 1]
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_loss_curve_drawn_goes_down_without_a_spike(zero_centred_runs, seed):
+    # The picture used to show tanh + 1 at lr 0.5 jumping to a loss of ~1.5 twice: each curve
+    # is now a run at a rate where its loss never rises (by more than 0.1% in a step).
+    result, _ = zero_centred_runs[seed]
+    for name, curve in result["loss"].items():
+        assert result["stable"][name], name
+        ratios = np.array(curve[1:]) / np.array(curve[:-1])
+        assert ratios.max() <= 1 + sigmoid_vs_tanh.STABLE_RISE, name
+        assert len(curve) == 400
+    # The next larger rate tried was not stable: the kept rate is the largest that is.
+    for name, lr in result["lr"].items():
+        larger = [r for r in sigmoid_vs_tanh.LRS if r > lr]
+        assert not larger or min(larger) in result["rises"][name], name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tanh_tolerates_a_larger_rate_than_uncentred_tanh_and_learns_faster(
+    zero_centred_runs, seed
+):
+    result, _ = zero_centred_runs[seed]
+    lr, loss, final = result["lr"], result["loss"], result["final_loss"]
+    # seeds 0, 1, 2: tanh + 1 stable up to 0.2; tanh up to 0.7, 0.7, 0.5
+    assert lr["tanh + 1"] == 0.2 and lr["tanh"] >= 0.5
+    for step in (100, 200, 400):
         assert loss["tanh"][step - 1] < loss["tanh + 1"][step - 1]
-    assert result["final_loss"]["tanh"] < 0.5 * result["final_loss"]["tanh + 1"]
-    assert result["final_loss"]["tanh"] < 0.1 * result["final_loss"]["sigmoid"]
+    # final losses: tanh 0.0038, 0.0141, 0.0138; tanh + 1 0.127, 0.237, 0.158;
+    # sigmoid 0.265, 0.272, 0.271
+    assert final["tanh"] < 0.2 * final["tanh + 1"]
+    assert final["tanh + 1"] < final["sigmoid"]
+    assert final["tanh"] < 0.1 * final["sigmoid"]
 
 
 def test_one_signed_rows_counts_rows_with_a_single_sign():
@@ -320,30 +370,70 @@ def test_one_signed_rows_counts_rows_with_a_single_sign():
     assert all(p.grad is None or not np.any(p.grad) for p in model.parameters())
 
 
+def test_sigmoid_vs_tanh_reports_rates_that_are_all_too_large(tmp_path, capsys):
+    argv = ["--out", str(tmp_path), "--steps", "30", "--samples", "20", "--lrs", "50", "80"]
+    result = run_demo(sigmoid_vs_tanh, argv)
+    assert not result["stable"]["tanh + 1"] and result["lr"]["tanh + 1"] == 50
+    assert "the smallest of --lrs, and its loss still rises: give smaller --lrs" in (
+        capsys.readouterr().out
+    )
+    with pytest.raises(UserError, match="--lrs takes at most 20 learning rates, got 21"):
+        run_demo(sigmoid_vs_tanh, ["--out", str(tmp_path), "--lrs", *["0.1"] * 21])
+
+
 # ------------------------------------------------------------------------------ dying ReLU
 @pytest.fixture(scope="module")
-def dying_run(tmp_path_factory):
-    return _run(dying_relu, tmp_path_factory)
+def dying_runs(tmp_path_factory):
+    """The demo at its defaults (what docs/images/dying_relu.png shows) for three seeds."""
+    return {s: _run(dying_relu, tmp_path_factory, "--seed", str(s)) for s in SEEDS}
 
 
-def test_a_too_large_learning_rate_kills_relu_units_and_they_stay_dead(dying_run):
-    result, out = dying_run
-    good, large, leaky = result["dead"]
-    assert result["dead"][large] >= 20  # of 100 units
-    assert result["dead"][good] <= 5
-    # Dead ReLU units get exactly zero gradient: 50 more SGD steps do not move them at all.
-    assert result["no_gradient"][large] >= result["dead"][large]
-    assert result["frozen_change"][large] == 0.0
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_run_with_dead_units_ends_far_above_the_healthy_run(dying_runs, seed):
+    result, out = dying_runs[seed]
+    final = result["final_loss"]
+    # seeds 0, 1, 2: 34, 48, 29 dead units; final loss 30, 76, 45 times the healthy run's
+    assert result["dead"] >= 20  # of 100 units
+    assert final["dead"] > 10 * final["healthy"]
+    assert result["loss_ratio"] == final["dead"] / final["healthy"]
+    assert result["runs"]["healthy"]["inactive"][-1] <= 10
     _assert_pictures(dying_relu, out)
 
 
-def test_leaky_relu_units_inactive_everywhere_still_learn(dying_run):
-    result, _ = dying_run
-    leaky = list(result["dead"])[2]
-    assert result["dead"][leaky] > 0  # pushed below zero on every sample as well ...
-    assert result["no_gradient"][leaky] == 0  # ... but every unit still gets a gradient
-    assert result["frozen_change"][leaky] > 0.0
-    assert all(n == 0 for n in result["runs"][leaky]["no_gradient"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dead_relu_units_get_exactly_zero_gradient_and_never_move(dying_runs, seed):
+    result, _ = dying_runs[seed]
+    dead = result["runs"]["dead"]
+    large = 30  # --large-steps
+    assert result["dead"] == int(dead["inactive_after_first"].sum())
+    assert result["dead_gradient_seen"] == 0  # not one nonzero gradient in 300 steps
+    assert result["dead_moved"] == 0.0  # exactly: a new Adam moves nothing without gradient
+    assert np.all(dead["moved"][dead["inactive_after_first"]] == 0.0)
+    assert all(n >= result["dead"] for n in dead["no_gradient"][large:])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_inactive_leaky_relu_units_still_get_gradients_and_move_visibly(dying_runs, seed):
+    result, _ = dying_runs[seed]
+    leaky = result["runs"]["leaky"]
+    # as many units end up inactive on every sample (seeds 0, 1, 2: 40, 37, 37) ...
+    assert result["leaky_inactive"] >= 20
+    # ... but every unit gets a gradient at every step ...
+    assert all(n == 0 for n in leaky["no_gradient"])
+    # ... and each of them moves by at least MOVED = 0.01 (smallest: 0.027, 0.043, 0.016;
+    # it was at most 6.45e-07 with 50 plain SGD steps), some active on a sample again.
+    assert dying_relu.MOVED == 0.01
+    assert result["leaky_moved_min"] >= dying_relu.MOVED
+    assert result["leaky_revived"] >= 1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_no_loss_curve_jumps_after_the_large_steps(dying_runs, seed):
+    # The loss panel: after the switch to the good rate, no run's loss rises by half in a step.
+    result, _ = dying_runs[seed]
+    for key, record in result["runs"].items():
+        losses = np.array(record["loss"][30:])
+        assert (losses[1:] / losses[:-1]).max() < 1.5, key
 
 
 def test_unit_counts_counts_inactive_and_gradient_free_units():
@@ -351,6 +441,19 @@ def test_unit_counts_counts_inactive_and_gradient_free_units():
     grad = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.0]])
     assert dying_relu.unit_counts(pre, grad) == (2, 2)  # units 0 and 2
     assert dying_relu.unit_counts(pre, None) == (2, 3)
+
+
+def test_dying_relu_stops_with_one_line_when_a_run_diverges(tmp_path):
+    small = ["--out", str(tmp_path), "--samples", "64", "--hidden", "20", "--steps", "20"]
+    with pytest.raises(UserError, match=r"ended with a loss above its first .*: --lr 10 is too"):
+        run_demo(dying_relu, [*small, "--lr", "10"])
+    X, y = dying_relu.make_data(16, 0)
+    with pytest.raises(UserError, match="^the loss became nan at step 2$"):
+        dying_relu.train(
+            X, y, 4, (3, 1e300), (3, 0.01), 0, dying_relu.Tensor.relu,
+            lambda loss, step: f"the loss became {loss} at step {step}",
+        )  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------- vanishing gradients
@@ -414,6 +517,30 @@ def test_scaling_the_logits_sharpens_or_flattens_but_keeps_the_argmax(softmax_ru
     entropy = -np.sum(scaled * np.log(scaled), axis=1)
     assert np.all(np.diff(entropy) < 0) and entropy[0] < np.log(3)
     assert np.allclose(softmax.softmax(result["logits"][3], 0.0), 1 / 3)  # s = 0: uniform
+
+
+def test_softmax_refuses_a_learning_rate_above_one(tmp_path, capsys):
+    # --lr 1e300 used to exit 0 after printing NaN probabilities.
+    with pytest.raises(SystemExit) as exit_info:
+        run_demo(softmax, ["--out", str(tmp_path), "--lr", "1e300"])
+    assert exit_info.value.code == 2
+    assert "argument --lr: must be > 0 and <= 1, got 1e+300" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_softmax_training_stops_with_one_line_when_the_loss_diverges():
+    X, y = softmax.make_clusters(10, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or NaN warning before the one line
+        with pytest.raises(UserError) as error:
+            softmax.train(X, y, 50, 1e300, 0)
+    assert str(error.value) == (
+        "the loss became nan at step 2: --lr 1e+300 is too large for this network; give a "
+        "smaller --lr"
+    )
+    X, y = softmax.make_clusters(50, 0)  # the defaults, at a rate far above --lr's bound
+    with pytest.raises(UserError, match=r"ended above its first value .*: --lr 1000 is too"):
+        softmax.train(X, y, 200, 1e3, 0)
 
 
 # --------------------------------------------------------------------------- matrix form
