@@ -1,65 +1,83 @@
-"""Train an MLP on Fashion-MNIST or MNIST with the vectorized engine.
+"""Train a multi-layer perceptron on Fashion-MNIST (clothing) or MNIST (handwritten digits).
 
-``micrograd-mlp train --dataset fashion-mnist --epochs 20`` trains a 784-512-256-10 ReLU
-network (dropout after each hidden layer) with Adam on mini-batches (a cosine learning-rate
-schedule), through the one training
-loop of ``micrograd_mlp.training.fit``: a progress bar per epoch on a terminal (one line per
-epoch in a log), test accuracy after each epoch, and under ``--out``: ``history.png`` (loss and
-accuracy per epoch), ``confusion_matrix.png``, ``predictions.png`` (test images with predicted
-and true labels) and ``checkpoint.npz``, from which ``--resume`` continues exactly (pass the
-same options; a larger ``--epochs`` too, except with the cosine schedule, which is planned over
-``--epochs``). An existing checkpoint is never replaced unless
-``--force`` is given. Ctrl-C stops training and says where the last checkpoint is.
+A 784-512-256-10 network with ReLU and dropout learns with Adam on mini-batches, the learning
+rate annealed along a cosine. After every epoch it prints the loss and accuracy on the training
+and the test images and saves a checkpoint; at the end it draws the loss and accuracy curves,
+a confusion matrix and a grid of test images with their predicted labels.
 
-The defaults differ by data set (see DEFAULTS below and ``benchmarks/README.md`` for the
-figures they reach in 20 epochs).
+Every run writes into a folder of its own under --out (out/train/run-1, run-2, ...), so
+training again never touches an earlier run. To train a run longer, continue it:
 
-Fashion-MNIST uses its 60,000 training and 10,000 test images. For MNIST, when its training
-split is not available (the shared data holds only the official 10,000-image test split), a
-seeded 8,000 of the test split train and the other 2,000 test; the demo says so.
+  micrograd-mlp train --epochs 20              # out/train/run-1: 20 epochs
+  micrograd-mlp train --resume --epochs 30     # the same run, 10 epochs more (up to 30)
+  micrograd-mlp train --resume run-1 --epochs 40 --resume-schedule restart
 
-Without the data files, pass ``--data-dir DIR`` (the directory with the IDX files), set
-``MICROGRAD_MLP_DATA``, or pass ``--download`` to fetch them (MD5-checked) into the cache.
+--epochs counts all the epochs of a run, those already trained included (as Keras's epochs
+and Lightning's max_epochs). A continued run keeps the settings it was started with, and goes
+on exactly as an uninterrupted run would. Ctrl-C stops training and says how to continue.
+
+MNIST is often shared as its 10,000 test images only; then 4/5 of them (8,000) train and the
+other 2,000 test, the same ones whatever the --seed.
+
+The data files are looked for in --data-dir, $MICROGRAD_MLP_DATA, ~/.cache/micrograd-mlp and
+/usr/share/datasets; --download fetches missing ones (MD5-checked).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from micrograd_mlp.data import (
-    DataLoader,
-    DataNotFoundError,
-    load_mnist,
-    train_test_split,
+from micrograd_mlp.data import DataLoader, DataNotFoundError, find_mnist, load_mnist
+from micrograd_mlp.data.loader import train_test_split
+from micrograd_mlp.data.mnist import SOURCES, SPLITS
+from micrograd_mlp.demos.options import (
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
 )
-from micrograd_mlp.data.mnist import SOURCES
-from micrograd_mlp.demos.options import UserError, float_option, int_option
+from micrograd_mlp.messages import message
 from micrograd_mlp.metrics import accuracy, confusion_matrix
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR
 from micrograd_mlp.tensor.functional import cross_entropy
 from micrograd_mlp.tensor.nn import MLP
-from micrograd_mlp.training import Checkpointing, Evaluate, ProgressLog, Schedule, evaluate, fit
+from micrograd_mlp.training import (
+    Callback,
+    Checkpointing,
+    Evaluate,
+    ProgressLog,
+    Schedule,
+    evaluate,
+    fit,
+)
 from micrograd_mlp.training.checkpoint import (
     check_checkpoint_path,
     load_checkpoint,
+    peek_checkpoint,
     refuse_overwrite,
+    unwritable,
 )
+from micrograd_mlp.training.runs import CHECKPOINT_NAME, RunNotFoundError, find_run, new_run_dir
+from micrograd_mlp.training.schedules import SCHEDULE_POLICIES
 
 COMMAND = "train"
-HELP = "train an MLP on Fashion-MNIST or MNIST (vectorized engine; needs the data files)"
+HELP = "train an MLP on Fashion-MNIST or MNIST (needs the data files)"
 BUILTIN_DATA = False
 
 #: The defaults of each data set: what ``micrograd-mlp train --dataset D`` uses without
-#: tuning. Measured in benchmarks/README.md (section "Accuracy of micrograd-mlp train").
+#: tuning (measured in benchmarks/README.md, "Accuracy of micrograd-mlp train").
 DEFAULTS = {
     "fashion-mnist": {
         "hidden": [512, 256],
@@ -68,6 +86,7 @@ DEFAULTS = {
         "weight_decay": 0.0,
         "schedule": "cosine",
         "lr_decay": 0.9,
+        "label_smoothing": 0.0,
     },
     "mnist": {
         "hidden": [512, 256],
@@ -76,180 +95,155 @@ DEFAULTS = {
         "weight_decay": 0.0,
         "schedule": "cosine",
         "lr_decay": 0.9,
+        "label_smoothing": 0.0,
     },
 }
 #: Default learning rate of each optimizer (Adam: Kingma & Ba's suggestion; SGD with momentum
 #: 0.9: the value measured in benchmarks/README.md to train this MLP well).
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
-#: SGD's momentum unless ``--momentum`` says otherwise.
 DEFAULT_MOMENTUM = 0.9
-#: Learning-rate schedules (PyTorch's schedulers, stepped once per epoch): ``exponential``
-#: multiplies the rate by ``--lr-decay`` after every epoch; ``cosine`` anneals it from ``--lr``
-#: to 0 over ``--epochs`` epochs (Loshchilov & Hutter, SGDR, 2017); ``constant`` keeps it.
+DEFAULT_EPOCHS = 20
+#: ``cosine`` anneals the rate from --lr to 0 over the run's epochs (Loshchilov & Hutter,
+#: SGDR, 2017); ``exponential`` multiplies it by --lr-decay after every epoch.
 SCHEDULES = ("cosine", "exponential", "constant")
-#: MNIST without its training split: this many of the 10,000 test images train, the rest test.
-MNIST_TRAIN_SIZE = 8000
-#: The split of MNIST's test images does not depend on --seed, so that runs with different
-#: seeds are measured on the same 2,000 test images.
+#: MNIST without its training split: this fraction of its test images train, the rest test
+#: (8,000 and 2,000 of the official 10,000); the split does not depend on --seed.
+MNIST_TRAIN_FRACTION = 0.8
 MNIST_SPLIT_SEED = 0
-#: Test images shown in predictions.png.
 GRID_IMAGES = 36
 #: The options of the "not found" advice, in this command's words.
 CLI_WORDS = {"root": "--data-dir DIR", "root_place": "--data-dir", "download": "--download"}
 #: Refuse a model whose estimated memory exceeds this fraction of the machine's RAM.
 MEMORY_FRACTION = 0.8
+#: The settings of a run, saved in its checkpoint; a continued run takes those not given.
+SETTINGS = (
+    "dataset", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay", "schedule",
+    "lr_decay", "label_smoothing", "batch_size", "seed", "epochs", "limit",
+)  # fmt: skip
+_LATEST = ""  # --resume without a value: the latest run
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``micrograd-mlp train``."""
     fm, mn = DEFAULTS["fashion-mnist"], DEFAULTS["mnist"]
-    parser.add_argument(
-        "--dataset",
-        choices=("fashion-mnist", "mnist"),
-        default="fashion-mnist",
-        help="data set (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--hidden",
-        type=int_option(1),
-        nargs="+",
-        default=None,
-        metavar="N",
-        help="hidden layer sizes (default: "
-        f"{' '.join(map(str, fm['hidden']))} fashion-mnist, {' '.join(map(str, mn['hidden']))} "
-        "mnist)",
-    )
-    parser.add_argument(
-        "--epochs", type=int_option(1, 100_000), default=20, help="epochs (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=int_option(1, 1_000_000),
-        default=None,
-        help=f"samples per step (default: {fm['batch_size']} for fashion-mnist, "
-        f"{mn['batch_size']} for mnist's 8,000)",
-    )
-    parser.add_argument(
-        "--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer (default: adam)"
-    )
-    parser.add_argument(
-        "--lr",
-        type=float_option(0, exclusive_minimum=True),
-        default=None,
-        help="learning rate (default: 1e-3 Adam, 0.05 SGD)",
-    )
-    parser.add_argument(
-        "--momentum",
-        type=float_option(0, 1, exclusive_maximum=True),
-        default=None,
-        help=f"--optimizer sgd: its momentum, in [0, 1) (default: {DEFAULT_MOMENTUM:g})",
-    )
-    parser.add_argument(
-        "--weight-decay",
-        type=float_option(0),
-        default=None,
-        metavar="W",
-        help=f"L2 penalty coefficient added to the gradients (default: {fm['weight_decay']:g} "
-        f"fashion-mnist, {mn['weight_decay']:g} mnist)",
-    )
-    parser.add_argument(
-        "--dropout",
-        type=float_option(0, 1, exclusive_maximum=True),
-        default=None,
-        metavar="P",
-        help=f"dropout probability after every hidden layer (default: {fm['dropout']:g} "
-        f"fashion-mnist, {mn['dropout']:g} mnist)",
-    )
-    parser.add_argument(
-        "--schedule",
-        choices=SCHEDULES,
-        default=None,
-        help=f"learning-rate schedule, per epoch (default: {fm['schedule']} fashion-mnist, "
-        f"{mn['schedule']} mnist)",
-    )
-    parser.add_argument(
-        "--lr-decay",
-        type=float_option(0, 1, exclusive_minimum=True),
-        default=None,
-        metavar="GAMMA",
-        help="--schedule exponential: multiply the learning rate by GAMMA after every epoch "
-        f"(default: {fm['lr_decay']:g})",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="directory with the IDX files, or its parent holding fashion-mnist/ or mnist/ "
-        "(default: $MICROGRAD_MLP_DATA, then the cache ~/.cache/micrograd-mlp)",
-    )
-    parser.add_argument(
-        "--download",
-        action="store_true",
-        help="download missing files into the cache (MD5-checked)",
-    )
-    parser.add_argument(
-        "--checkpoint",
-        type=Path,
-        default=None,
-        help="checkpoint file, written after every epoch (default: OUT/checkpoint.npz)",
-    )
-    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint, exactly")
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing checkpoint of another run (without it, train refuses)",
-    )
-    parser.add_argument(
-        "--limit",
-        type=int_option(1),
-        default=None,
-        metavar="N",
-        help="train on the first N samples only",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int_option(1, 1024),
-        default=None,
-        help="BLAS threads (default: as NumPy starts, usually one per core)",
-    )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress bars (one line per epoch still)"
-    )
+    add = parser.add_argument
+    add("--dataset", choices=tuple(DEFAULTS), default=None,
+        help="data set (default: fashion-mnist)")  # fmt: skip
+    add("--hidden", type=int_option(1), nargs="+", default=None, metavar="N",
+        help=f"hidden layer sizes (default: {' '.join(map(str, fm['hidden']))})")  # fmt: skip
+    add("--epochs", type=int_option(1, 100_000), default=None,
+        help=f"epochs of the run in all, those already trained included (default: "
+        f"{DEFAULT_EPOCHS}; a continued run: the number it was started with)")  # fmt: skip
+    add("--batch-size", type=int_option(1, 1_000_000), default=None,
+        help=f"images per step (default: {fm['batch_size']} for fashion-mnist, "
+        f"{mn['batch_size']} for mnist)")  # fmt: skip
+    add("--optimizer", choices=("adam", "sgd"), default=None, help="optimizer (default: adam)")
+    add("--lr", type=float_option(0, exclusive_minimum=True), default=None,
+        help="learning rate (default: 1e-3 for adam, 0.05 for sgd)")  # fmt: skip
+    add("--momentum", type=float_option(0, 1, exclusive_maximum=True), default=None,
+        help=f"--optimizer sgd: its momentum, in [0, 1) (default: "
+        f"{DEFAULT_MOMENTUM:g})")  # fmt: skip
+    add("--weight-decay", type=float_option(0), default=None, metavar="W",
+        help=f"L2 penalty added to the gradients (default: "
+        f"{fm['weight_decay']:g})")  # fmt: skip
+    add("--dropout", type=float_option(0, 1, exclusive_maximum=True), default=None, metavar="P",
+        help=f"dropout probability after every hidden layer (default: "
+        f"{fm['dropout']:g})")  # fmt: skip
+    add("--label-smoothing", type=float_option(0, 1, exclusive_maximum=True), default=None,
+        metavar="E", help="cross-entropy against targets (1 - E) one-hot + E/10 (default: "
+        f"{fm['label_smoothing']:g} for fashion-mnist, {mn['label_smoothing']:g} for "
+        "mnist)")  # fmt: skip
+    add("--schedule", choices=SCHEDULES, default=None,
+        help=f"learning-rate schedule, per epoch (default: {fm['schedule']})")  # fmt: skip
+    add("--lr-decay", type=float_option(0, 1, exclusive_minimum=True), default=None,
+        metavar="GAMMA", help="--schedule exponential: multiply the learning rate by GAMMA "
+        f"after every epoch (default: {fm['lr_decay']:g})")  # fmt: skip
+    add("--data-dir", type=Path, default=None,
+        help="folder with the data files, or its parent holding fashion-mnist/ or mnist/ "
+        "(default: $MICROGRAD_MLP_DATA, then ~/.cache/micrograd-mlp)")  # fmt: skip
+    add("--download", action="store_true",
+        help="download missing data files into ~/.cache/micrograd-mlp (MD5-checked)")  # fmt: skip
+    add("--resume", nargs="?", const=_LATEST, default=None, metavar="RUN",
+        help="continue a run: RUN is its folder (out/train/run-2), its name under --out "
+        "(run-2) or its checkpoint file; without RUN, the latest run under --out. It keeps "
+        "its settings; --epochs 30 trains a 20-epoch run up to 30")  # fmt: skip
+    add("--resume-schedule", choices=SCHEDULE_POLICIES, default=None,
+        help="when --resume changes the number of epochs: 'continue' plans the learning-rate "
+        "schedule over the new number as if from the start (default), 'restart' starts it "
+        "again from --lr over the epochs left (a warm restart)")  # fmt: skip
+    add("--checkpoint", type=Path, default=None,
+        help="checkpoint file of a new run, written after every epoch (default: "
+        f"{CHECKPOINT_NAME} in the run's folder)")  # fmt: skip
+    add("--force", action="store_true",
+        help="with --checkpoint: replace a file already there (otherwise refused)")  # fmt: skip
+    add("--limit", type=int_option(1), default=None, metavar="N",
+        help="train on the first N training images only")  # fmt: skip
+    add("--threads", type=int_option(1, 1024), default=None,
+        help="threads for matrix products (default: one per core)")  # fmt: skip
+    add("--quiet", action="store_true", help="no progress bars (one line per epoch still)")
+    lang_option(parser, "the text and the pictures")
 
 
+# ------------------------------------------------------------------------------ the data
 def load_data(
-    dataset: str, data_dir: Path | None = None, download: bool = False
+    dataset: str, data_dir: Path | None = None, download: bool = False, lang: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
-    """The training and test images and labels of ``dataset``, and a note on the split.
-
-    Returns:
-        ``X_train, y_train, X_test, y_test`` (uint8 ``(N, 28, 28)`` images, int64 labels) and
-        a one-line description of where they came from.
+    """The training and test images and labels of ``dataset``, and a note on where they came
+    from (uint8 ``(N, 28, 28)`` images, int64 labels).
 
     Raises:
-        DataNotFoundError: the files are not found (the message lists where it looked).
-        FileNotFoundError: ``data_dir`` does not exist.
+        UserError: a split holds no images, or MNIST's test split (used for both when its
+            training split is missing) holds fewer than 2 (the data folder and file named);
+            the files are not found (the message names --data-dir and --download).
         IDXError: a file is damaged or holds labels outside 0-9.
     """
+
+    def load(split: str, download: bool = download) -> tuple[np.ndarray, np.ndarray]:
+        images, labels = load_mnist(dataset, split, root=data_dir, download=download)
+        if len(labels) == 0:
+            raise UserError(_data_problem("train.error.empty_split", dataset, split, data_dir,
+                                          lang))  # fmt: skip
+        return images, labels
+
+    try:
+        return _load_data(dataset, load, data_dir, lang)
+    except DataNotFoundError as error:
+        raise UserError(error.advice(CLI_WORDS)) from None
+
+
+def _load_data(
+    dataset: str, load: Any, data_dir: Path | None, lang: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     if dataset == "mnist":
         try:
-            X_train, y_train = load_mnist(dataset, "train", root=data_dir, download=download)
-        except FileNotFoundError:
-            images, labels = load_mnist(dataset, "test", root=data_dir, download=download)
+            X_train, y_train = load("train", download=False)
+        except DataNotFoundError:  # often only the test split is shared
+            images, labels = load("test")
+            n_train = int(len(labels) * MNIST_TRAIN_FRACTION)
+            if not 1 <= n_train < len(labels):
+                raise UserError(_data_problem("train.error.too_few", dataset, "test", data_dir,
+                                              lang, n=len(labels))) from None  # fmt: skip
             X_train, X_test, y_train, y_test = train_test_split(
-                images, labels, MNIST_TRAIN_SIZE, seed=MNIST_SPLIT_SEED
+                images, labels, n_train, seed=MNIST_SPLIT_SEED
             )
-            note = (
-                f"MNIST's training split is not available: training on a seeded "
-                f"{len(y_train):,} of its 10,000 test images and testing on the other "
-                f"{len(y_test):,}"
-            )
+            note = message("train.data.mnist_split", lang, train=f"{len(y_train):,}",
+                           total=f"{len(labels):,}", test=f"{len(y_test):,}")  # fmt: skip
             return X_train, y_train, X_test, y_test, note
     else:
-        X_train, y_train = load_mnist(dataset, "train", root=data_dir, download=download)
-    X_test, y_test = load_mnist(dataset, "test", root=data_dir, download=download)
-    note = f"{dataset}: {len(y_train):,} training and {len(y_test):,} test images"
+        X_train, y_train = load("train")
+    X_test, y_test = load("test")
+    note = message("train.data.sizes", lang, dataset=dataset, train=f"{len(y_train):,}",
+                   test=f"{len(y_test):,}")  # fmt: skip
     return X_train, y_train, X_test, y_test, note
+
+
+def _data_problem(key: str, dataset: str, split: str, data_dir: Path | None, lang: str | None,
+                  **fields: Any) -> str:  # fmt: skip
+    folder = find_mnist(dataset, split, data_dir)
+    images = next(p for p in (folder / f"{SPLITS[split][0]}.gz", folder / SPLITS[split][0])
+                  if p.is_file())  # fmt: skip
+    split_name = message(f"train.split.{split}", lang)
+    return message(key, lang, dir=folder, file=images.name, split=split_name, **fields)
 
 
 @contextlib.contextmanager
@@ -262,6 +256,7 @@ def blas_threads(n: int | None) -> Iterator[None]:
         yield
 
 
+# --------------------------------------------------------------------- sizes and memory
 def parameter_count(sizes: list[int]) -> int:
     """Parameters of an MLP with layer sizes ``sizes`` (inputs first): weights and biases."""
     return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -291,24 +286,26 @@ def _size(n: float) -> str:
     return f"{n:,.1f} PiB"  # pragma: no cover
 
 
-def _fill_defaults(args: argparse.Namespace) -> None:
-    """Refuse an option the chosen settings would ignore, then fill in the data set's defaults.
-
-    Raises:
-        UserError: ``--momentum`` without ``--optimizer sgd``; ``--lr-decay`` without
-            ``--schedule exponential``.
-    """
-    if args.momentum is not None and args.optimizer != "sgd":
-        raise UserError(
-            f"--momentum is SGD's; --optimizer {args.optimizer} would ignore it: "
-            "drop it or pass --optimizer sgd"
-        )
-    schedule = args.schedule or DEFAULTS[args.dataset]["schedule"]
+# -------------------------------------------------------------------- checking the options
+def _refuse_ignored(args: argparse.Namespace, lang: str) -> None:
+    """Refuse an option the run would ignore."""
+    if args.force and args.checkpoint is None:
+        raise UserError(message("train.error.force", lang))
+    if args.resume_schedule is not None and args.resume is None:
+        raise UserError(message("train.error.resume_schedule", lang))
+    if args.momentum is not None and args.optimizer not in (None, "sgd"):
+        raise UserError(message("train.error.momentum", lang, optimizer=args.optimizer))
+    schedule = args.schedule or DEFAULTS[args.dataset or "fashion-mnist"]["schedule"]
     if args.lr_decay is not None and schedule != "exponential":
-        raise UserError(
-            f"--lr-decay is the factor of --schedule exponential; --schedule {schedule} would "
-            "ignore it: drop it or pass --schedule exponential"
-        )
+        raise UserError(message("train.error.lr_decay", lang, schedule=schedule))
+
+
+def _fill_defaults(args: argparse.Namespace) -> None:
+    """The data set's defaults for every setting not given (nor taken from a checkpoint)."""
+    args.dataset = args.dataset or "fashion-mnist"
+    args.optimizer = args.optimizer or "adam"
+    if args.epochs is None:
+        args.epochs = DEFAULT_EPOCHS
     if args.momentum is None and args.optimizer == "sgd":
         args.momentum = DEFAULT_MOMENTUM
     for name, value in DEFAULTS[args.dataset].items():
@@ -316,193 +313,370 @@ def _fill_defaults(args: argparse.Namespace) -> None:
             setattr(args, name, list(value) if isinstance(value, list) else value)
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer]
+    if args.schedule != "exponential":
+        args.lr_decay = None
 
 
-def _check_options(args: argparse.Namespace, classes: int) -> Path:
-    """Everything that can be checked before the data is loaded; returns the checkpoint path.
+def _take_saved_settings(args: argparse.Namespace, saved: dict, run: Path, lang: str) -> None:
+    """A continued run keeps its settings: those not given are taken from its checkpoint;
+    one given that differs is refused (the run would become another run)."""
+    if args.seed == 0 and saved.get("seed") not in (None, 0):
+        args.seed = saved["seed"]  # --seed's default: not given
+    conflicts = []
+    for name in SETTINGS:
+        given, kept = getattr(args, name, None), saved.get(name)
+        if name == "epochs" or name not in saved:
+            continue
+        if given is None:
+            setattr(args, name, list(kept) if isinstance(kept, list) else kept)
+        elif kept is None and name in ("momentum", "lr_decay"):
+            continue  # refused next, saying which setting would ignore it
+        elif given != kept:
+            option = "--" + name.replace("_", "-")
+            conflicts.append((f"{option} {_shown(given)}", f"{option} {_shown(kept)}"))
+    if conflicts:
+        raise UserError(message(
+            "train.error.conflict", lang, run=run, given=", ".join(g for g, _ in conflicts),
+            saved=", ".join(k for _, k in conflicts),
+        ))  # fmt: skip
+
+
+def _shown(value: Any) -> str:
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _check_writable(option: str, path: Path, folder: Path, lang: str) -> None:
+    reason = unwritable(folder)
+    if reason is not None:
+        raise UserError(message("train.error.unwritable", lang, option=option, path=path,
+                                folder=folder, reason=reason))  # fmt: skip
+
+
+def _check_options(args: argparse.Namespace, lang: str) -> tuple[Path | None, int]:
+    """Everything that can be checked before the data is loaded. Returns the checkpoint to
+    continue from (None for a new run) and the epochs it holds.
 
     Raises:
-        UserError: ``--out`` is a file, ``--data-dir`` does not exist, the model would not fit
-            in memory, ``--resume`` without a checkpoint.
-        CheckpointError: ``--resume`` from a file that is not a checkpoint, or an existing
-            checkpoint without ``--resume``/``--force``.
-        FileNotFoundError: the checkpoint's directory does not exist.
+        UserError: an option the run would ignore, --out a file or not writable, --data-dir
+            missing, the model too large for this machine's memory, --resume naming no run,
+            options that contradict the continued run's, fewer --epochs than it has.
+        CheckpointError: --resume from a file that is not a checkpoint; --checkpoint naming
+            an existing file without --force.
     """
+    _refuse_ignored(args, lang)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise UserError(f"--out '{out}' is a file; give a directory (it is created if missing)")
+        raise UserError(message("train.error.out_file", lang, out=out))
+    existing = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    _check_writable("--out", out, existing, lang)
     if args.data_dir is not None and not args.data_dir.is_dir():
-        problem = "is not a directory" if args.data_dir.exists() else "does not exist"
-        raise UserError(f"--data-dir '{args.data_dir}' {problem}")
-    sizes = [28 * 28, *args.hidden, classes]
+        problem = "not_dir" if args.data_dir.exists() else "missing"
+        raise UserError(message(f"train.error.data_dir_{problem}", lang, dir=args.data_dir))
+    resumed, trained = None, 0
+    if args.resume is not None:
+        resumed = _find_resumed(args, out, lang)
+        trained, saved = peek_checkpoint(resumed)
+        _take_saved_settings(args, saved, resumed.parent, lang)
+        if args.epochs is None:
+            args.epochs = max(int(saved.get("epochs") or trained), trained)
+        if args.epochs < trained:
+            raise UserError(message("train.error.fewer_epochs", lang, epochs=args.epochs,
+                                    run=resumed.parent, trained=trained,
+                                    suggest=trained + 10))  # fmt: skip
+    _fill_defaults(args)
+    _refuse_ignored(args, lang)  # again, with the settings taken from the checkpoint
+    sizes = [28 * 28, *args.hidden, 10]
     need, ram = memory_estimate(sizes, args.optimizer, args.batch_size), _ram()
     if ram is not None and need > MEMORY_FRACTION * ram:
-        raise UserError(
-            f"--hidden {' '.join(map(str, args.hidden))}: the model would have "
-            f"{parameter_count(sizes):,} parameters and need about {_size(need)} of memory to "
-            f"train, more than this machine's {_size(ram)}; choose smaller layers"
-        )
-    checkpoint = args.checkpoint or out / "checkpoint.npz"
-    if args.checkpoint is None:
-        out.mkdir(parents=True, exist_ok=True)
-    checkpoint = check_checkpoint_path(checkpoint)
-    if args.resume:
-        if not checkpoint.is_file():
-            raise UserError(f"--resume: no checkpoint file at '{checkpoint}'")
-        load_checkpoint(checkpoint)  # a corrupt or foreign file fails now, before the data
-    elif not args.force:
-        refuse_overwrite(checkpoint, resume="--resume", force="--force")
-    return checkpoint
+        raise UserError(message("train.error.memory", lang, hidden=_shown(args.hidden),
+                                count=f"{parameter_count(sizes):,}", need=_size(need),
+                                ram=_size(ram)))  # fmt: skip
+    if resumed is not None:
+        _check_writable("--resume", resumed, resumed.parent, lang)
+        load_checkpoint(resumed)  # a corrupt file fails now, before the data is loaded
+    elif args.checkpoint is not None:
+        if args.checkpoint.parent.is_dir():
+            _check_writable("--checkpoint", args.checkpoint, args.checkpoint.parent, lang)
+        check_checkpoint_path(args.checkpoint)
+        if not args.force:
+            refuse_overwrite(args.checkpoint, resume="--resume", force="--force")
+    return resumed, trained
 
 
+def _find_resumed(args: argparse.Namespace, out: Path, lang: str) -> Path:
+    named = args.resume or None
+    if named is None and args.checkpoint is not None:
+        named = str(args.checkpoint)  # --checkpoint FILE --resume: that file
+    elif named is not None and args.checkpoint is not None:
+        raise UserError(message("train.error.two_checkpoints", lang, run=named,
+                                checkpoint=args.checkpoint))  # fmt: skip
+    try:
+        return find_run(named, out)
+    except RunNotFoundError as error:
+        key = {"none": "no_run", "missing": "missing_run", "no_checkpoint": "not_a_run"}
+        raise UserError(message(f"train.error.{key[error.reason]}", lang, out=out, run=named,
+                                name=CHECKPOINT_NAME)) from None  # fmt: skip
+
+
+# --------------------------------------------------------------------------------- running
 def run(args: argparse.Namespace) -> dict:
     """Train, evaluate and draw; returns what was measured.
 
     Returns:
-        ``{"history" (the run's micrograd_mlp.training.History), "test_accuracy" (float,
-        after the last epoch), "checkpoint" (Path), "plots" (name -> Path), "config" (the
-        settings saved in the checkpoint), "note" (the data split)}``.
+        ``{"history" (the run's History), "test_accuracy" (float, after the last epoch),
+        "checkpoint" (Path), "run_dir" (Path, the run's folder), "plots" (name -> Path),
+        "config" (the settings saved in the checkpoint), "note" (the data), "schedule" (after
+        a resume: what happened to the schedule, else None)}``.
 
     Raises:
         UserError, CheckpointError, OSError, IDXError, DownloadError, NonFiniteLossError: user
-            errors (``micrograd-mlp`` prints them as one line): see ``_check_options`` (all
-            checked before the data is loaded), missing data (the message names
-            ``--data-dir`` and ``--download``), damaged data, a loss that became NaN or
-            infinite (the epoch and step are named).
-        SystemExit: status 130 after Ctrl-C, with one line saying where the last checkpoint is.
+            errors (``micrograd-mlp`` prints them as one line), all but the last two found
+            before training starts.
+        SystemExit: status 130 after Ctrl-C, with one line saying how to continue.
     """
-    _fill_defaults(args)
-    classes = list(SOURCES[args.dataset].classes)
-    checkpoint = _check_options(args, len(classes))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        X_train, y_train, X_test, y_test, note = load_data(
-            args.dataset, args.data_dir, args.download
-        )
-    except DataNotFoundError as error:
-        raise UserError(error.advice(CLI_WORDS)) from None
+    lang = chosen_lang(args)
+    resumed, trained = _check_options(args, lang)
+    X_train, y_train, X_test, y_test, note = load_data(
+        args.dataset, args.data_dir, args.download, lang
+    )
     print(note)
     if args.limit is not None and args.limit < len(y_train):
         X_train, y_train = X_train[: args.limit], y_train[: args.limit]
-        print(f"--limit: training on the first {args.limit:,} samples only")
-    config = {
-        "dataset": args.dataset,
-        "train_samples": len(y_train),
-        "hidden": list(args.hidden),
-        "activation": "relu",
-        "dropout": args.dropout,
-        "optimizer": args.optimizer,
-        "lr": args.lr,
-        "momentum": args.momentum if args.optimizer == "sgd" else None,
-        "weight_decay": args.weight_decay,
-        "schedule": args.schedule,
-        "lr_decay": args.lr_decay if args.schedule == "exponential" else None,
-        # The cosine schedule is planned over --epochs: a resume must keep it (exactly).
-        "schedule_epochs": args.epochs if args.schedule == "cosine" else None,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "epochs": args.epochs,
-    }
+        print(message("train.data.limit", lang, limit=f"{args.limit:,}"))
+    config = {name: getattr(args, name) for name in SETTINGS}
+    config.update(train_samples=len(y_train), activation="relu")
+    if resumed is None:
+        run_dir = new_run_dir(args.out)
+        checkpoint = args.checkpoint or run_dir / CHECKPOINT_NAME
+        print(message("train.new_run", lang, run=run_dir))
+    else:
+        run_dir, checkpoint = resumed.parent, resumed
+    try:
+        return _train(args, lang, (X_train, y_train, X_test, y_test, note), config, run_dir,
+                      checkpoint, trained)  # fmt: skip
+    finally:
+        if resumed is None:
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()  # only if nothing was written into it
+
+
+def _train(
+    args: argparse.Namespace, lang: str, data: tuple, config: dict, run_dir: Path,
+    checkpoint: Path, trained: int,
+) -> dict:  # fmt: skip
+    X_train, y_train, X_test, y_test, note = data
+    classes = class_names(args.dataset, lang)
     sizes = [*args.hidden, len(classes)]
     model = MLP(28 * 28, sizes, activation="relu", seed=args.seed, dropout=args.dropout)
     if args.optimizer == "adam":
         optimizer = Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     else:
-        optimizer = SGD(
-            model.parameters(),
-            lr=args.lr,
-            momentum=args.momentum,
-            weight_decay=args.weight_decay,
-        )
-    scheduler = _scheduler(args, optimizer)
-    count = parameter_count([28 * 28, *sizes])
-    print(f"model: {model}: {count:,} parameters in {2 * len(sizes)} tensors")
-    print(f"optimizer: {optimizer}; schedule: {scheduler if scheduler is not None else 'constant'}")
+        optimizer = SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                        weight_decay=args.weight_decay)  # fmt: skip
+    scheduler = None
+    if args.schedule == "cosine":
+        scheduler = CosineAnnealingLR(optimizer, T_max=args.epochs)
+    elif args.schedule == "exponential":
+        scheduler = ExponentialLR(optimizer, gamma=args.lr_decay)
+    count = parameter_count([784, *sizes])
+    print(message("train.model", lang, sizes="-".join(map(str, [784, *sizes])),
+                  dropout=f"{args.dropout:g}", count=f"{count:,}"))  # fmt: skip
+    print(message("train.optimizer", lang, optimizer=_describe_optimizer(args, lang),
+                  schedule=_describe_schedule(args, lang)))  # fmt: skip
+    loss_fn = cross_entropy
+    if args.label_smoothing:
+        loss_fn = functools.partial(cross_entropy, label_smoothing=args.label_smoothing)
     train_loader = DataLoader(X_train, y_train, args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(X_test, y_test, batch_size=1000)
-    saver = Checkpointing(checkpoint, resume=args.resume, force=True, config=config)
+    # Checkpoints of earlier versions lack the newer settings (and had schedule_epochs).
+    saver = Checkpointing(
+        checkpoint, resume=args.resume is not None, force=True, config=config, verbose=False,
+        schedule=args.resume_schedule or "continue",
+        may_change=("epochs", "schedule_epochs", "limit", "label_smoothing"),
+    )  # fmt: skip
     tester = Evaluate(test_loader)
-    callbacks = [tester, saver, ProgressLog(bars=not args.quiet, lines=True)]
+    notes = _Notes(lang, saver, run_dir, args.epochs if args.resume is not None else None)
+    callbacks = [tester, ProgressLog(bars=not args.quiet, lines=True, lang=lang), notes, saver]
     if scheduler is not None:
         callbacks.insert(0, Schedule(scheduler))
     with blas_threads(args.threads):
         try:
-            history = fit(
-                model,
-                train_loader,
-                loss_fn=cross_entropy,
-                optimizer=optimizer,
-                epochs=args.epochs,
-                metric=accuracy,
-                callbacks=callbacks,
-            )
+            history = fit(model, train_loader, loss_fn=loss_fn, optimizer=optimizer,
+                          epochs=args.epochs, metric=accuracy, callbacks=callbacks)  # fmt: skip
         except KeyboardInterrupt:
-            _interrupted(saver)
-        # The last epoch's evaluation is the final one; evaluate only when no epoch ran (a
-        # resume of a finished run).
-        final = tester.last
+            _interrupted(saver, run_dir, lang)
+        final = tester.last  # the last epoch's evaluation; none if nothing was trained
         if final is None:
-            final = evaluate(model, test_loader, cross_entropy, accuracy)
+            notes.resumed(optimizer)
+            print(message("train.resume.nothing", lang, run=run_dir, epoch=trained,
+                          suggest=trained + 10))  # fmt: skip
+            final = evaluate(model, test_loader, loss_fn, accuracy)
     done = history.epoch[-1] if history.epoch else 0
-    print(f"test accuracy after {done} epoch{'s' * (done != 1)}: {final.accuracy:.4f}")
-
-    # Matplotlib is imported only now, after training (it takes a second).
-    from micrograd_mlp.viz import plot_confusion_matrix, plot_image_grid, plot_training_history
-
-    title = f"{args.dataset}, MLP 784-{'-'.join(map(str, args.hidden))}-10, {args.optimizer}"
-    paths = {name: out / f"{name}.png" for name in ("history", "confusion_matrix", "predictions")}
-    # The figures are not registered with pyplot: nothing to close.
-    plot_training_history(history.to_dict(), paths["history"], title=title)
-    plot_confusion_matrix(
-        confusion_matrix(y_test, final.predictions, len(classes)),
-        classes,
-        paths["confusion_matrix"],
-        title=f"{args.dataset}: test set (accuracy {final.accuracy:.4f})",
-    )
-    plot_image_grid(
-        X_test[:GRID_IMAGES],
-        y_test[:GRID_IMAGES],
-        final.predictions[:GRID_IMAGES],
-        classes,
-        paths["predictions"],
-    )
-    print(f"wrote {', '.join(str(p) for p in paths.values())} and {checkpoint}")
+    print(message("train.final", lang, epochs=done, accuracy=f"{final.accuracy:.4f}"))
+    paths = draw(args, lang, history, final, X_test, y_test, classes, run_dir)
+    files = ", ".join(str(p) for p in paths.values())
+    if saver.saved_epoch is not None and done > trained:  # a checkpoint was written now
+        print(message("train.wrote", lang, files=files, checkpoint=checkpoint))
+    else:
+        print(message("train.wrote_pictures", lang, files=files))
     return {
         "history": history,
         "test_accuracy": final.accuracy,
         "checkpoint": checkpoint,
+        "run_dir": run_dir,
         "plots": paths,
         "config": config,
         "note": note,
+        "schedule": saver.schedule_change,
     }
 
 
-def _scheduler(args: argparse.Namespace, optimizer: Adam | SGD) -> object | None:
-    if args.schedule == "cosine":
-        return CosineAnnealingLR(optimizer, T_max=args.epochs)
-    if args.schedule == "exponential":
-        return ExponentialLR(optimizer, gamma=args.lr_decay)
-    return None
+def class_names(dataset: str, lang: str | None = None) -> list[str]:
+    """The names of the 10 classes in ``lang`` (digits for MNIST)."""
+    if dataset == "mnist":
+        return list(SOURCES[dataset].classes)
+    return [message(f"train.class.{dataset}.{i}", lang) for i in range(10)]
 
 
-def _interrupted(saver: Checkpointing) -> None:
+def _describe_optimizer(args: argparse.Namespace, lang: str) -> str:
+    return message(f"train.describe.{args.optimizer}", lang, lr=f"{args.lr:g}",
+                   momentum=f"{args.momentum:g}" if args.momentum is not None else "",
+                   weight_decay=f"{args.weight_decay:g}")  # fmt: skip
+
+
+def _describe_schedule(args: argparse.Namespace, lang: str) -> str:
+    return message(
+        f"train.describe.{args.schedule}",
+        lang,
+        lr=f"{args.lr:g}",
+        epochs=args.epochs,
+        gamma=f"{args.lr_decay:g}" if args.lr_decay else "",
+    )
+
+
+class _Notes(Callback):
+    """What the command says besides the progress lines: how a continued run goes on (its
+    epochs and schedule) before its first epoch, and once, the first time it happens, why the
+    training accuracy can be below the test accuracy."""
+
+    def __init__(self, lang: str, saver: Checkpointing, run_dir: Path, epochs: int | None):
+        self.lang, self.saver, self.run_dir = lang, saver, run_dir
+        self.epochs = epochs  # of a continued run; None for a new one
+        self.told_resume = self.explained = False
+
+    def resumed(self, optimizer: Any) -> None:
+        """How the continued run goes on (once; nothing for a new run)."""
+        saved, epochs = self.saver.saved_epoch, self.epochs
+        if self.told_resume or epochs is None or saved is None:
+            return
+        self.told_resume = True
+        if saved >= epochs:
+            return
+        key = "train.resume.continuing" + ("_one" if saved + 1 == epochs else "")
+        print(message(key, self.lang, run=self.run_dir, epoch=saved,
+                      first=saved + 1, last=epochs))  # fmt: skip
+        change = self.saver.schedule_change
+        if change is not None:
+            print(
+                message(
+                    f"train.resume.schedule_{change}",
+                    self.lang,
+                    epochs=epochs,
+                    left=epochs - saved,
+                    lr=f"{optimizer.lr:.3g}",
+                    next=saved + 1,
+                )
+            )
+
+    def on_epoch_begin(self, run: Any) -> None:
+        self.resumed(run.optimizer)
+
+    def on_epoch_end(self, run: Any) -> None:
+        h = run.history
+        if self.explained or not (h.epoch_metric and h.test_metric):
+            return
+        if h.epoch_metric[-1] < h.test_metric[-1]:
+            self.explained = True
+            print(
+                message(
+                    "train.note.train_below_test",
+                    self.lang,
+                    train=f"{h.epoch_metric[-1]:.4f}",
+                    test=f"{h.test_metric[-1]:.4f}",
+                )
+            )
+
+
+def _interrupted(saver: Checkpointing, run_dir: Path, lang: str) -> None:
     """Ctrl-C: one line on where the last checkpoint is and how to continue; exit status 130."""
     if saver.saved_epoch:
-        where = (
-            f"the last checkpoint is {saver.path} (after epoch {saver.saved_epoch}); to continue, "
-            "run the same command with --resume"
-        )
+        where = message("train.interrupted", lang, checkpoint=saver.path,
+                        epoch=saver.saved_epoch, run=run_dir)  # fmt: skip
     else:
-        where = "no checkpoint was written yet (the first epoch had not finished)"
-    print(f"\nmicrograd-mlp {COMMAND}: interrupted; {where}", file=sys.stderr, flush=True)
+        where = message("train.interrupted_early", lang)
+    print(f"\nmicrograd-mlp {COMMAND}: {where}", file=sys.stderr, flush=True)
     raise SystemExit(130)
+
+
+# -------------------------------------------------------------------------------- pictures
+def draw(
+    args: argparse.Namespace, lang: str, history: Any, final: Any, X_test: np.ndarray,
+    y_test: np.ndarray, classes: list[str], run_dir: Path,
+) -> dict[str, Path]:  # fmt: skip
+    """The run's pictures, with their text in ``lang`` (English when no Hangul font is
+    installed): loss and accuracy per epoch, the confusion matrix, a grid of predictions."""
+    # Matplotlib is imported only now, after training (it takes a second).
+    from matplotlib import rc_context
+
+    from micrograd_mlp.viz import plot_confusion_matrix, plot_image_grid, plot_training_history
+    from micrograd_mlp.viz.fonts import plot_lang, plot_rc
+    from micrograd_mlp.viz.plots import save_figure
+
+    lang = plot_lang(lang)
+    names = class_names(args.dataset, lang)
+
+    def text(key: str, **fields: object) -> str:
+        return message(f"train.plot.{key}", lang, **fields)
+
+    paths = {name: run_dir / f"{name}.png" for name in ("history", "confusion_matrix",
+                                                          "predictions")}  # fmt: skip
+    sizes = "-".join(map(str, [784, *args.hidden, len(classes)]))
+    with rc_context(plot_rc(lang)):
+        fig = plot_training_history(
+            history.to_dict(), title=text("history_title", dataset=args.dataset, sizes=sizes,
+                                          optimizer=args.optimizer))  # fmt: skip
+        for ax in fig.axes:
+            ax.set_xlabel(text("epoch"))
+            ax.set_ylabel(text(ax.get_ylabel()))  # "loss", "accuracy"
+            for line in ax.get_lines():
+                line.set_label(text(line.get_label()))  # "train", "test"
+            ax.legend(loc="best")
+        save_figure(fig, paths["history"])
+        accuracy_text = f"{final.accuracy:.4f}"
+        fig = plot_confusion_matrix(
+            confusion_matrix(y_test, final.predictions, len(classes)), names,
+            title=text("confusion_title", dataset=args.dataset, accuracy=accuracy_text),
+        )  # fmt: skip
+        matrix, colorbar = fig.axes[:2]
+        matrix.set(xlabel=text("predicted"), ylabel=text("true"))
+        colorbar.set_ylabel(text("count"))
+        save_figure(fig, paths["confusion_matrix"])
+        shown = slice(0, GRID_IMAGES)
+        fig = plot_image_grid(X_test[shown], y_test[shown], final.predictions[shown], names)
+        for ax, true, pred in zip(fig.axes, y_test[shown], final.predictions[shown]):
+            ax.set_title(text("grid_title", true=names[true], pred=names[pred]),
+                         fontsize=8, color=ax.title.get_color())  # fmt: skip
+        fig.suptitle(text("grid_suptitle", dataset=args.dataset, n=len(fig.axes)))
+        save_figure(fig, paths["predictions"])
+    return paths
 
 
 __all__ = [
     "COMMAND",
     "DEFAULTS",
     "add_arguments",
+    "class_names",
+    "draw",
     "load_data",
     "memory_estimate",
     "parameter_count",

@@ -24,7 +24,11 @@ The rooms, each importing only those above it:
   either engine;
 * :mod:`~micrograd_mlp.training.record` -- :class:`History` and :class:`Run`, the record of a run;
 * :mod:`~micrograd_mlp.training.evaluation` -- :func:`evaluate`;
+* :mod:`~micrograd_mlp.training.schedules` -- what a resumed run's learning-rate schedule does
+  when its number of epochs changes (continue or restart);
 * :mod:`~micrograd_mlp.training.checkpoint` -- the checkpoint file, :func:`restore`;
+* :mod:`~micrograd_mlp.training.runs` -- run folders (``out/run-1``, ...), finding the run to
+  continue;
 * :mod:`~micrograd_mlp.training.callbacks` -- the callbacks (they see the :class:`Run`);
 * :mod:`~micrograd_mlp.training.loop` -- :func:`fit`, :func:`train_step`, :func:`run_epoch`.
 """

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.progress import progress_bar
 from micrograd_mlp.training.checkpoint import (
     Checkpoint,
@@ -39,6 +40,7 @@ from micrograd_mlp.training.checkpoint import (
 )
 from micrograd_mlp.training.evaluation import Evaluation, evaluate
 from micrograd_mlp.training.record import History, LossFn, MetricFn, Run
+from micrograd_mlp.training.schedules import SCHEDULE_POLICIES, extend_schedule
 from micrograd_mlp.validation import positive_int
 
 __all__ = [
@@ -49,7 +51,9 @@ __all__ = [
     "ProgressLog",
     "Schedule",
     "SupportsLRScheduler",
+    "metric_label",
     "print_progress",
+    "saved_history",
 ]
 
 
@@ -190,24 +194,35 @@ class ProgressLog(Callback):
         lines: print the summary lines: the first epoch, every ``every``-th and the last.
         every: see ``lines`` (a positive int).
         stream: where the lines go (default ``sys.stdout``).
+        lang: the language of the lines (``"en"``, ``"ko"``; None: ``$MICROGRAD_MLP_LANG``,
+            else English), from the ``train.progress.*`` messages.
     """
 
     def __init__(
-        self, bars: bool = True, lines: bool = True, every: int = 1, stream: Any = None
+        self,
+        bars: bool = True,
+        lines: bool = True,
+        every: int = 1,
+        stream: Any = None,
+        lang: str | None = None,
     ) -> None:
         self.bars, self.lines = bool(bars), bool(lines)
         self.every = positive_int("every", every)
         self.stream = stream
+        self.lang = resolve_lang(lang)
         self._bar: Any = None
         self._sums = [0.0, 0.0, 0]
+
+    def _text(self, key: str, **fields: object) -> str:
+        return message(f"train.progress.{key}", self.lang, **fields)
 
     def on_epoch_begin(self, run: Run) -> None:
         self._sums = [0.0, 0.0, 0]
         if self.bars:
             self._bar = progress_bar(
                 total=run.samples_per_epoch,
-                desc=f"epoch {run.epoch + 1}/{run.epochs}",
-                unit="sample",
+                desc=self._text("epoch", epoch=run.epoch + 1, epochs=run.epochs),
+                unit=self._text("unit"),
                 unit_scale=True,
                 leave=True,
             )
@@ -230,28 +245,45 @@ class ProgressLog(Callback):
 
     def on_epoch_end(self, run: Run) -> None:
         self._close(run)
-        epoch, h = run.epoch, run.history
+        epoch = run.epoch
         if not self.lines:
             return
         if not (
             epoch == run.start_epoch or (epoch + 1) % self.every == 0 or epoch + 1 == run.epochs
         ):
             return
-        name = h.metric_name
-        seconds = h.seconds[-1]
-        samples = run.epoch_samples
-        line = f"epoch {epoch + 1}/{run.epochs}: train loss {h.epoch_loss[-1]:.4f}"
+        print(self.line(run), file=self.stream or sys.stdout, flush=True)
+
+    def line(self, run: Run) -> str:
+        """The summary line of the last recorded epoch, e.g. ``epoch 3/20: train loss 0.4012
+        accuracy 0.8571 (8.90 s, 6,742 samples/s); test loss 0.3811 accuracy 0.8650``."""
+        h = run.history
+        name = metric_label(h.metric_name, self.lang)
+        metric = ""
         if h.epoch_metric:
-            line += f" {name} {h.epoch_metric[-1]:.4f}"
-        line += f" ({seconds:.2f} s"
+            metric = self._text("metric", name=name, value=f"{h.epoch_metric[-1]:.4f}")
+        seconds, samples = h.seconds[-1], run.epoch_samples
         if samples and seconds > 0:
-            line += f", {samples / seconds:,.0f} samples/s"
-        line += ")"
+            time = self._text(
+                "time_rate", seconds=f"{seconds:.2f}", rate=f"{samples / seconds:,.0f}"
+            )
+        else:
+            time = self._text("time", seconds=f"{seconds:.2f}")
+        test = ""
         if len(h.test_loss) == len(h.epoch):
-            line += f"; test loss {h.test_loss[-1]:.4f}"
+            test_metric = ""
             if len(h.test_metric) == len(h.epoch):
-                line += f" {name} {h.test_metric[-1]:.4f}"
-        print(line, file=self.stream or sys.stdout, flush=True)
+                test_metric = self._text("metric", name=name, value=f"{h.test_metric[-1]:.4f}")
+            test = self._text("test", loss=f"{h.test_loss[-1]:.4f}", metric=test_metric)
+        return self._text(
+            "line",
+            epoch=h.epoch[-1],
+            epochs=run.epochs,
+            loss=f"{h.epoch_loss[-1]:.4f}",
+            metric=metric,
+            time=time,
+            test=test,
+        )
 
     def _close(self, run: Run) -> None:
         if self._bar is not None:
@@ -264,6 +296,15 @@ class ProgressLog(Callback):
         self._close(run)
 
 
+def metric_label(name: str, lang: str | None = None) -> str:
+    """A metric's name for people: ``accuracy`` in ``lang`` (``정확도`` in Korean); a name
+    without a translation as it is."""
+    try:
+        return message(f"train.metric.{name}", lang)
+    except KeyError:
+        return name
+
+
 class Checkpointing(Callback):
     """Write a checkpoint after every epoch; resume from one exactly.
 
@@ -274,30 +315,45 @@ class Checkpointing(Callback):
     state and history of 3 epochs straight (all but the wall times). ``fit`` calls it after the
     other callbacks, so that it saves what they changed.
 
+    ``fit``'s ``epochs`` counts every epoch of the run, the resumed ones included (Keras's
+    ``epochs`` with ``initial_epoch``, Lightning's ``max_epochs``): a run of 20 epochs resumed
+    with ``epochs=30`` trains 10 more.
+
     Args:
-        path: the ``.npz`` file. Its directory must exist (checked before any training).
+        path: the ``.npz`` file. Its directory must exist and be writable (checked before any
+            training).
         resume: continue from ``path`` (which must exist). Its settings (``config``, the
             loader's seed and batch size, what the history records) must equal this run's,
-            except ``epochs``.
+            except those in ``may_change``.
         force: replace an existing file at ``path`` without ``resume`` (otherwise refused: a
             checkpoint is never overwritten unasked).
         config: the run's settings (JSON-representable), saved in the checkpoint.
         verbose: print a line when resuming.
+        schedule: what a resumed run's learning-rate schedule does when the number of epochs
+            differs from the one it was planned for: ``"continue"`` (default; re-planned over
+            the new total) or ``"restart"`` (a warm restart); see
+            :func:`~micrograd_mlp.training.schedules.extend_schedule`.
+        may_change: the ``config`` keys that may differ on resume (default ``("epochs",)``).
 
     Attributes:
         saved_epoch: the epoch count of the last checkpoint written or resumed from (None
-            before). ``path``: the checkpoint's path.
+            before). ``path``: the checkpoint's path. ``schedule_change``: after a resume with a
+            scheduler, what :func:`extend_schedule` did (``"kept"``, ``"continued"``,
+            ``"restarted"``), else None.
 
     Raises (in ``on_train_begin``, before any step):
         FileNotFoundError: the directory does not exist, or ``resume`` and there is no file.
+        PermissionError: the directory is not writable.
         CheckpointError: ``resume`` from a corrupt checkpoint or one of a different run (every
-            difference listed); without ``resume``/``force``, a file exists at ``path``.
+            difference listed), or whose model, optimizer, scheduler, random generators or
+            history do not fit (the entry named; nothing was changed); without
+            ``resume``/``force``, a file exists at ``path``.
         ValueError: the data cannot be replayed exactly (a shuffled DataLoader without an int
-            seed, shuffled ``(X, y)`` mini-batches).
+            seed, shuffled ``(X, y)`` mini-batches), or an unknown ``schedule``.
         TypeError: ``config`` is not JSON-representable.
     """
 
-    #: Settings that may differ between a checkpoint and the run resuming from it.
+    #: Settings that may differ between a checkpoint and the run resuming from it (default).
     RESUMABLE_CHANGES = ("epochs",)
 
     def __init__(
@@ -308,11 +364,21 @@ class Checkpointing(Callback):
         force: bool = False,
         config: Mapping[str, Any] | None = None,
         verbose: bool = True,
+        schedule: str = "continue",
+        may_change: tuple[str, ...] | None = None,
     ) -> None:
         self.path = Path(path)
         self.resume, self.force, self.verbose = bool(resume), bool(force), bool(verbose)
         self.config = dict(config or {})
+        if schedule not in SCHEDULE_POLICIES:
+            raise ValueError(
+                f"Checkpointing: schedule must be one of {list(SCHEDULE_POLICIES)}, got "
+                f"{schedule!r}"
+            )
+        self.schedule = schedule
+        self.may_change = self.RESUMABLE_CHANGES if may_change is None else tuple(may_change)
         self.saved_epoch: int | None = None
+        self.schedule_change: str | None = None
 
     def on_train_begin(self, run: Run) -> None:
         json.dumps(self.config)  # fail now, not when the first checkpoint is written
@@ -323,7 +389,7 @@ class Checkpointing(Callback):
                 refuse_overwrite(self.path)
             return
         saved = load_checkpoint(self.path)
-        problems = differences(saved.config, self.config, skip=self.RESUMABLE_CHANGES)
+        problems = differences(saved.config, self.config, skip=self.may_change)
         problems += [f"loader {p}" for p in differences(saved.loader, self.loader_state)]
         recorded = sorted(k for k, v in saved.history.items() if v)
         expected = sorted(run.recorded_series())
@@ -332,20 +398,22 @@ class Checkpointing(Callback):
         if problems:
             raise CheckpointError(
                 f"checkpoint '{self.path}' was written by a different run; resume with the same "
-                "settings (only the number of epochs may change, and not with a schedule "
-                "planned over them): " + "; ".join(problems)
+                "settings (only the number of epochs may change): " + "; ".join(problems)
             )
-        try:
-            history = History.from_state(saved.history, run.history.metric_name)
-        except KeyError as error:
-            raise CheckpointError(f"checkpoint '{self.path}': {error.args[0]}") from None
-        restore(saved, run.model, run.optimizer, run.scheduler)
+        history = saved_history(saved, run.history.metric_name)
+        restore(saved, run.model, run.optimizer, run.scheduler)  # all or nothing
+        if run.scheduler is not None:
+            self.schedule_change = extend_schedule(
+                run.scheduler, saved.epoch, run.epochs, self.schedule
+            )
         run.history = history
         run.start_epoch = saved.epoch
         run.step = history.steps
         self.saved_epoch = saved.epoch
         if self.verbose:
             print(f"resumed from {self.path} after epoch {saved.epoch}", flush=True)
+            if self.schedule_change in ("continued", "restarted"):
+                print(f"learning-rate schedule {self.schedule_change}: lr {run.optimizer.lr:g}")
             if saved.epoch >= run.epochs:
                 print(f"the checkpoint has {saved.epoch} epochs already: nothing to train")
 
@@ -362,6 +430,41 @@ class Checkpointing(Callback):
             rng=rng_states(run.model),
         ).save(self.path)
         self.saved_epoch = run.epoch + 1
+
+
+def saved_history(saved: Checkpoint, metric_name: str) -> History:
+    """The :class:`History` of a checkpoint, checked against its epoch count: ``epoch`` is 1 to
+    N, every per-epoch series has N values, the per-step series one per step, and no value is
+    infinite or NaN (but a learning rate may be NaN: a run without one records NaN).
+
+    Raises:
+        CheckpointError: naming the file and the series.
+    """
+    where = f"checkpoint '{saved.path}'" if saved.path else "the checkpoint"
+    try:
+        history = History.from_state(saved.history, metric_name)
+    except KeyError as error:
+        raise CheckpointError(f"{where}: its 'history' entry: {error.args[0]}") from None
+    n, problems = saved.epoch, []
+    if history.epoch != list(range(1, n + 1)):
+        shown = history.epoch if len(history.epoch) <= 6 else [*history.epoch[:6], "..."]
+        problems.append(f"'history.epoch' is {shown}, expected 1 to {n}")
+    for name in ("epoch_loss", "epoch_metric", "lr", "seconds", "test_loss", "test_metric"):
+        values = getattr(history, name)
+        if values and len(values) != n:
+            problems.append(f"'history.{name}' has {len(values)} values for {n} epochs")
+    if history.metric and len(history.metric) != len(history.loss):
+        problems.append(
+            f"'history.metric' has {len(history.metric)} values for {len(history.loss)} steps"
+        )
+    for name in History.SERIES:
+        values = np.asarray(getattr(history, name), dtype=np.float64)
+        bad = np.isinf(values) if name == "lr" else ~np.isfinite(values)
+        if bad.any():
+            problems.append(f"'history.{name}' holds {values[bad][0]!r}")
+    if problems:
+        raise CheckpointError(f"{where} is not usable: " + "; ".join(problems))
+    return history
 
 
 def _plain_state(scheduler: Any) -> dict[str, Any]:

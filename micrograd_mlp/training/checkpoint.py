@@ -29,10 +29,14 @@ resumes from one, with the helpers at the end of this module (:func:`loader_stat
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import os
+import tempfile
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
 from pathlib import Path
@@ -50,6 +54,7 @@ __all__ = [
     "differences",
     "load_checkpoint",
     "loader_state",
+    "peek_checkpoint",
     "refuse_overwrite",
     "restore",
     "rng_states",
@@ -94,7 +99,29 @@ def check_checkpoint_path(path: str | os.PathLike[str]) -> Path:
         raise NotADirectoryError(f"checkpoint path '{path}': '{parent}' is not a directory")
     if path.is_dir():
         raise IsADirectoryError(f"checkpoint path '{path}' is a directory; give a file name")
+    problem = unwritable(parent)
+    if problem is not None:
+        raise PermissionError(
+            f"checkpoint path '{path}': cannot write in '{parent}' ({problem}); choose a folder "
+            "you can write in"
+        )
     return path
+
+
+def unwritable(directory: str | os.PathLike[str]) -> str | None:
+    """Why no file can be created in the existing ``directory`` (the system's reason, e.g.
+    ``"Permission denied"``, ``"Read-only file system"``), or None when one can.
+
+    Tried for real (a temporary file is created and removed at once): permission bits say
+    nothing for the superuser, a read-only mount or a full quota.
+    """
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".micrograd-mlp-probe-")
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    os.close(fd)
+    os.unlink(probe)
+    return None
 
 
 @dataclass
@@ -160,12 +187,23 @@ class Checkpoint:
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read a checkpoint written by :meth:`Checkpoint.save`.
 
+    Every member's ``.npy`` header (shape, dtype) is read first and compared with the bytes the
+    member really holds in the archive: a header that declares more (or less) than that is
+    refused before anything is allocated, so memory and time stay bounded by the file's size
+    whatever its headers claim.
+
     Raises:
         FileNotFoundError: there is no file at ``path``.
         CheckpointError: the file is not a readable checkpoint (truncated, corrupt, another kind
-            of file, entries missing or malformed); the message names the file.
+            of file, entries missing or malformed); the message names the file and the entry.
     """
     path = Path(path)
+    return _parse(_read_members(path), path)
+
+
+def _read_members(path: Path, wanted: Collection[str] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` file at ``path`` (only those named in ``wanted``, if given),
+    each checked against its header before it is read (see :func:`load_checkpoint`)."""
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at '{path}'")
     with open(path, "rb") as f:
@@ -180,41 +218,143 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
             f"checkpoint '{path}' is corrupt or not a checkpoint: a checkpoint is an .npz (zip) "
             "file, and this file does not start like one; delete it or train without --resume"
         )
+    arrays: dict[str, np.ndarray] = {}
+    seen: set[str] = set()
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            # Read every entry now: a damaged member shows up here (zip CRC check), inside
-            # the try, rather than later.
-            arrays = {name: npz[name] for name in npz.files}
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
+        with zipfile.ZipFile(path) as archive:
+            size = path.stat().st_size
+            for info in archive.infolist():
+                key = _member_key(info, path, size)
+                if key in seen:
+                    raise CheckpointError(f"checkpoint '{path}' is corrupt: '{key}' appears twice")
+                seen.add(key)
+                if wanted is None or key in wanted:
+                    arrays[key] = _read_member(archive, info, key, path)
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError,
+            NotImplementedError, RuntimeError) as error:  # fmt: skip
+        if isinstance(error, CheckpointError):
+            raise
         raise CheckpointError(
             f"checkpoint '{path}' is corrupt or not a checkpoint ({type(error).__name__}: "
             f"{error}); delete it or train without --resume"
         ) from None
-    return _parse(arrays, path)
+    return arrays
+
+
+def _member_key(info: zipfile.ZipInfo, path: Path, size: int) -> str:
+    """The entry name of a member (``model.layers.0.weight`` for ``model.layers.0.weight.npy``);
+    refuses a member that is not an ``.npy`` array or whose stored size exceeds the file."""
+    if not info.filename.endswith(".npy") or info.is_dir():
+        raise CheckpointError(
+            f"checkpoint '{path}' is not usable: member '{info.filename}' is not a .npy array "
+            "(a checkpoint holds nothing else)"
+        )
+    if info.compress_size > size or (
+        info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size
+    ):
+        raise CheckpointError(
+            f"checkpoint '{path}' is corrupt: member '{info.filename}' claims "
+            f"{info.file_size:,} bytes, but the file has {size:,}"
+        )
+    return info.filename[: -len(".npy")]
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, path: Path
+) -> np.ndarray:
+    """One member's array: its header first, then exactly the bytes it declares, no more."""
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"'{key}': unknown .npy format version {version}")
+        if dtype.hasobject:
+            raise CheckpointError(
+                f"checkpoint '{path}' is not usable: '{key}' holds Python objects, which a "
+                "checkpoint never does (they are not loaded: loading them could run code)"
+            )
+        declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+        held = info.file_size - f.tell()
+        if declared != held:
+            raise CheckpointError(
+                f"checkpoint '{path}' is corrupt: '{key}' declares a {_shape(shape)} "
+                f"{dtype} array ({_bytes(declared)}) but holds {_bytes(held)}; nothing was "
+                "allocated for it"
+            )
+        data = bytearray()
+        while len(data) < declared:  # grows with the bytes really read
+            chunk = f.read(min(declared - len(data), 1 << 24))
+            if not chunk:
+                break
+            data += chunk
+        if len(data) != declared or f.read(1):  # also makes zipfile check the CRC
+            raise CheckpointError(
+                f"checkpoint '{path}' is corrupt: '{key}' holds {_bytes(len(data))}, its header "
+                f"declares {_bytes(declared)}"
+            )
+    if dtype.itemsize == 0:
+        return np.zeros(shape, dtype)
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _bytes(n: int) -> str:
+    """``"1,234 bytes"``, ``"728 TiB"``: a size for a message."""
+    if n < 1024:
+        return f"{n:,} byte{'s' * (n != 1)}"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        n /= 1024
+        if n < 1024 or unit == "EiB":
+            return f"{n:,.0f} {unit}" if n >= 10 else f"{n:.1f} {unit}"
+    return ""  # pragma: no cover
+
+
+def _check_header_entries(
+    arrays: Mapping[str, np.ndarray], path: Path, json_names: Collection[str]
+) -> tuple[int, dict[str, Any]]:
+    """The format tag and epoch count checked, and the JSON entries ``json_names`` parsed."""
+
+    def fail(problem: str) -> CheckpointError:
+        return CheckpointError(f"checkpoint '{path}' is not usable: {problem}")
+
+    tag = arrays.get("format")
+    if tag is None or tag.dtype.kind != "U" or tag.shape != () or str(tag) != FORMAT:
+        raise fail(f"no '{FORMAT}' format tag (is it a micrograd-mlp checkpoint?)")
+    missing = [name for name in ("epoch", *json_names) if name not in arrays]
+    if missing:
+        raise fail(f"missing entries {missing}")
+    epoch = arrays["epoch"]
+    if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
+        raise fail(f"'epoch' must be a non-negative integer, got {epoch!r}")
+    parsed: dict[str, Any] = {}
+    for name in json_names:
+        text = arrays[name]
+        if text.dtype.kind != "U" or text.shape != ():
+            raise fail(f"'{name}' must be one JSON text, got {text.dtype} {_shape(text.shape)}")
+        try:
+            value = json.loads(str(text))
+        except (json.JSONDecodeError, RecursionError) as error:
+            raise fail(f"'{name}' is not valid JSON ({type(error).__name__}: {error})") from None
+        if not isinstance(value, dict):
+            raise fail(f"'{name}' must be a JSON object, got {type(value).__name__}")
+        parsed[name] = value
+    return int(epoch), parsed
 
 
 def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
     def fail(problem: str) -> CheckpointError:
         return CheckpointError(f"checkpoint '{path}' is not usable: {problem}")
 
-    tag = arrays.get("format")
-    if tag is None or tag.dtype.kind != "U" or str(tag) != FORMAT:
-        raise fail(f"no '{FORMAT}' format tag (is it a micrograd-mlp checkpoint?)")
-    missing = [name for name in ("epoch", *_JSON_ENTRIES) if name not in arrays]
-    if missing:
-        raise fail(f"missing entries {missing}")
-    epoch = arrays["epoch"]
-    if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
-        raise fail(f"'epoch' must be a non-negative integer, got {epoch!r}")
-    parsed: dict[str, Any] = {name: {} for name in _OPTIONAL_JSON}
-    for name in (*_JSON_ENTRIES, *(n for n in _OPTIONAL_JSON if n in arrays)):
-        try:
-            value = json.loads(str(arrays[name]))
-        except json.JSONDecodeError as error:
-            raise fail(f"'{name}' is not valid JSON ({error})") from None
-        if not isinstance(value, dict):
-            raise fail(f"'{name}' must be a JSON object, got {type(value).__name__}")
-        parsed[name] = value
+    names = (*_JSON_ENTRIES, *(n for n in _OPTIONAL_JSON if n in arrays))
+    epoch, parsed = _check_header_entries(arrays, path, names)
+    for name in _OPTIONAL_JSON:
+        parsed.setdefault(name, {})
     sections: dict[str, dict[str, np.ndarray]] = {name: {} for name in _SECTIONS}
     for key, value in arrays.items():
         section, _, rest = key.partition(".")
@@ -234,7 +374,7 @@ def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
     return Checkpoint(
         model_state=sections["model"],
         optimizer_state=sections["optimizer"],
-        epoch=int(epoch),
+        epoch=epoch,
         history=history,
         loader=parsed["loader"],
         config=parsed["config"],
@@ -242,6 +382,19 @@ def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
         scheduler=parsed["scheduler"],
         rng=parsed["rng"],
     )
+
+
+def peek_checkpoint(path: str | os.PathLike[str]) -> tuple[int, dict[str, Any]]:
+    """A checkpoint's epoch count and settings (``config``), read without its arrays.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        CheckpointError: as :func:`load_checkpoint`, for the entries read.
+    """
+    path = Path(path)
+    arrays = _read_members(path, wanted=("format", "epoch", "config"))
+    epoch, parsed = _check_header_entries(arrays, path, ("config",))
+    return epoch, parsed["config"]
 
 
 def refuse_overwrite(
@@ -260,12 +413,12 @@ def refuse_overwrite(
     if not path.exists():
         return
     try:
-        saved = load_checkpoint(path)
+        epoch, config = peek_checkpoint(path)
     except (CheckpointError, OSError):
         what = "a file that is not a readable checkpoint"
     else:
-        settings = ", ".join(f"{k}={v!r}" for k, v in saved.config.items()) or "no settings"
-        what = f"a checkpoint, after epoch {saved.epoch} of a run with {settings}"
+        settings = ", ".join(f"{k}={v!r}" for k, v in config.items()) or "no settings"
+        what = f"a checkpoint, after epoch {epoch} of a run with {settings}"
     raise CheckpointError(
         f"'{path}' already holds {what}; pass {resume} to continue that run or {force} to "
         "replace it (or choose another checkpoint path)"
@@ -339,41 +492,103 @@ def restore(
 ) -> None:
     """Load a checkpoint's model, optimizer, scheduler and random states, all or nothing.
 
+    Everything is checked before anything changes: the random generators' states on fresh
+    generators of the same kind, the scheduler's state on a copy of the scheduler, the
+    optimizer's on a copy of the optimizer (sharing the model's parameters, so a copy costs the
+    optimizer's own buffers only); then the model is loaded (its ``load_state_dict`` checks
+    every entry before it assigns any), then the rest, which was checked already.
+
     Args:
         checkpoint: a :class:`Checkpoint` (e.g. from :func:`load_checkpoint`).
         model: a Module with ``state_dict``/``load_state_dict``.
         optimizer, scheduler: restored when given.
 
     Raises:
-        CheckpointError: the saved state does not fit the model, the optimizer or the
-            scheduler (the file and every mismatch are named); everything is then left as it was.
+        CheckpointError: the saved state does not fit the model, the optimizer, the scheduler
+            or the random generators; the message names the file and the entry. Nothing was
+            changed.
     """
     where = f"checkpoint '{checkpoint.path}'" if checkpoint.path else "the checkpoint"
-    before = model.state_dict()
-    optimizer_before = optimizer.state_dict() if optimizer is not None else None
+
+    def refuse(entry: str, part: str, error: BaseException) -> CheckpointError:
+        return CheckpointError(
+            f"{where}: its '{entry}' entry does not fit the {part}: {_message(error)}; nothing "
+            "was loaded"
+        )
+
     generators = _generators(model)
+    saved_rng = dict(checkpoint.rng or {})
+    if saved_rng and sorted(saved_rng) != sorted(generators):
+        problem = ValueError(f"saved for {sorted(saved_rng)}, the model has {sorted(generators)}")
+        raise refuse("rng", "model's random generators", problem)
+    for name, state in saved_rng.items():
+        try:  # on a fresh generator of the same kind: the model's is not touched
+            type(generators[name].bit_generator)().state = state
+        except (TypeError, ValueError, KeyError, OverflowError) as error:
+            raise refuse(f"rng.{name}", "model's random generator", error) from None
+    saved_schedule = dict(checkpoint.scheduler or {})
+    if scheduler is not None and saved_schedule:
+        _try_on_copy(scheduler, saved_schedule, _stand_in(scheduler), refuse, "scheduler")
+    elif scheduler is None and saved_schedule:
+        raise refuse("scheduler", "run", ValueError("the run has no learning-rate scheduler"))
+    elif scheduler is not None and checkpoint.epoch > 0:
+        raise refuse(
+            "scheduler", "run", ValueError("it is empty, but this run has a learning-rate schedule")
+        )
+    trial_optimizer = optimizer is not None and _try_on_copy(
+        optimizer,
+        checkpoint.optimizer_state,
+        {id(p): p for p in getattr(optimizer, "params", ())},
+        refuse,
+        "optimizer",
+    )
+    before = model.state_dict()
     try:
         model.load_state_dict(checkpoint.model_state)
-    except (KeyError, ValueError) as error:
-        raise CheckpointError(f"{where} does not fit the model: {_message(error)}") from None
-    part = "optimizer"
-    try:
-        if optimizer is not None:
-            optimizer.load_state_dict(checkpoint.optimizer_state)
-        saved_rng = dict(checkpoint.rng or {})
-        if saved_rng and sorted(saved_rng) != sorted(generators):
-            part = "model's random generators"
-            raise ValueError(f"saved for {sorted(saved_rng)}, the model has {sorted(generators)}")
-        part = "scheduler"
-        if scheduler is not None and checkpoint.scheduler:
-            scheduler.load_state_dict(checkpoint.scheduler)
     except (KeyError, ValueError, TypeError) as error:
-        model.load_state_dict(before)  # all or nothing: undo what was loaded
-        if optimizer_before is not None:
-            optimizer.load_state_dict(optimizer_before)
-        raise CheckpointError(f"{where} does not fit the {part}: {_message(error)}") from None
+        raise refuse("model", "model", error) from None
+    if optimizer is not None:
+        try:
+            optimizer.load_state_dict(checkpoint.optimizer_state)
+        except (KeyError, ValueError, TypeError) as error:
+            if trial_optimizer:  # pragma: no cover - the copy took the same state
+                raise
+            model.load_state_dict(before)  # no copy could be tried: undo the model
+            raise refuse("optimizer", "optimizer", error) from None
+    if scheduler is not None and saved_schedule:
+        scheduler.load_state_dict(saved_schedule)
     for name, state in saved_rng.items():
         generators[name].bit_generator.state = state
+
+
+def _stand_in(scheduler: Any) -> dict[int, Any]:
+    """A deepcopy memo giving a scheduler's copy a stand-in optimizer (its rate only)."""
+    optimizer = getattr(scheduler, "optimizer", None)
+    if optimizer is None:
+        return {}
+
+    class _Rate:
+        lr = getattr(optimizer, "lr", 0.0)
+        initial_lr = getattr(optimizer, "initial_lr", None)
+
+    return {id(optimizer): _Rate()}
+
+
+def _try_on_copy(
+    target: Any, state: Mapping[str, Any], memo: dict[int, Any], refuse: Any, part: str
+) -> bool:
+    """Load ``state`` into a copy of ``target`` (``memo`` keeps what the copy shares); raise
+    ``refuse(part, part, error)`` if that fails. False when no copy could be made (nothing was
+    tried)."""
+    try:
+        trial = copy.deepcopy(target, memo)
+    except Exception:  # noqa: BLE001 - an object that cannot be copied is simply not tried
+        return False
+    try:
+        trial.load_state_dict(state)
+    except (KeyError, ValueError, TypeError, OverflowError) as error:
+        raise refuse(part, part, error) from None
+    return True
 
 
 def _message(error: BaseException) -> str:
