@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from micrograd_mlp import Function, Value, gradcheck
+from micrograd_mlp.engine import Constant
 from micrograd_mlp.tensor import Tensor
 
 EPS = 1e-6
@@ -138,6 +139,29 @@ def test_backward_from_a_leaf_and_with_a_seed_gradient():
     b = Value(2.0)
     (b * b).backward(gradient=2.0)
     assert b.grad == 8.0
+
+
+def test_backward_from_a_leaf_adds_the_seed_to_its_grad():
+    """The output's own grad is the seed *added* (a leaf keeps what it had, as in PyTorch)."""
+    a = Value(2.0)
+    a.backward(gradient=0.5)
+    a.backward(gradient=2.0)
+    assert a.grad == 2.5
+    a.grad = 1.0  # set by hand (micrograd's style) before a pass: kept, the seed added
+    a.backward()
+    assert a.grad == 2.0
+
+
+def test_numbers_mixed_into_ops_are_constants_without_a_gradient():
+    x = Value(3.0)
+    y = 2.0 * x + 1.0
+    y.backward()
+    assert x.grad == 2.0
+    constants = [v for v in y.topological_order() if type(v) is Constant]
+    assert sorted(c.data for c in constants) == [1.0, 2.0]
+    assert all(c.grad == 0.0 for c in constants)  # the chain rule sent them 3.0 and 1.0
+    constants[0].grad = 5.0  # a number has no gradient of its own: setting one is ignored
+    assert constants[0].grad == 0.0
 
 
 def test_depth_100000_chain_has_no_recursion_limit():

@@ -203,6 +203,31 @@ def test_leaf_gradients_are_arrays_of_their_own():
     assert s.grad.flags.writeable and s.grad.flags.c_contiguous
 
 
+def test_a_leaf_gradient_is_never_a_view_of_an_intermediate_gradient():
+    """reshape and transpose pass back a view of their own gradient; the leaf under them gets
+    a copy, so changing the leaf's grad in place (clipping, an optimizer) changes nothing else."""
+    for view in (lambda t: t.reshape(6), lambda t: t.T):
+        a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        b = view(a)
+        (b * 2.0).sum().backward()
+        np.testing.assert_array_equal(a.grad, np.full((2, 3), 2.0))
+        assert not np.shares_memory(a.grad, b.grad)
+        a.grad *= 0.0
+        np.testing.assert_array_equal(b.grad, np.full(b.shape, 2.0))
+
+
+def test_backward_from_a_leaf_adds_the_seed_to_its_grad():
+    """The output's own grad is the seed *added*: a leaf keeps what it had (as in PyTorch)."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    a.backward(np.array([1.0, 1.0]))
+    a.backward(np.array([0.5, 2.0]))
+    np.testing.assert_array_equal(a.grad, [1.5, 3.0])
+    s = Tensor(3.0, requires_grad=True)
+    s.backward()
+    s.backward()
+    assert s.grad == 2.0
+
+
 def test_gradient_argument_and_its_errors():
     a = Tensor([1.0, 2.0], requires_grad=True)
     (a * 2.0).backward(np.array([1.0, -1.0]))

@@ -1,10 +1,15 @@
 """Mutation check of the derivative tables and the losses: does the test suite notice?
 
 Each mutant is one small source edit. The *derivatives* group edits a derivative of the scalar
-engine (``engine.py``), the vectorized engine (``tensor/engine.py``, ``tensor/fused.py``) or the
-shared backward pass (``autodiff.py``): a flipped sign, a wrong factor, swapped operands, a
-missing unbroadcast, a kink moved. The *losses* group edits the losses of both engines
-(``functional.py``, ``tensor/functional.py``) and their shared plumbing (``loss_common.py``): a
+engine (``engine.py``: an op's ``_local_grads``), of the vectorized engine (``tensor/ops.py``:
+an op's vector-Jacobian product; ``tensor/fused.py``): a flipped sign, a wrong factor, swapped
+operands, a missing unbroadcast, a kink moved; and the backward loop of each engine
+(``engine.py``'s ``Value._backward``/``backward`` and ``Constant.grad``; ``tensor/tensor.py``'s
+``_backward``/``_accumulate``/``backward``): ``=`` instead of ``+=``, intermediate gradients not
+reset, the seed assigned instead of added, the order not reversed, a number that keeps a
+gradient, a gradient not cast to its operand's dtype or a view kept as a leaf's grad, an operand
+skipped. The *losses* group edits the losses of both engines (``functional.py``,
+``tensor/functional.py``) and their shared plumbing (``loss_common.py``): a
 wrong mean denominator, a class weight ignored, label smoothing off by a factor, an ignored
 sample still counted, a wrong sign or factor in a fused loss's hand-written backward, a clamp
 moved or passing gradient, a margin's sign. For each mutant, the repository is copied to a
@@ -73,14 +78,23 @@ class Mutant:
     tests: tuple[str, ...] = DEFAULT_TESTS  # the subset it must fail
 
 
-V, T, A, FU = "engine.py", "tensor/engine.py", "autodiff.py", "tensor/fused.py"
+V, T, TT, FU = "engine.py", "tensor/ops.py", "tensor/tensor.py", "tensor/fused.py"
 F, TF, LC = "functional.py", "tensor/functional.py", "loss_common.py"
 
 DERIVATIVE_MUTANTS = [
-    # ------------------------------------------------------------- scalar engine (Value)
-    Mutant(V, '(1.0, 1.0), "+")', '(1.0, -1.0), "+")', "Value +: d/db sign"),
-    Mutant(V, '(1.0, -1.0), "-")', '(1.0, 1.0), "-")', "Value -: d/db sign"),
-    Mutant(V, '(other.data, self.data), "*")', '(self.data, other.data), "*")', "Value *: swap"),
+    # ---------------------------------------- scalar engine (Value): each op's _local_grads
+    Mutant(
+        V, '"+", _local_grads=(1.0, 1.0))', '"+", _local_grads=(1.0, -1.0))', "Value +: d/db sign"
+    ),
+    Mutant(
+        V, '"-", _local_grads=(1.0, -1.0))', '"-", _local_grads=(1.0, 1.0))', "Value -: d/db sign"
+    ),
+    Mutant(
+        V,
+        "_local_grads=(other.data, self.data)",
+        "_local_grads=(self.data, other.data)",
+        "Value *: swap",
+    ),
     Mutant(V, "(1.0 / b, -q / b)", "(-1.0 / b, -q / b)", "Value /: d/da sign"),
     Mutant(V, "(1.0 / b, -q / b)", "(1.0 / b, q / b)", "Value /: d/db sign"),
     Mutant(V, "(1.0 / b, -q / b)", "(1.0 / b, -a / b)", "Value /: d/db factor"),
@@ -90,49 +104,84 @@ DERIVATIVE_MUTANTS = [
         "if a > 0.0 else (1.0 if a == 0.0",
         "Value ** Value: d/d exponent at base 0",
     ),
-    Mutant(V, "d_exponent = out * math.log(a)", "d_exponent = math.log(a)", "Value **: d/db"),
-    Mutant(V, "return b * a ** (b - 1.0)", "return a ** (b - 1.0)", "Value **: d/da factor"),
+    Mutant(V, "d_b = out * math.log(a) if", "d_b = math.log(a) if", "Value **: d/db"),
+    Mutant(V, "return p * a ** (p - 1.0)", "return a ** (p - 1.0)", "Value **: d/da factor"),
     Mutant(
         V,
-        "    if b == 0.0:\n        return 0.0",
-        "    if b == 0.0:\n        return 1.0",
+        "    if p == 0.0:\n        return 0.0",
+        "    if p == 0.0:\n        return 1.0",
         "Value ** 0: d/da",
     ),
     Mutant(V, "return math.inf  #", "return 0.0  #", "Value sqrt at 0: d/da"),
-    Mutant(V, '(-1.0,), "neg")', '(1.0,), "neg")', "Value neg: sign"),
-    Mutant(V, '(e,), "exp")', '(1.0,), "exp")', "Value exp"),
-    Mutant(V, '(1.0 / x,), "log")', '(x,), "log")', "Value log"),
+    Mutant(V, '"neg", _local_grads=(-1.0,))', '"neg", _local_grads=(1.0,))', "Value neg: sign"),
+    Mutant(V, '"exp", _local_grads=(e,))', '"exp", _local_grads=(1.0,))', "Value exp"),
+    Mutant(V, '"log", _local_grads=(1.0 / x,))', '"log", _local_grads=(x,))', "Value log"),
     Mutant(V, "(1.0 - t * t,)", "(1.0 - t,)", "Value tanh"),
     Mutant(V, "(s * (1.0 - s),)", "(s,)", "Value sigmoid"),
     Mutant(
         V,
-        '        if x > 0.0:\n            return _result(x, (self,), (1.0,), "relu")',
-        '        if x >= 0.0:\n            return _result(x, (self,), (1.0,), "relu")',
+        '        if x > 0.0:\n            return Value(x, (self,), "relu"',
+        '        if x >= 0.0:\n            return Value(x, (self,), "relu"',
         "Value relu kink",
     ),
     Mutant(
         V,
-        '_result(0.0, (self,), (0.0,), "relu")',
-        '_result(0.0, (self,), (1.0,), "relu")',
+        '"relu", _local_grads=(0.0,))',
+        '"relu", _local_grads=(1.0,))',
         "Value relu: inactive passes gradient",
     ),
     Mutant(
-        V, "slope = 1.0 if x > 0.0 else", "slope = 1.0 if x >= 0.0 else", "Value leaky_relu kink"
+        V,
+        "local = 1.0 if self.data > 0.0 else",
+        "local = 1.0 if self.data >= 0.0 else",
+        "Value leaky_relu kink",
     ),
     Mutant(
         V,
-        "(1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0),)",
-        "(1.0 if x > 0.0 else (-1.0 if x < 0.0 else 1.0),)",
+        "(-1.0 if x < 0.0 else 0.0)",
+        "(-1.0 if x < 0.0 else 1.0)",
         "Value abs kink",
     ),
     Mutant(V, "(-1.0 if x < 0.0", "(1.0 if x < 0.0", "Value abs: sign"),
     Mutant(V, "(1.0,) * len(children)", "(0.5,) * len(children)", "Value.sum factor"),
     Mutant(V, "(*x_data, *w_data, 1.0)", "(*w_data, *x_data, 1.0)", "Value.dot: swap"),
     Mutant(V, "(*x_data, *w_data, 1.0)", "(*x_data, *w_data, 0.0)", "Value.dot: bias"),
-    # --------------------------------------------------------- the shared backward pass
-    Mutant(A, "child.grad += local * g", "child.grad = local * g", "backprop: no accumulation"),
-    Mutant(A, "for node in reversed(order):", "for node in order:", "backprop: order"),
-    # --------------------------------------------------------- vectorized engine (Tensor)
+    # ------------------------------ scalar engine: the backward loop (_backward, backward)
+    Mutant(
+        V,
+        "            child.grad += local * self.grad",
+        "            child.grad = local * self.grad",
+        "Value._backward: = instead of += (no accumulation)",
+    ),
+    Mutant(
+        V,
+        "            if node._children:  # intermediate nodes start fresh; leaves keep theirs\n"
+        "                node.grad = 0.0",
+        "            if node._children:  # intermediate nodes start fresh; leaves keep theirs\n"
+        "                pass",
+        "Value.backward: intermediate gradients not reset to 0.0",
+    ),
+    Mutant(
+        V,
+        "self.grad += gradient  #",
+        "self.grad = gradient  #",
+        "Value.backward: the seed assigned instead of added",
+    ),
+    Mutant(
+        V,
+        "for node in reversed(order):  # from the output back",
+        "for node in order:  # from the output back",
+        "Value.backward: reversed(order) dropped",
+    ),
+    Mutant(
+        V,
+        "    @property\n    def grad(self) -> float:\n        return 0.0\n\n"
+        "    @grad.setter\n    def grad(self, value: float) -> None:\n"
+        "        pass  # a number has no gradient of its own\n",
+        "",
+        "Constant.grad: the setter keeps the value (a number gets a gradient)",
+    ),
+    # ------------------------------------------- vectorized engine (Tensor): tensor/ops.py
     Mutant(
         T,
         "_unbroadcast(g, ctx.b_shape) if need_b else None,\n        )\n\n\nclass Sub",
@@ -192,8 +241,8 @@ DERIVATIVE_MUTANTS = [
     Mutant(
         T,
         "ga = _unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape)",
-        "ga = np.matmul(g, np.swapaxes(B, -1, -2)).sum(axis=0) if g.ndim > A.ndim else "
-        "np.matmul(g, np.swapaxes(B, -1, -2))",
+        "ga = (np.matmul(g, np.swapaxes(B, -1, -2)).sum(axis=0) if g.ndim > A.ndim else "
+        "np.matmul(g, np.swapaxes(B, -1, -2)))",
         "Tensor @: d/dA unbroadcast (lead axes only)",
     ),
     Mutant(
@@ -261,7 +310,58 @@ DERIVATIVE_MUTANTS = [
         "        pass",
         "_unbroadcast: stretched axes not summed",
     ),
-    Mutant(T, "child.grad = child.grad + g", "child.grad = g", "Tensor: no accumulation"),
+    # ----------------- vectorized engine: the backward loop (tensor/tensor.py: _backward,
+    # _accumulate, backward)
+    Mutant(TT, "child.grad = child.grad + g", "child.grad = g", "Tensor _accumulate: = not +="),
+    Mutant(
+        TT,
+        "        g = g.astype(child.data.dtype)\n",
+        "        pass\n",
+        "Tensor _accumulate: gradient not cast to the operand's dtype",
+    ),
+    Mutant(
+        TT,
+        "            g = np.array(g)\n",
+        "            pass\n",
+        "Tensor _accumulate: a leaf's grad not copied (a view or a shared array kept)",
+    ),
+    Mutant(
+        TT,
+        "            or g.base is not None\n",
+        "",
+        "Tensor _accumulate: a view becomes a leaf's grad uncopied",
+    ),
+    Mutant(
+        TT,
+        "for child, g in zip(self._children, self._vjp()):",
+        "for child, g in zip(self._children[1:], self._vjp()[1:]):",
+        "Tensor _backward: the first operand skipped",
+    ),
+    Mutant(
+        TT,
+        "for child, g in zip(self._children, self._vjp()):",
+        "for child, g in zip(self._children[:-1], self._vjp()):",
+        "Tensor _backward: the last operand skipped",
+    ),
+    Mutant(
+        TT,
+        "                node.grad = None\n",
+        "                pass\n",
+        "Tensor.backward: intermediate gradients not reset",
+    ),
+    Mutant(
+        TT,
+        "_accumulate(self, seed, None)",
+        "self.grad = seed",
+        "Tensor.backward: the seed assigned instead of added",
+    ),
+    Mutant(
+        TT,
+        "for node in reversed(order):  # each node's grad",
+        "for node in order:  # each node's grad",
+        "Tensor.backward: reversed(order) dropped",
+    ),
+    # --------------------------------------------------- fused op (tensor/fused.py)
     Mutant(
         FU,
         "gx = np.matmul(g, w) if need_x",
@@ -445,7 +545,8 @@ GROUPS = {"derivatives": DERIVATIVE_MUTANTS, "losses": LOSS_MUTANTS}
 
 def matches(tree: Path, mutant: Mutant) -> int:
     """How many times ``mutant``'s edit occurs in its file under ``tree`` (it must be 1)."""
-    return (tree / PACKAGE / mutant.path).read_text().count(mutant.old)
+    path = tree / PACKAGE / mutant.path
+    return path.read_text().count(mutant.old) if path.exists() else 0
 
 
 def mismatch(count: int) -> str:
