@@ -461,7 +461,7 @@ def saved_history(saved: Checkpoint, metric_name: str) -> History:
         values = np.asarray(getattr(history, name), dtype=np.float64)
         bad = np.isinf(values) if name == "lr" else ~np.isfinite(values)
         if bad.any():
-            problems.append(f"'history.{name}' holds {values[bad][0]!r}")
+            problems.append(f"'history.{name}' holds {float(values[bad][0])!r}")
     if problems:
         raise CheckpointError(f"{where} is not usable: " + "; ".join(problems))
     return history
