@@ -17,6 +17,8 @@ has set yet shows as ``None``.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import warnings
 from collections import deque
 from collections.abc import Iterable
@@ -31,13 +33,19 @@ from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.viz.fonts import graphviz_fontname
 
 __all__ = [
+    "DOT_TIMEOUT",
     "NODE_COLORS",
+    "DotFailedError",
     "DotNotFoundError",
     "DotNotFoundWarning",
     "draw_dot",
     "escape_label",
+    "escape_text",
+    "far_edges",
     "format_number",
     "node_role",
+    "printable",
+    "run_dot",
     "save_graph",
 ]
 
@@ -56,9 +64,28 @@ NODE_COLORS = {
     "omitted": "mistyrose",
 }
 
+#: The longest Graphviz's ``dot`` may take for one picture, in seconds: beyond it, it is
+#: stopped and :class:`DotFailedError` says so (the pictures the package draws take well under
+#: a second; a graph whose layout would take minutes is refused, not waited for).
+DOT_TIMEOUT = 60.0
+
+#: The most ranks (columns, left to right) an edge may cross; a longer one, from a value used
+#: again far down the graph (x in x+x+...+x), is drawn from a copy of the value beside its use
+#: (a dashed box with its name). Graphviz's time grows with the square of the ranks its edges
+#: cross: the 100-term x+x+...+x took it over a minute, now a fraction of a second.
+FAR_SPAN = 8
+
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-# Characters with a meaning inside a Graphviz record label; a backslash makes them literal.
-_RECORD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\{}|<>"})
+# Graphviz reads a backslash as an escape (\n, \N: the node's name) and &name; as an HTML
+# entity in any label; doubled, or written &amp;, they are shown as typed.
+_TEXT_SPECIALS = str.maketrans({"\\": "\\\\", "&": "&amp;"})
+# Characters with a meaning inside a record label too; a backslash makes them literal.
+_RECORD_SPECIALS = str.maketrans({c: "\\" + c for c in "{}|<>"})
+# Control characters would end a line or vanish; lone surrogates cannot be written as UTF-8.
+_UNPRINTABLE = dict.fromkeys(
+    [*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0xD800, 0xE000)], "\ufffd"
+)
+_UNPRINTABLE.update({ord("\n"): " ", ord("\t"): " ", ord("\r"): " "})
 
 
 class DotNotFoundWarning(UserWarning):
@@ -67,6 +94,75 @@ class DotNotFoundWarning(UserWarning):
 
 class DotNotFoundError(RuntimeError):
     """The Graphviz ``dot`` program is missing (``save_graph(..., on_missing_dot="raise")``)."""
+
+
+class DotFailedError(RuntimeError):
+    """Graphviz's ``dot`` ran and failed: it crashed, exited with an error, or did not finish
+    within :data:`DOT_TIMEOUT` seconds. The message is one line: what happened (the exit status
+    or signal, and dot's own message if it wrote one) and what to try."""
+
+
+def run_dot(source: str, format: str, what: str, timeout: float | None = None) -> bytes:
+    """Run Graphviz's ``dot`` on the DOT ``source`` and return its output in ``format``.
+
+    Args:
+        source: the graph in the DOT language (e.g. ``graphviz.Digraph.source``).
+        format: the output format, e.g. ``"svg"``, ``"png"``.
+        what: what dot is doing, for the error message (e.g. ``"rendering out/frame_000.png"``).
+        timeout: seconds before dot is stopped (default: :data:`DOT_TIMEOUT`).
+
+    Raises:
+        DotNotFoundError: the ``dot`` program is not installed.
+        DotFailedError: dot cannot be run, crashed, exited with an error or ran out of time.
+    """
+    timeout = DOT_TIMEOUT if timeout is None else timeout
+    try:
+        done = subprocess.run(
+            ["dot", f"-T{format}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise DotNotFoundError(
+            "graphviz 'dot' executable not found (install Graphviz, e.g. 'apt-get install "
+            "graphviz')"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise DotFailedError(
+            f"Graphviz's 'dot' did not finish {what} within {timeout:g} s and was stopped: the "
+            "graph is too big to lay out; try a smaller one"
+        ) from None
+    except OSError as e:
+        raise DotFailedError(
+            f"Graphviz's 'dot' could not be run for {what}: {e.strerror or e}; check the "
+            "Graphviz installation ('dot -V')"
+        ) from None
+    if done.returncode != 0:
+        raise DotFailedError(_dot_failure(done.returncode, done.stderr, what))
+    return done.stdout
+
+
+def _dot_failure(status: int, stderr: bytes, what: str) -> str:
+    """One line: how dot ended (its exit status, or the signal that killed it), its message."""
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        how = f"crashed (killed by {name})"
+    else:
+        how = f"failed (exit status {status})"
+    lines = [" ".join(line.split()) for line in stderr.decode("utf-8", "replace").splitlines()]
+    said = "; ".join(line for line in lines if line)
+    if len(said) > 300:
+        said = said[:299] + "…"
+    told = f": dot said: {said}" if said else ", with no message"
+    return (
+        f"Graphviz's 'dot' {how} while {what}{told}. Try a smaller graph; 'dot -V' checks the "
+        "Graphviz installation"
+    )
 
 
 def draw_dot(
@@ -134,7 +230,8 @@ def draw_dot(
         node_attr={"fontname": fontname, "fontsize": "11"},
     )
     lost_inputs: list[str] = []  # op nodes with at least one operand left out by the cap
-    for v in order:
+    far = far_edges(order)
+    for i, v in enumerate(order):
         name = names[id(v)]
         role = node_role(v, root, param_ids)
         if role == "constant":
@@ -155,15 +252,26 @@ def draw_dot(
             op = f"{name}_op"
             dot.node(
                 op,
-                v._op.replace("\\", "\\\\"),  # not a record: only backslash is special
+                escape_text(v._op),  # not a record: only backslash and & are special
                 shape="ellipse",
                 style="filled",
                 fillcolor=NODE_COLORS["op"],
                 fontsize="10",
                 height="0.3",
             )
-            for child in v._children:
-                if id(child) in names:
+            for k, child in enumerate(v._children):
+                if (i, k) in far:  # a copy of the operand beside its use (FAR_SPAN)
+                    copy = f"{name}_in{k}"
+                    text = child.label or format_number(child.data, number_format)
+                    dot.node(
+                        copy,
+                        escape_text(text),
+                        shape="box",
+                        style="filled,dashed",
+                        fillcolor=NODE_COLORS[node_role(child, root, param_ids)],
+                    )
+                    dot.edge(copy, op)
+                elif id(child) in names:
                     dot.edge(names[id(child)], op)
                 elif not lost_inputs or lost_inputs[-1] != op:
                     lost_inputs.append(op)
@@ -206,7 +314,9 @@ def save_graph(
         ValueError: unknown format or ``on_missing_dot`` value.
         DotNotFoundError: ``dot`` is missing and ``on_missing_dot="raise"`` (the ``.gv`` is
             written first).
-        RuntimeError: ``dot`` ran and failed (its error message is included).
+        DotFailedError: ``dot`` ran and failed: crashed, an error, or more than
+            :data:`DOT_TIMEOUT` seconds (a ``RuntimeError``; the message says which, with dot's
+            own message if any).
     """
     if on_missing_dot not in ("warn", "raise"):
         raise ValueError(f"on_missing_dot must be 'warn' or 'raise', got {on_missing_dot!r}")
@@ -218,8 +328,8 @@ def save_graph(
     if not target.suffix:
         target = target.with_name(f"{target.name}.{format}")
     try:
-        image = dot.pipe(format=format, quiet=True)
-    except graphviz.ExecutableNotFound:
+        image = run_dot(dot.source, format, f"rendering {target}")
+    except DotNotFoundError:
         source = atomic_write_bytes(target.with_suffix(".gv"), dot.source.encode("utf-8"))
         message = (
             f"graphviz 'dot' executable not found; wrote the DOT source to {source} "
@@ -230,9 +340,6 @@ def save_graph(
             raise DotNotFoundError(message) from None
         warnings.warn(message, DotNotFoundWarning, stacklevel=2)
         return source
-    except graphviz.CalledProcessError as e:
-        stderr = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
-        raise RuntimeError(f"graphviz 'dot' failed to render {target}: {stderr}") from None
     return atomic_write_bytes(target, image)
 
 
@@ -264,6 +371,26 @@ def _nearest(root: Value, limit: int) -> set[int]:
     return kept
 
 
+def far_edges(order: list[Value]) -> set[tuple[int, int]]:
+    """The edges of a picture of the graph ``order`` (a topological order, the output last)
+    that would cross more than :data:`FAR_SPAN` ranks, as ``(i, k)``: operand ``k`` of
+    ``order[i]``. Ranks are placed as late as the uses allow (each value just before its first
+    use, its op one rank before it), as Graphviz's layout does for a value that one op uses;
+    an operand that is not in ``order`` (left out by a cap) is no edge."""
+    rank: dict[int, int] = {}
+    for v in reversed(order):
+        r = rank.setdefault(id(v), 0)
+        for child in v._children:
+            rank[id(child)] = min(rank.get(id(child), r - 2), r - 2)
+    kept = {id(v) for v in order}
+    return {
+        (i, k)
+        for i, v in enumerate(order)
+        for k, child in enumerate(v._children)
+        if id(child) in kept and rank[id(v)] - 1 - rank[id(child)] > FAR_SPAN
+    }
+
+
 def node_role(v: Value, root: Value, param_ids: set[int]) -> str:
     """The key of ``v`` in :data:`NODE_COLORS`: output, parameter, constant, intermediate, input."""
     if v is root:
@@ -288,12 +415,27 @@ def format_number(x: float | None, spec: str) -> str:
     return format(0.0 if x == 0.0 else x, spec)
 
 
+def printable(text: str) -> str:
+    """``text`` with what cannot be shown on one line replaced: line breaks and tabs by a space,
+    other control characters and lone surrogates (which UTF-8 cannot encode) by U+FFFD."""
+    return text.translate(_UNPRINTABLE)
+
+
+def escape_text(text: str) -> str:
+    """``text`` (a str) for a Graphviz label that is not a record (an op, an edge, a title):
+    shown as typed. A backslash is doubled (Graphviz reads ``\\N`` as the node's name), ``&``
+    is written ``&amp;`` (Graphviz reads ``&lt;`` as ``<``), and what :func:`printable` replaces
+    is replaced."""
+    return printable(text).translate(_TEXT_SPECIALS)
+
+
 def escape_label(text: str) -> str:
-    """``text`` (a str) with Graphviz record-label specials (``{ } | < >`` and backslash) made
-    literal by a backslash, so a user's label cannot split or restructure a record node.
+    """``text`` (a str) for one field of a Graphviz record label, shown as typed: what
+    :func:`escape_text` escapes, and the record's specials (``{ } | < >``) made literal by a
+    backslash, so a user's label cannot split or restructure a record node.
 
     In a label with non-ASCII characters, spaces become no-break spaces: Graphviz (2.43) drops
     a space that follows a multi-byte character in a record label ("사과 가격" would read
     "사과가격"), escaped or not."""
-    escaped = text.translate(_RECORD_SPECIALS)
+    escaped = escape_text(text).translate(_RECORD_SPECIALS)
     return escaped if escaped.isascii() else escaped.replace(" ", "\u00a0")
