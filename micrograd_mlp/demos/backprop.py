@@ -31,6 +31,7 @@ from micrograd_mlp.messages import message
 from micrograd_mlp.viz.backprop import backward_steps, explain
 from micrograd_mlp.viz.backprop_frames import backward_frames, remove_stale_pictures
 from micrograd_mlp.viz.fonts import plot_lang, plot_rc
+from micrograd_mlp.viz.graph import DotFailedError
 from micrograd_mlp.viz.plots import save_figure
 
 COMMAND = "backprop"
@@ -72,7 +73,8 @@ def plot_leaf_gradients(
         The path written.
     """
     lang = plot_lang(lang)
-    with rc_context(plot_rc(lang)):
+    # The font follows the text drawn: Hangul names get a Hangul font in an English run too.
+    with rc_context(plot_rc(lang, [out, *grads])):
         fig = Figure(figsize=(1.6 + 1.1 * max(len(grads), 2), 3.6), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -101,8 +103,9 @@ def run(args: argparse.Namespace) -> dict:
 
     Raises:
         SystemExit: a bad expression, ``--values``, ``--example`` with an expression, a formula
-            with more than :data:`MAX_STEPS` backward steps, or an unknown
-            ``$MICROGRAD_MLP_LANG`` (the message says what is allowed).
+            with more than :data:`MAX_STEPS` backward steps, an unknown
+            ``$MICROGRAD_MLP_LANG`` (the message says what is allowed), or Graphviz's ``dot``
+            crashing or failing on a frame (the message says how, and what to try).
     """
     try:
         lang = chosen_lang(args)
@@ -145,14 +148,18 @@ def run(args: argparse.Namespace) -> dict:
     print(message("backprop.leaf_grads", lang, grads=shown))
     print(message("backprop.agrees" if agrees else "backprop.disagrees", lang))
 
-    frames = (
-        backward_frames(
-            root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang,
-            steps=steps,
+    try:
+        frames = (
+            backward_frames(
+                root, args.out, args.format, gif=not args.no_gif, params=params, lang=lang,
+                steps=steps,
+            )
+            if 0 < len(steps) <= MAX_FRAMES
+            else None
         )
-        if 0 < len(steps) <= MAX_FRAMES
-        else None
-    )
+    except DotFailedError as e:  # dot crashed or failed: no frames half of this run, half old
+        remove_stale_pictures(args.out)
+        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}; no frames were drawn") from None
     plot = None
     if frames is None:
         # no frame drawn: pictures of an earlier formula in --out would pass for this one's

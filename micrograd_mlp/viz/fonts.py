@@ -111,19 +111,37 @@ def plot_lang(lang: str | None = None) -> str:
     return chosen
 
 
-def plot_rc(lang: str | None = None) -> dict[str, object]:
-    """matplotlib settings (for ``matplotlib.rc_context``) to draw text in ``lang``.
+def plot_rc(lang: str | None = None, texts: Iterable[str] = ()) -> dict[str, object]:
+    """matplotlib settings (for ``matplotlib.rc_context``) to draw text in ``lang``, and the
+    ``texts`` the picture will show besides (names, labels: a learner's Hangul variable names
+    in an English run).
 
-    For ``"ko"`` with a Hangul font installed: ``{"font.family": [<Hangul font>, "DejaVu
-    Sans"]}`` (matplotlib takes a missing glyph from the next family in the list, so the minus
-    sign and other symbols still render). Otherwise ``{}`` (matplotlib's defaults). Call
-    :func:`plot_lang` first to choose the language of the text itself.
+    The font is chosen by the text drawn, not by the language alone. For ``"ko"`` with a Hangul
+    font installed: ``{"font.family": [<Hangul font>, "DejaVu Sans"]}`` (matplotlib takes a
+    missing glyph from the next family in the list, so the minus sign and other symbols still
+    render). For another language whose ``texts`` hold Hangul: ``["DejaVu Sans", <Hangul
+    font>]`` (the English text keeps its usual font, the Hangul comes from the second).
+    Otherwise ``{}`` (matplotlib's defaults); with Hangul in ``texts`` and no Hangul font, a
+    :class:`HangulFontWarning` naming the package to install. Call :func:`plot_lang` first to
+    choose the language of the text itself.
 
     Raises:
         ValueError: unknown language.
     """
-    font = hangul_font() if resolve_lang(lang) == "ko" else None
-    return {"font.family": [font, "DejaVu Sans"]} if font else {}
+    korean = resolve_lang(lang) == "ko"
+    hangul_text = any(contains_hangul(text) for text in texts)
+    font = hangul_font() if korean or hangul_text else None
+    if font is None:
+        if hangul_text:
+            warnings.warn(
+                f"no Hangul font found (looked for {', '.join(HANGUL_FONTS)}): the Hangul in "
+                "this picture's names shows as empty boxes. Install one, e.g. 'apt-get install "
+                "fonts-nanum' (Debian/Ubuntu)",
+                HangulFontWarning,
+                stacklevel=2,
+            )
+        return {}
+    return {"font.family": [font, "DejaVu Sans"] if korean else ["DejaVu Sans", font]}
 
 
 def graphviz_fontname(labels: Iterable[str], default: str = "Helvetica") -> str:
