@@ -10,6 +10,7 @@ own backward pass (an observer: nothing here applies the chain rule) and leave `
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import os
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import graphviz
 
-from micrograd_mlp.engine import Value
+from micrograd_mlp.engine import Constant, Value
+from micrograd_mlp.expression import as_term, formula_name
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.viz.backprop import BackwardStep, traced_steps
@@ -32,9 +34,11 @@ from micrograd_mlp.viz.graph import (
     DotNotFoundError,
     DotNotFoundWarning,
     escape_label,
+    escape_text,
     format_number,
     node_role,
-    save_graph,
+    printable,
+    run_dot,
 )
 
 __all__ = [
@@ -212,23 +216,26 @@ def backward_frames(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     width = max(3, len(str(len(graphs) - 1)))
-    frames: list[Path] = []
-    rendered = True
-    for k, dot in enumerate(graphs):
-        target = out / f"frame_{k:0{width}d}.{format}"
-        if rendered:
-            try:
-                frames.append(save_graph(dot, target, format, on_missing_dot="raise"))
-                continue
-            except DotNotFoundError:  # save_graph wrote this frame's .gv already
-                rendered = False
-                frames.append(target.with_suffix(".gv"))
-                continue
-        frames.append(atomic_write_bytes(target.with_suffix(".gv"), dot.source.encode("utf-8")))
+    targets = [out / f"frame_{k:0{width}d}.{format}" for k in range(len(graphs))]
+    try:
+        images = [
+            run_dot(dot.source, format, f"drawing {target}")
+            for dot, target in zip(graphs, targets)
+        ]
+    except DotNotFoundError:
+        images = None
+    if images is None:  # no dot: the DOT sources, to render later
+        frames = [
+            atomic_write_bytes(target.with_suffix(".gv"), dot.source.encode("utf-8"))
+            for dot, target in zip(graphs, targets)
+        ]
+    else:  # every frame of the run the same size, so that the pictures do not jump
+        images = _same_size(images, format)
+        frames = [atomic_write_bytes(t, image) for t, image in zip(targets, images)]
     _remove_stale_frames(out, frames)
 
     gif_path = out / "backward.gif"
-    if not rendered:
+    if images is None:
         stale = gif and gif_path.exists()
         if stale:
             gif_path.unlink()
@@ -246,11 +253,68 @@ def backward_frames(
     if not gif:
         gif_path.unlink(missing_ok=True)  # it would show another graph than the frames
         return BackwardFrames(frames, None, True)
+    if format == "svg":
+        images = _same_size(
+            [run_dot(dot.source, "png", f"drawing {gif_path}") for dot in graphs], "png"
+        )
+    return BackwardFrames(frames, _write_gif(gif_path, images, duration_ms), True)
+
+
+def _same_size(images: list[bytes], format: str) -> list[bytes]:
+    """The pictures, each on a canvas of the largest width and height among them (white, the
+    picture centred horizontally and at the top, where the caption is): a frame whose texts are
+    longer than another's (a gradient found, "so far") no longer makes it wider."""
     if format == "png":
-        pngs = [path.read_bytes() for path in frames]
-    else:
-        pngs = [dot.pipe(format="png", quiet=True) for dot in graphs]
-    return BackwardFrames(frames, _write_gif(gif_path, pngs, duration_ms), True)
+        from PIL import Image  # here, so importing this module stays cheap
+
+        opened = [Image.open(io.BytesIO(data)) for data in images]
+        w, h = max(im.width for im in opened), max(im.height for im in opened)
+        padded = []
+        for im in opened:
+            if im.size == (w, h):
+                canvas = im
+            else:
+                canvas = Image.new("RGB", (w, h), "white")
+                canvas.paste(im.convert("RGB"), ((w - im.width) // 2, 0))
+            buffer = io.BytesIO()
+            canvas.save(buffer, format="PNG")
+            padded.append(buffer.getvalue())
+        return padded
+    sizes = [_svg_size(data) for data in images]
+    w, h = max(size[0] for size in sizes), max(size[1] for size in sizes)
+    return [_svg_on_canvas(data, size, w, h) for data, size in zip(images, sizes)]
+
+
+_SVG_SIZE = re.compile(
+    rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([-\d. ]+)"'
+)
+
+
+def _svg_size(data: bytes) -> tuple[float, float]:
+    """The size of Graphviz's SVG ``data``, from its viewBox (its width and height attributes
+    are rounded)."""
+    found = _SVG_SIZE.search(data)
+    if found is None:
+        raise ValueError("backward_frames: Graphviz wrote an SVG without its size")
+    _, _, w, h = (float(v) for v in found.group(3).split())
+    return w, h
+
+
+def _svg_on_canvas(data: bytes, size: tuple[float, float], w: float, h: float) -> bytes:
+    """The SVG ``data`` of ``size`` (pt) on a white ``w`` x ``h`` canvas, centred at the top."""
+    x0, y0, _, _ = (float(v) for v in _SVG_SIZE.search(data).group(3).split())
+    dx = (w - size[0]) / 2
+    head = (
+        f'<svg width="{w:.2f}pt" height="{h:.2f}pt"\n viewBox="{x0 - dx:.2f} {y0:.2f} '
+        f'{w:.2f} {h:.2f}"'
+    ).encode()
+    canvas = (
+        f'<rect x="{x0 - dx:.2f}" y="{y0:.2f}" width="{w:.2f}" height="{h:.2f}" '
+        'fill="white"/>'
+    ).encode()
+    data = _SVG_SIZE.sub(head, data, count=1)
+    end = data.index(b">", data.index(b"<svg")) + 1
+    return data[:end] + b"\n" + canvas + data[end:]
 
 
 def auto_rankdir(root: Value) -> str:
@@ -295,9 +359,28 @@ class _Style:
         self.number_format = number_format
         self.lang = lang
         self.font: str | None = None  # chosen at the first frame: every frame has the same texts
+        self._named: dict[int, str] | None = None  # the names, made at the first frame
 
     def num(self, x: float) -> str:
         return format_number(x, self.number_format)
+
+    def _names(self, steps: list[BackwardStep]) -> dict[int, str]:
+        """Each node's name in the frames: the trace's (as ``explain`` prints it), but a
+        constant is its number (``1``, not ``1#2`` for the second 1 of a formula)."""
+        if self._named is None:
+            names = {id(s.node): s.name for s in steps}
+            names.update({id(u.child): u.name for s in steps for u in s.children})
+            for v in self.order:
+                if type(v) is Constant and v is not self.root:
+                    names[id(v)] = v.label or self.num(v.data)
+            self._named = names
+        return self._named
+
+    @staticmethod
+    def _what(step: BackwardStep, names: dict[int, str]) -> str:
+        """``name = formula`` of the step's node, or its name when that is its formula."""
+        formula = formula_name(step.node._op, [names[id(c)] for c in step.node._children], 10**6)
+        return step.name if formula == step.name else f"{step.name} = {formula}"
 
     def frame(self, steps: list[BackwardStep], k: int) -> graphviz.Digraph:
         current = steps[k]
@@ -315,37 +398,44 @@ class _Style:
         for step in steps:
             for u in step.children:
                 total[id(u.child)] = u.contributions
-        out_name = steps[0].name
+        names = self._names(steps)
         title = message(
             "frames.title",
             self.lang,
             k=k + 1,
             n=len(steps),
-            name=current.name,
-            formula=current.formula,
-            out=out_name,
+            what=self._what(current, names),
+            name=as_term(current.name),
+            out=as_term(steps[0].name),
             upstream=self.num(current.upstream),
         )
+        legend = message("frames.legend", self.lang)
         if self.font is None:  # the names are the same in every frame; so is the title's script
-            self.font = graphviz_fontname([title, *(u.name for s in steps for u in s.children)])
+            self.font = graphviz_fontname([title, legend, *names.values()])
         font = self.font
+        # The caption: the step, then the legend in smaller grey type (an HTML-like label,
+        # whose text is escaped as HTML); Graphviz keeps the drawing below it.
+        caption = (
+            f"<{html.escape(printable(title))}<BR/>"
+            f'<FONT POINT-SIZE="12" COLOR="grey30">{html.escape(legend)}</FONT>>'
+        )
         dot = graphviz.Digraph(
             f"backward_step_{k}",
             format=self.format,
             graph_attr={
                 "rankdir": self.rankdir,
-                "label": title,
+                "label": caption,
                 "labelloc": "t",
                 "fontname": font,
                 "fontsize": "18",
+                # room between neighbouring edge labels (the labels are nodes of the layout)
+                "nodesep": "0.35",
             },
             # Large enough to read when a frame is scaled down to a page's width.
             node_attr={"fontname": font, "fontsize": "14"},
             edge_attr={"fontname": font, "fontsize": "12"},
         )
         children_now = {id(u.child) for u in current.children}
-        names = {id(s.node): s.name for s in steps}
-        names.update({id(u.child): u.name for s in steps for u in s.children})
         for v in self.order:
             key = id(v)
             if key not in grads:
@@ -407,7 +497,9 @@ class _Style:
                 text = f"? × {self.num(local)} = ?"
                 attrs = {"color": STEP_COLORS["pending"], "fontcolor": STEP_COLORS["pending"]}
             local_text = message("frames.local", self.lang, local=self.num(local))
-            dot.edge(self.ids[id(child)], op, label=f"{local_text}\\n{text}", **attrs)
+            # a no-break space on each side keeps neighbouring labels apart
+            label = "\\n".join(f"\u00a0{escape_text(t)}\u00a0" for t in (local_text, text))
+            dot.edge(self.ids[id(child)], op, label=label, **attrs)
         dot.edge(op, self.ids[id(v)], **highlight)
 
 
@@ -429,7 +521,7 @@ def _remove_stale_frames(out: Path, keep: list[Path]) -> None:
 
 
 def _write_gif(path: Path, pngs: list[bytes], duration_ms: int) -> Path:
-    """An animated GIF of the PNG images, padded to a common size, written atomically."""
+    """An animated GIF of the PNG images (of one size), written atomically."""
     from PIL import Image  # here, so importing this module stays cheap (a re-export in viz)
 
     images = [Image.open(io.BytesIO(data)).convert("RGB") for data in pngs]
