@@ -28,6 +28,7 @@ __all__ = [
     "ALLOWED",
     "FUNCTIONS",
     "ExpressionError",
+    "as_term",
     "formula_name",
     "normalize",
     "parse_assignments",
@@ -184,6 +185,12 @@ def formula_name(op: str, operands: Sequence[str], limit: int = NAME_LENGTH) -> 
         ]
         return _compose(op, cut)
     return f"{op}(…)"
+
+
+def as_term(name: str) -> str:
+    """``name`` as it reads inside ``d out/d name``: parenthesised when it is a compound
+    formula or a negative number (``(x*y)``, ``(-2)``), else as it is (``x``, ``사과 가격``)."""
+    return f"({name})" if _precedence(name) < _ATOM else name
 
 
 _ATOM = 9

@@ -9,6 +9,7 @@ page needs Graphviz's ``dot`` (skip without it). One browser session serves the 
 from __future__ import annotations
 
 import html
+import json
 import os
 import shutil
 import tempfile
@@ -52,6 +53,12 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module (fresh profile, no network services)."""
+    yield from start_browser()
+
+
+def start_browser():
+    """Start the headless Chromium of :func:`browser` (skips without selenium, Chromium or
+    ChromeDriver), yield its driver, quit it; other test modules use it for their fixture."""
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     for path, what in ((CHROMIUM, "Chromium"), (CHROMEDRIVER, "ChromeDriver")):
         if not Path(path).is_file():
@@ -107,6 +114,12 @@ def _field(driver, node_id: str, k: int) -> str:
     return driver.execute_script(
         f"return document.getElementById('{node_id}').querySelectorAll('text')[{k}].textContent"
     )
+
+
+def page_data(page: Explorer) -> dict:
+    """The data embedded in the page (a JavaScript literal: JSON with \\u escapes, NaN)."""
+    literal = page.html.split("window.EXPLORER_DATA = ", 1)[1].split(";\n</script>", 1)[0]
+    return json.loads(literal)
 
 
 def _by_name(root: Value, page: Explorer) -> dict[str, Value]:
@@ -316,8 +329,8 @@ def test_the_mlp_sample_and_its_defaults_reach_the_page(tmp_path: Path) -> None:
         explore, ["--mlp", "--inputs", "0.5", "-3", "--target", "2", "--out", str(tmp_path)]
     )
     default = run_demo(explore, ["--mlp", "--out", str(tmp_path / "d")])
-    loss, _ = explore.mlp_step((0.5, -3.0), 2.0)
-    loss0, _ = explore.mlp_step(explore.MLP_INPUTS, explore.MLP_TARGET)
+    loss, _, _ = explore.mlp_step((0.5, -3.0), 2.0)
+    loss0, _, _ = explore.mlp_step(explore.MLP_INPUTS, explore.MLP_TARGET)
     assert loss.data != loss0.data
     for result, expected in ((given, loss), (default, loss0)):
         html = result["page"].read_text(encoding="utf-8")
@@ -428,8 +441,8 @@ def test_clicking_a_node_shows_its_chain_rule(browser, tmp_path: Path) -> None:
     assert browser.find_element("id", "pname").text == "x"
     assert browser.find_element("id", "pgrad").text == "4"
     chain = browser.find_element("id", "pchain").text.splitlines()
-    # out uses x directly (∂out/∂x = x + y = 1) and through v1 = x + y (d out/d v1 = x = 3).
-    assert chain[0] == "d out/d x = d out/d out × ∂out/∂x + d out/d v1 × ∂v1/∂x"
+    # out uses x directly (∂out/∂x = x + y = 1) and through x + y (d out/d (x + y) = x = 3).
+    assert chain[0] == "d out/d x = d out/d out × ∂out/∂x + d out/d (x + y) × ∂(x + y)/∂x"
     assert chain[1:4] == ["= 1 × 1 + 3 × 1", "= 1 + 3", "= 4"]
     shot = _screenshot(browser, tmp_path / "out" / "explorer.png")
     if WRITE_IMAGES:
@@ -445,21 +458,27 @@ def test_the_mlp_step_shows_backward_then_the_sgd_update(browser, tmp_path: Path
     _open(browser, result["page"])
     states = _all_states(browser)
     phases = [s["phase"] for s in states]
-    assert result["phases"] == {"forward": 25, "backward": 10, "update": 13}
+    # 13 parameters updated, then the loss computed again with them
+    assert result["phases"] == {"forward": 25, "backward": 10, "update": 14}
     first_update = phases.index("update")
     assert phases == sorted(phases, key=["forward", "backward", "update"].index)
     # The same network, trained by the library itself: backward() and one SGD step.
-    loss, model = explore.mlp_step(explore.MLP_INPUTS, explore.MLP_TARGET, seed=3)
-    page = Explorer(loss, params=model.parameters(), lr=explore.MLP_LR)
+    loss, model, forward = explore.mlp_step(explore.MLP_INPUTS, explore.MLP_TARGET, seed=3)
+    page = Explorer(loss, params=model.parameters(), lr=explore.MLP_LR, forward=forward)
     assert page.names == result["names"]
     _assert_final_grads_are_backwards(loss, page, states[first_update - 1]["grads"])
+    # The sample and the target are data of this step, not parameters: no gradient at all.
+    assert not {"x1", "x2", "y"} & set(states[first_update - 1]["grads"])
     before = {p.label: p.data for p in model.parameters()}
     SGD(model.parameters(), lr=explore.MLP_LR).step()
     updated = [s["node"] for s in states[first_update:]]
-    assert updated == [p.label for p in model.parameters()]
+    assert updated == [p.label for p in model.parameters()] + ["loss"]
     end = states[-1]["data"]
     for p in model.parameters():
         assert abs(end[p.label] - p.data) <= 1e-12 and p.data != before[p.label]
+    # The loss after the update: the library's forward pass with SGD's new parameters.
+    again = forward()
+    assert end["loss"] == again.data and again.data < loss.data
     # Each update step changes exactly one parameter; the page shows "old → new".
     assert states[first_update]["data"][updated[0]] != before[updated[0]]
     assert states[first_update]["data"][updated[1]] == before[updated[1]]
@@ -470,8 +489,31 @@ def test_the_mlp_step_shows_backward_then_the_sgd_update(browser, tmp_path: Path
     )
     lines = browser.find_element("id", "lines").text
     assert f"{updated[0]} ← {updated[0]} − lr × grad" in lines
+    browser.execute_script(f"window.explorer.go({page.steps - 1})")
+    lines = browser.find_element("id", "lines").text
+    assert f"loss: {format_number(loss.data, '.4g')} → {format_number(again.data, '.4g')}" in lines
+    assert "lower by" in lines
+    loss_id = f"n{page.names.index('loss')}"
+    assert _field(browser, loss_id, 1).endswith(f"→ {format_number(again.data, '.4g')}")
     _screenshot(browser, tmp_path / "out" / "mlp.png")
     assert _console_errors(browser) == []
+
+
+def test_the_mlp_uses_the_maths_1_based_names_and_data_are_constants() -> None:
+    # The page said w1[0,0] and h1[0] (0-based) while the course notes and
+    # docs/images/xor_graph.svg say W1[1,1]; x1, x2 and y got gradients as if trainable.
+    loss, model, _ = explore.mlp_step()
+    names = {v.label for v in loss.topological_order()}
+    assert {"W1[1,1]", "W1[3,2]", "b1[3]", "z1[1]", "h1[3]", "W2[1,3]", "b2[1]"} <= names
+    assert not {n for n in names if "[0" in n or ",0]" in n}
+    labels = [p.label for p in model.parameters()]
+    assert labels[:2] == ["W1[1,1]", "W1[1,2]"] and labels[-1] == "b2[1]"
+    assert model.state_dict()["layers.0.weight"][0, 1] == model.layers[0].neurons[0].weight[1].data
+    data = [v for v in loss.topological_order() if v.label in ("x1", "x2", "y")]
+    assert len(data) == 3 and all(type(v) is Constant for v in data)
+    page = Explorer(loss, params=model.parameters(), lr=0.1)
+    kinds = {n["name"]: n["kind"] for n in page_data(page)["nodes"]}
+    assert [kinds[k] for k in ("x1", "x2", "y")] == ["constant"] * 3
 
 
 @needs_dot
@@ -511,9 +553,13 @@ def test_a_formula_with_50_nodes_scales_and_pans(browser, tmp_path: Path) -> Non
 
     browser.execute_script("window.explorer.go(0)")
     start = view()
+    width = browser.execute_script("return document.getElementById('graph').clientWidth")
+    assert width / start[2] >= 0.7 - 1e-9  # the first view is readable: >= 0.7 px per unit
+    browser.find_element("id", "zoomout").click()
+    assert view()[2] > start[2]  # the whole graph is one click away, small
     browser.find_element("id", "fit").click()
     full = view()
-    assert full[2] > start[2]  # a big graph starts zoomed in, readable
+    assert full[2] == start[2]  # "fit" stops at the readable size
     browser.find_element("id", "zoomin").click()
     assert view()[2] < full[2]
     from selenium.webdriver.common.action_chains import ActionChains
@@ -569,13 +615,13 @@ def test_the_korean_mlp_page_and_summary_are_korean(tmp_path: Path, capsys) -> N
     assert lines[0] == message(
         "explore.summary", "ko", expression=result["expression"], steps=result["steps"],
         phases=f"25 {message('explorer.ui.forward', 'ko')}, 10 "
-        f"{message('explorer.ui.backward', 'ko')}, 13 {message('explorer.ui.update', 'ko')}",
+        f"{message('explorer.ui.backward', 'ko')}, 14 {message('explorer.ui.update', 'ko')}",
     )  # fmt: skip
     assert lines[1] == message("explore.wrote", "ko", path=result["page"])
     assert "steps" not in out and "wrote" not in out
     run_demo(explore, ["--mlp", "--lang", "en", "--out", str(tmp_path / "en.html")])
     english = capsys.readouterr().out.splitlines()
-    assert english[0].endswith(": 48 steps (25 forward, 10 backward, 13 update)")
+    assert english[0].endswith(": 49 steps (25 forward, 10 backward, 14 update)")
     assert english[1].endswith("open it in a browser (no network needed); arrow keys step")
 
 
@@ -593,3 +639,4 @@ def test_a_value_used_sixty_times_is_laid_out_whole() -> None:
     root.backward()
     (x,) = [v for v in root.topological_order() if not v._children]
     assert root.data == 120 and x.grad == 60
+

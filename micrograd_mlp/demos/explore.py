@@ -4,7 +4,8 @@ By default the tanh neuron of ``micrograd-mlp backprop``; or any formula you typ
 parser, never eval'ed), e.g. ``micrograd-mlp explore "tanh(w1*x1 + w2*x2 + b)" --values w1=-3
 x1=2 w2=1 x2=0 b=6.88``; or a built-in example (``--example shopping``: 100 won x 2 apples x
 1.1 tax, with ``--lang ko`` in Korean); or, with ``--mlp``, one sample's squared error through
-``MLP(2, [3, 1])`` followed by the SGD update of every parameter (``p <- p - lr * grad``).
+``MLP(2, [3, 1])`` followed by the SGD update of every parameter (``p <- p - lr * grad``) and
+the loss after it.
 
 ``--out`` is either a file ending in ``.html`` (the page is written there) or a directory (the
 page is ``explorer.html`` inside it; default ``out/explore/explorer.html``). The page loads
@@ -16,19 +17,19 @@ nothing.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
 from micrograd_mlp.demos.options import UserError, chosen_lang, float_option
-from micrograd_mlp.engine import Value
+from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.messages import message
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.validation import finite_real
 from micrograd_mlp.viz.explorer import Explorer
-from micrograd_mlp.viz.graph import DotNotFoundError
+from micrograd_mlp.viz.graph import DotFailedError, DotNotFoundError
 
 COMMAND = "explore"
 HELP = "an interactive web page: step through forward, backward (and an SGD step) on your graph"
@@ -42,6 +43,9 @@ OUT_FILE_SUFFIXES = (".html", ".htm")
 MLP_INPUTS = (2.0, -1.0)
 MLP_TARGET = 1.0
 MLP_LR = 0.1
+#: The largest ``--inputs``/``--target`` magnitude and ``--lr``: a tanh network saturates long
+#: before, and the squared error of a larger target would overflow float64 (1e200 did).
+MLP_LIMIT = 1e6
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,64 +56,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="explore one sample's loss through MLP(2, [3, 1]) and the SGD update",
     )
+    bounded = float_option(-MLP_LIMIT, MLP_LIMIT)
     parser.add_argument(
         "--inputs",
         nargs=2,
-        type=float_option(),
+        type=bounded,
         default=None,
         metavar=("X1", "X2"),
-        help=f"with --mlp: the sample (default: {MLP_INPUTS[0]:g} {MLP_INPUTS[1]:g})",
+        help=f"with --mlp: the sample, each in [-{MLP_LIMIT:g}, {MLP_LIMIT:g}] "
+        f"(default: {MLP_INPUTS[0]:g} {MLP_INPUTS[1]:g})",
     )
     parser.add_argument(
         "--target",
-        type=float_option(),
+        type=bounded,
         default=None,
-        help=f"with --mlp: its target (default: {MLP_TARGET:g})",
+        help=f"with --mlp: its target, in [-{MLP_LIMIT:g}, {MLP_LIMIT:g}] "
+        f"(default: {MLP_TARGET:g})",
     )
     parser.add_argument(
         "--lr",
-        type=float_option(0.0),
+        type=float_option(0.0, MLP_LIMIT),
         default=None,
-        help="with --mlp: the SGD learning rate, >= 0 (default: 0.1)",
+        help=f"with --mlp: the SGD learning rate, in [0, {MLP_LIMIT:g}] (default: {MLP_LR:g})",
     )
 
 
 def mlp_step(
     inputs: Sequence[float] = MLP_INPUTS, target: float = MLP_TARGET, seed: int = 0
-) -> tuple[Value, MLP]:
+) -> tuple[Value, MLP, Callable[[], Value]]:
     """One sample's squared error through ``MLP(2, [3, 1], activation="tanh", seed=seed)``.
 
-    Every node is labelled for the page: inputs ``x1``, ``x2``; weights ``w1[j,i]`` (layer 1,
-    neuron j, input i) and biases ``b1[j]``; pre-activations ``z1[j]``, hidden outputs
-    ``h1[j]``; the output ``pred``, the target ``y``, ``err = pred - y`` and ``loss = err**2``
-    (``mse_loss`` of one sample).
+    Every node is labelled for the page with the math's 1-based indices, as in the course
+    notes and ``docs/images/xor_graph.svg``: the sample ``x1``, ``x2``; weights ``W1[j,i]``
+    (layer 1, neuron j, input i; ``layers.0.weight[j-1, i-1]`` in PyTorch's names) and biases
+    ``b1[j]``; pre-activations ``z1[j]``, hidden outputs ``h1[j]``; the output ``pred``, the
+    target ``y``, ``err = pred - y`` and ``loss = err**2`` (``mse_loss`` of one sample). The
+    sample and the target are data, not parameters: constants of this step
+    (:class:`~micrograd_mlp.engine.Constant`), which get no gradient.
 
     Returns:
-        ``(loss, model)``.
+        ``(loss, model, forward)``: ``forward()`` runs the same forward pass again with the
+        model's current parameters and returns the loss (a new graph).
 
     Raises:
         ValueError: ``inputs`` does not hold two finite numbers, or ``target`` is not finite.
     """
     if len(inputs) != 2:
         raise ValueError(f"mlp_step: expected 2 inputs, got {len(inputs)}")
-    x = [Value(finite_real(f"x{i + 1}", v), label=f"x{i + 1}") for i, v in enumerate(inputs)]
-    y = Value(finite_real("target", target), label="y")
+    x = [Constant(finite_real(f"x{i + 1}", v), label=f"x{i + 1}") for i, v in enumerate(inputs)]
+    y = Constant(finite_real("target", target), label="y")
     model = MLP(2, [3, 1], activation="tanh", seed=seed)
     for layer_no, layer in enumerate(model.layers, start=1):
-        for j, unit in enumerate(layer.neurons):
-            for i, w in enumerate(unit.weight):
-                w.label = f"w{layer_no}[{j},{i}]"
+        for j, unit in enumerate(layer.neurons, start=1):
+            for i, w in enumerate(unit.weight, start=1):
+                w.label = f"W{layer_no}[{j},{i}]"
             unit.bias.label = f"b{layer_no}[{j}]"
-    hidden = model.layers[0](x)  # the same calls as model(x): layer by layer
-    for j, h in enumerate(hidden):
-        h.label = f"h1[{j}]"
-        h._children[0].label = f"z1[{j}]"
-    pred = model.layers[1](hidden)[0]
-    pred.label = "pred"
-    loss = mse_loss(pred, y)
-    loss.label = "loss"
-    loss._children[0].label = "err"
-    return loss, model
+
+    def forward() -> Value:
+        hidden = model.layers[0](x)  # the same calls as model(x): layer by layer
+        for j, h in enumerate(hidden, start=1):
+            h.label = f"h1[{j}]"
+            h._children[0].label = f"z1[{j}]"
+        pred = model.layers[1](hidden)[0]
+        pred.label = "pred"
+        loss = mse_loss(pred, y)
+        loss.label = "loss"
+        loss._children[0].label = "err"
+        return loss
+
+    return forward(), model, forward
 
 
 def page_path(out: Path) -> Path:
@@ -123,11 +138,12 @@ def write_page(root: Value, out: Path, **options) -> Explorer:
     their own graph (any labelled ``Value`` graph) can call this too.
 
     Raises:
-        UserError: the Graphviz ``dot`` program is missing (nothing is written).
+        UserError: the Graphviz ``dot`` program is missing or failed (crashed, an error, out of
+            time), or a number overflowed: nothing is written.
     """
     try:
         page = Explorer(root, **options)
-    except DotNotFoundError as e:
+    except (DotNotFoundError, DotFailedError, OverflowError) as e:
         raise UserError(f"{e}; no page was written") from None
     page.save(page_path(out))
     return page
@@ -157,9 +173,12 @@ def run(args: argparse.Namespace) -> dict:
         lr = MLP_LR if args.lr is None else args.lr
         inputs = MLP_INPUTS if args.inputs is None else args.inputs
         target = MLP_TARGET if args.target is None else args.target
-        root, model = mlp_step(inputs, target, args.seed)
+        try:
+            root, model, forward = mlp_step(inputs, target, args.seed)
+        except (OverflowError, ValueError) as e:  # the options' bounds keep clear of this
+            raise fail(f"--mlp: {e}") from None
         expression = message("explore.mlp_expression", lang)
-        options.update(params=model.parameters(), lr=lr)
+        options.update(params=model.parameters(), lr=lr, forward=forward)
     else:
         if args.lr is not None:
             raise fail(message("explore.lr_needs_mlp", lang))

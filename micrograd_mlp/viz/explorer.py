@@ -18,31 +18,47 @@ The graph is laid out by Graphviz when the page is built and embedded as inline 
 JavaScript and CSS (``viz/assets/explorer.js``, ``explorer.css``) are inlined too, so the page
 loads nothing and opens from disk in any modern browser. All numbers on the page are computed in
 Python from the engine's graph and the backward observer; the page only replays them. It also
-exposes a small testing contract, ``window.explorer = {steps, go(i), current()}``, where
+exposes a small testing contract, ``window.explorer = {steps, go(i), current(), fit()}``, where
 ``current()`` returns ``{index, phase, node, grads, data}`` (``grads``: node name -> gradient
 shown at that step; ``data``: node name -> value shown).
+
+Names on the page: a node's label; a number mixed into an op (a constant) its number; the
+unlabelled output ``out``; another unlabelled node its formula from its operands' names
+(:func:`~micrograd_mlp.expression.formula_name`: ``x*y``, ``tanh(…)``). Every text reaches the
+page as data, never as markup: labels, titles and formulas are shown as typed, whatever they
+hold (``</script>``, ``<!--``, quotes, Hangul).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
 import graphviz
 
-from micrograd_mlp.engine import Value
+from micrograd_mlp.engine import Constant, Value
+from micrograd_mlp.expression import as_term, formula_name
 from micrograd_mlp.files import atomic_write_bytes
 from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.validation import nonnegative_real, positive_int
 from micrograd_mlp.viz.backprop import BackwardStep, backward_steps
 from micrograd_mlp.viz.backprop_frames import STEP_COLORS
 from micrograd_mlp.viz.fonts import graphviz_fontname
-from micrograd_mlp.viz.graph import NODE_COLORS, DotNotFoundError, escape_label, format_number
+from micrograd_mlp.viz.graph import (
+    NODE_COLORS,
+    escape_label,
+    escape_text,
+    far_edges,
+    format_number,
+    printable,
+    run_dot,
+)
 
 __all__ = ["Explorer", "explorer", "save_explorer"]
 
@@ -53,8 +69,13 @@ _UI_KEYS = (
     "slider", "speed", "slow", "normal", "fast", "very_fast", "counter", "phase_step", "forward",
     "backward", "update", "zoom_in", "zoom_out", "fit", "fit_title", "follow", "follow_title",
     "hint", "kind", "op", "data", "final_grad", "chain_rule", "close", "leaf", "no_grad",
-    "legend_input", "legend_current",
+    "legend_input", "legend_current", "legend_copy", "copy_title",
 )  # fmt: skip
+# The characters that could end or comment out the page's <script> (or a JavaScript string),
+# written as JSON escapes: data is never markup, whatever a label holds.
+_SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
 _KINDS = ("input", "parameter", "constant", "intermediate", "output")
 
 
@@ -68,6 +89,10 @@ class Explorer:
         lr: the learning rate (a real number >= 0) of the SGD update steps shown after the
             backward pass (``p ← p − lr × grad`` for every parameter); needs ``params``. None: no
             update steps.
+        forward: with ``lr``: a function of no arguments that runs the forward pass again and
+            returns the output (a ``Value`` or a number), e.g. ``lambda: loss_fn(model(x), y)``.
+            The page then ends with the output after the update: ``forward`` is called with
+            every parameter's ``data`` set to its updated value (restored afterwards).
         title: the page's heading (default: ``"Forward and backward pass of <root> = <formula>"``).
         rankdir: layout direction: ``"LR"`` (inputs left, output right), ``"RL"``, ``"TB"``,
             ``"BT"``.
@@ -84,16 +109,19 @@ class Explorer:
         phase_counts: the number of steps of each phase, ``{"forward": ..., "backward": ...,
             "update": ...}`` (the backward count includes the seed step).
         lang: the page's language (str).
-        names: the name each node has on the page, in evaluation order (list of str; the names
-            of :func:`~micrograd_mlp.viz.backprop.backward_steps`).
+        names: the name each node has on the page, in evaluation order (list of str; unique,
+            except that constants of the same value share their number).
 
     Raises:
         TypeError: ``root`` or an element of ``params`` is not a ``Value``; ``lr`` is not a
-            number.
-        ValueError: ``lr`` without ``params`` or negative, unknown ``rankdir`` or ``lang``, bad
-            ``number_format``, a parameter not in the graph, or more than ``max_nodes`` Values.
+            number; ``title`` is not a str; ``forward`` is not callable or returns no number.
+        ValueError: ``lr`` without ``params`` or negative, ``forward`` without ``lr``, unknown
+            ``rankdir`` or ``lang``, bad ``number_format``, a parameter not in the graph, or
+            more than ``max_nodes`` Values.
+        OverflowError: the update or ``forward`` gives a number beyond float64.
         DotNotFoundError: the Graphviz ``dot`` program is not installed (no page is made).
-        RuntimeError: ``dot`` ran and failed.
+        DotFailedError: ``dot`` ran and failed (crashed, an error, or out of time; a
+            ``RuntimeError`` whose message says which).
     """
 
     def __init__(
@@ -102,6 +130,7 @@ class Explorer:
         *,
         params: Iterable[Value] | None = None,
         lr: float | None = None,
+        forward: Callable[[], Value | float] | None = None,
         title: str | None = None,
         rankdir: str = "LR",
         number_format: str = ".4g",
@@ -113,6 +142,8 @@ class Explorer:
             raise TypeError(f"explorer: root must be a Value, got {type(root).__name__}")
         if rankdir not in _RANKDIRS:
             raise ValueError(f"explorer: unknown rankdir {rankdir!r}; expected one of {_RANKDIRS}")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"explorer: title must be a str, got {type(title).__name__}")
         max_nodes = positive_int("max_nodes", max_nodes)
         format_number(1.0, number_format)  # a bad spec raises ValueError here, not mid-build
         order = root.topological_order()
@@ -126,7 +157,12 @@ class Explorer:
             if not param_list:
                 raise ValueError("explorer: lr needs params (the parameters to update)")
             lr = nonnegative_real("lr", lr)
-        model = _Model(root, order, param_list, lr, number_format, lang)
+        if forward is not None:
+            if lr is None:
+                raise ValueError("explorer: forward needs lr (the update it shows the effect of)")
+            if not callable(forward):
+                raise TypeError(f"explorer: forward must be callable, got {type(forward).__name__}")
+        model = _Model(root, order, param_list, lr, number_format, lang, forward)
         self.lang = lang
         self.names = [node["name"] for node in model.nodes]
         self.steps = len(model.steps)
@@ -136,7 +172,7 @@ class Explorer:
         }
         svg, colors = _svg(model, rankdir)
         data = {
-            "title": title if title is not None else model.title(),
+            "title": printable(title) if title is not None else model.title(),
             "out": model.out,
             "nodes": model.nodes,
             "steps": model.steps,
@@ -168,8 +204,8 @@ class Explorer:
 def explorer(root: Value, **options) -> str:
     """The explorer page of ``root`` as a complete HTML document (str, UTF-8 text).
 
-    ``options`` are those of :class:`Explorer` (``params``, ``lr``, ``title``, ``rankdir``,
-    ``number_format``, ``max_nodes``, ``lang``); so are the errors raised.
+    ``options`` are those of :class:`Explorer` (``params``, ``lr``, ``forward``, ``title``,
+    ``rankdir``, ``number_format``, ``max_nodes``, ``lang``); so are the errors raised.
     """
     return Explorer(root, **options).html
 
@@ -199,6 +235,7 @@ class _Model:
         lr: float | None,
         number_format: str,
         lang: str,
+        forward: Callable[[], Value | float] | None = None,
     ) -> None:
         self.spec = number_format
         self.lang = lang
@@ -207,21 +244,19 @@ class _Model:
         for p in params:
             if id(p) not in self.index:
                 raise ValueError("explorer: a parameter in params is not part of root's graph")
-        trace = backward_steps(root)
-        self.trace = trace
-        names = {id(s.node): s.name for s in trace}
-        names.update({id(u.child): u.name for s in trace for u in s.children})
-        self.names = [names.get(id(v), "") for v in order]
-        self._name_the_rest(root)
+        self.trace = trace = backward_steps(root)
+        self.names = self._page_names(root)
         self.out = self.names[-1]
         param_ids = {id(p) for p in params}
-        formulas = {id(s.node): s.formula for s in trace}
+        formulas = {  # from the operands' page names, whole: name = formula = value
+            i: formula_name(v._op, [self.names[self.index[id(c)]] for c in v._children], 10**6)
+            for i, v in enumerate(order)
+            if v._children
+        }
         self.final: dict[int, float] = {self.index[id(root)]: 1.0}
         self.uses: dict[int, list[tuple[BackwardStep, int, object]]] = {}
         # Constants (numbers mixed into an op) keep no gradient; the observer says which.
-        self.constants = {
-            self.index[id(u.child)] for s in trace for u in s.children if _is_constant(u)
-        }
+        self.constants = {i for i, v in enumerate(order) if type(v) is Constant and v is not root}
         for step in trace:
             for pos, u in zip(self._positions(step), step.children):
                 j = self.index[id(u.child)]
@@ -229,9 +264,11 @@ class _Model:
                     self.final[j] = u.grad_after
                     self.uses.setdefault(j, []).append((step, pos, u))
         self.nodes = [
-            self._node(i, v, root, param_ids, formulas.get(id(v))) for i, v in enumerate(order)
+            self._node(i, v, root, param_ids, formulas.get(i)) for i, v in enumerate(order)
         ]
-        self.steps = self._forward() + self._backward(root) + self._update(params, lr)
+        self.steps = (
+            self._forward() + self._backward(root) + self._update(params, lr, root, forward)
+        )
 
     def num(self, x: float) -> str:
         return format_number(x, self.spec)
@@ -240,24 +277,50 @@ class _Model:
         """The learner-facing text ``key`` of the message catalogue, in the page's language."""
         return message(key, self.lang, **fields)
 
-    def title(self) -> str:
-        root = self.nodes[-1]
-        what = f"{self.out} = {root['formula']}" if root["formula"] else self.out
-        return self.t("explorer.title", what=what)
+    def term(self, i: int) -> str:
+        """Node ``i``'s name as it reads in ``d out/d name``: ``(x*y)``, ``x``."""
+        return as_term(self.names[i])
 
-    def _name_the_rest(self, root: Value) -> None:
-        """Names for nodes the backward trace does not name (a leaf root, constants)."""
-        taken = set(self.names)
-        for i, v in enumerate(self.order):
-            if self.names[i]:
+    def title(self) -> str:
+        return self.t("explorer.title", what=self._what(len(self.nodes) - 1))
+
+    def _what(self, i: int) -> str:
+        """``name = formula`` of node ``i`` (``out = (x + y)*x``), or its name when the two
+        read the same (a node named by its formula, ``x*y``) or it is a leaf."""
+        name, formula = self.names[i], self.nodes[i]["formula"]
+        return f"{name} = {formula}" if formula and formula != name else name
+
+    def _page_names(self, root: Value) -> list[str]:
+        """The name of each node on the page (see the module's docstring)."""
+        names: list[str] = []
+        taken: set[str] = set()
+        numbers = {self._constant_name(v) for v in self.order if type(v) is Constant}
+        unnamed = 0
+        for v in self.order:
+            if type(v) is Constant and v is not root:
+                names.append(self._constant_name(v))
                 continue
-            base = v.label or ("out" if v is root else self.num(v.data))
+            mark = "#"  # a label used twice: x, x#2 (as backward_steps names them)
+            if v.label:
+                base = printable(v.label)
+            elif v is root:
+                base = "out"
+            elif v._children:
+                base = formula_name(v._op, [names[self.index[id(c)]] for c in v._children])
+                mark = " #"  # "… + x" twice: "… + x", "… + x #2"
+            else:
+                unnamed += 1
+                base = f"v{unnamed}"
             name, k = base, 1
-            while name in taken:
+            while name in taken or name in numbers:
                 k += 1
-                name = f"{base}#{k}"
+                name = f"{base}{mark}{k}"
             taken.add(name)
-            self.names[i] = name
+            names.append(name)
+        return names
+
+    def _constant_name(self, v: Value) -> str:
+        return printable(v.label) if v.label else self.num(v.data)
 
     def _positions(self, step: BackwardStep) -> list[int]:
         """The operand position of each of ``step``'s child updates (``x * x``: 0 and 1)."""
@@ -293,27 +356,29 @@ class _Model:
             "children": [self.index[id(c)] for c in v._children],
             "locals": [self.num(x) for x in v._local_grads],
             "chain": self._chain(i, root),
+            "copies": [],  # SVG ids of the copies drawn beside far uses (filled by _svg)
         }
 
     def _chain(self, i: int, root: Value) -> list[str]:
         """The chain-rule expansion of d out/d node, as lines of text."""
-        out, name = self.out, self.names[i]
+        out, name = as_term(self.out), self.term(i)
         if self.order[i] is root:
             return [self.t("explain.seed", out=out)]
         uses = self.uses.get(i, [])
         if not uses:
-            return [self.t("explorer.chain.constant", name=name)]
+            return [self.t("explorer.chain.constant", name=self.names[i])]
         # The local derivative is a partial one (the op's own formula): written with ∂, so
         # d out/d out × ∂out/∂x (x used directly by out) does not read like the total d out/d x.
-        terms = [f"d {out}/d {s.name} × ∂{s.name}/∂{name}" for s, _, _ in uses]
+        parents = [self.term(self.index[id(s.node)]) for s, _, _ in uses]
+        terms = [f"d {out}/d {parent} × ∂{parent}/∂{name}" for parent in parents]
         numbers = [f"{self.num(s.upstream)} × {self.num(u.local_grad)}" for s, _, u in uses]
         lines = [f"d {out}/d {name} = " + " + ".join(terms), "= " + " + ".join(numbers)]
         if len(uses) > 1:
             lines.append("= " + " + ".join(self.num(u.product) for _, _, u in uses))
         lines.append(f"= {self.num(uses[-1][2].grad_after)}")
         if len(uses) > 1:
-            lines.append(self.t("explorer.chain.uses", name=name, n=len(uses)))
-        lines.append(self.t("explorer.chain.local", parent=uses[0][0].name, name=name))
+            lines.append(self.t("explorer.chain.uses", name=self.names[i], n=len(uses)))
+        lines.append(self.t("explorer.chain.local", parent=parents[0], name=name))
         return lines
 
     def _forward(self) -> list[dict]:
@@ -329,11 +394,11 @@ class _Model:
                     f"{self.names[c]} = {self.nodes[c]['dataText']}" for c in node["children"]
                 )
                 locals_ = ", ".join(
-                    f"∂{name}/∂{self.names[c]} = {text}"
+                    f"∂{self.term(i)}/∂{self.term(c)} = {text}"
                     for c, text in zip(node["children"], node["locals"])
                 )
                 lines = [
-                    f"{name} = {node['formula']} = {node['dataText']}",
+                    f"{self._what(i)} = {node['dataText']}",
                     self.t("explorer.forward.with", operands=operands),
                     self.t("explorer.forward.locals", locals=locals_),
                 ]
@@ -341,7 +406,7 @@ class _Model:
         return steps
 
     def _backward(self, root: Value) -> list[dict]:
-        out = self.out
+        out = as_term(self.out)
         r = self.index[id(root)]
         steps = [
             {
@@ -359,12 +424,9 @@ class _Model:
             up = self.num(step.upstream)
             lines = [
                 self.t(
-                    "explorer.step.complete",
-                    name=step.name,
-                    formula=step.formula,
-                    out=out,
+                    "explorer.step.complete", what=self._what(i), out=out, name=self.term(i),
                     upstream=up,
-                ),
+                ),  # fmt: skip
                 self.t("explorer.step.passes"),
             ]
             updates = []
@@ -372,7 +434,7 @@ class _Model:
                 j = self.index[id(u.child)]
                 sign = "=" if u.contributions == 1 else "+="
                 line = (
-                    f"d {out}/d {u.name} {sign} {up} × {self.num(u.local_grad)} "
+                    f"d {out}/d {self.term(j)} {sign} {up} × {self.num(u.local_grad)} "
                     f"= {self.num(u.product)}"
                 )
                 if j in self.constants:
@@ -401,7 +463,13 @@ class _Model:
             steps.append({"phase": "backward", "node": i, "lines": lines, "updates": updates})
         return steps
 
-    def _update(self, params: list[Value], lr: float | None) -> list[dict]:
+    def _update(
+        self,
+        params: list[Value],
+        lr: float | None,
+        root: Value,
+        forward: Callable[[], Value | float] | None,
+    ) -> list[dict]:
         if lr is None:
             return []
         steps = []
@@ -410,21 +478,52 @@ class _Model:
             name, grad = self.names[i], self.final.get(i, 0.0)
             # The arithmetic of optim.SGD without momentum or weight decay: p + grad * -lr.
             after = p.data + grad * -lr
+            if not math.isfinite(after):
+                raise OverflowError(
+                    f"explorer: the update of {name} gives {after!r}, beyond the range of "
+                    "float64: choose a smaller lr"
+                )
             text = self.num(after)
+            rule = f"{name} ← {name} − lr × grad = {self.num(p.data)} − {self.num(lr)} × "
+            lines = [f"{rule}{self.num(grad)} = {text}", self.t("explorer.update.why")]
             steps.append(
-                {
-                    "phase": "update",
-                    "node": i,
-                    "after": after,
-                    "afterText": text,
-                    "lines": [
-                        f"{name} ← {name} − lr × grad = {self.num(p.data)} − {self.num(lr)} × "
-                        f"{self.num(grad)} = {text}",
-                        self.t("explorer.update.why"),
-                    ],
-                }
+                {"phase": "update", "node": i, "after": after, "afterText": text, "lines": lines}
             )
+        if forward is not None:
+            steps.append(self._after(params, steps, root, forward))
         return steps
+
+    def _after(
+        self, params: list[Value], updates: list[dict], root: Value, forward: Callable
+    ) -> dict:
+        """The last step: the output computed again with the updated parameters."""
+        saved = [p.data for p in params]
+        try:
+            for p, step in zip(params, updates):
+                p.data = step["after"]
+            result = forward()
+        finally:
+            for p, data in zip(params, saved):
+                p.data = data
+        value = result.data if isinstance(result, Value) else result
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(
+                f"explorer: forward must return a Value or a number, got {type(result).__name__}"
+            )
+        value = float(value)
+        if not math.isfinite(value):
+            raise OverflowError(
+                f"explorer: the output after the update is {value!r}, beyond the range of "
+                "float64: choose a smaller lr"
+            )
+        before, text, change = self.num(root.data), self.num(value), value - root.data
+        key = "lower" if change < 0 else ("higher" if change > 0 else "same")
+        lines = [
+            self.t("explorer.update.after", out=self.out, before=before, after=text),
+            self.t(f"explorer.update.{key}", out=self.out, change=self.num(abs(change))),
+        ]
+        r = self.index[id(root)]
+        return {"phase": "update", "node": r, "after": value, "afterText": text, "lines": lines}
 
 
 def _template(key: str, lang: str) -> str:
@@ -459,19 +558,21 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
 
     Each Value is a record ``name | data | grad`` with the SVG id ``n<i>`` (``i`` its position
     in evaluation order), its operation an ellipse ``n<i>op``, the edge from operand ``k`` to
-    it ``e<i>_<k>``. The labels laid out are the longest texts the page will show, so the
-    page's changing texts fit. Also returns the CSS colours of the roles and step highlights.
+    it ``e<i>_<k>``. An operand used far from where it is drawn (more than ``FAR_SPAN`` ranks
+    away: x in x+x+...+x) is drawn again beside that use, as a dashed box ``n<c>c<i>_<k>`` with
+    its name, and the edge starts there: Graphviz's time grows with the square of the ranks an
+    edge crosses. The labels laid out are the longest texts the page will show, so the page's
+    changing texts fit. Also returns the CSS colours of the roles and step highlights.
     """
     # Graphviz measures the labels with this font; a Hangul label needs a Hangul font.
     font = graphviz_fontname(node["name"] for node in model.nodes)
     # nslimit bounds the network-simplex passes that place nodes across ranks (at most 5 x the
-    # node count). Small graphs settle long before it and come out the same; a sum of 60 uses
-    # of one x (one node with 60 labelled edges) took dot 43 s without it; with it, the whole
-    # `micrograd-mlp explore` of that formula takes 2 s.
+    # node count). Small graphs settle long before it and come out the same.
     dot = graphviz.Digraph(
         "explorer",
         graph_attr={
-            "rankdir": rankdir, "bgcolor": "transparent", "nodesep": "0.25", "nslimit": "5"
+            "rankdir": rankdir, "bgcolor": "transparent", "nodesep": "0.25", "ranksep": "0.3",
+            "nslimit": "5",
         },
         node_attr={"fontname": font, "fontsize": "14"},
         edge_attr={"fontname": font, "fontsize": "12"},
@@ -481,6 +582,7 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
         for u in s.get("updates", ()):
             labels[u["edge"]] = u["label"]
     fill = dict(NODE_COLORS, constant=NODE_COLORS["input"])
+    far = far_edges(model.order)
     for i, node in enumerate(model.nodes):
         data = f"data {node['dataText']}"
         longest_after = max(
@@ -511,7 +613,7 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
             op = f"n{i}op"
             dot.node(
                 op,
-                node["op"].replace("\\", "\\\\"),
+                escape_text(node["op"]),
                 id=op,
                 shape="ellipse",
                 style="filled",
@@ -522,25 +624,26 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
             for k, c in enumerate(node["children"]):
                 edge = f"e{i}_{k}"
                 text = labels.get(edge, f"local {node['locals'][k]}")
-                dot.edge(f"n{c}", op, id=edge, label=text.replace("\\", "\\\\"))
+                start = f"n{c}"
+                if (i, k) in far:
+                    start = f"n{c}c{i}_{k}"
+                    model.nodes[c]["copies"].append(start)
+                    dot.node(
+                        start,
+                        escape_text(model.nodes[c]["name"]),
+                        id=start,
+                        shape="box",
+                        style="filled,dashed",
+                        fillcolor=fill[model.nodes[c]["kind"]],
+                    )
+                dot.edge(start, op, id=edge, label=escape_text(text))
             dot.edge(op, f"n{i}", id=f"e{i}o")
-    try:
-        svg = dot.pipe(format="svg", quiet=True).decode("utf-8")
-        svg = svg[svg.index("<svg") :]
-        colors = _css_colors()
-    except graphviz.ExecutableNotFound:
-        raise DotNotFoundError(
-            "graphviz 'dot' executable not found: the explorer page needs it to lay out the "
-            "graph (install Graphviz, e.g. 'apt-get install graphviz')"
-        ) from None
-    except graphviz.CalledProcessError as e:
-        stderr = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
-        raise RuntimeError(
-            f"graphviz 'dot' failed to lay out the explorer graph: {stderr}"
-        ) from None
+    what = f"laying out the explorer's graph of {len(model.nodes)} values"
+    svg = run_dot(dot.source, "svg", what).decode("utf-8")
+    svg = svg[svg.index("<svg") :]
     # The page sizes the picture itself (viewBox zoom and pan): drop the fixed size in pt.
     svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg id="graph"', svg, count=1)
-    return svg, colors
+    return svg, _css_colors()
 
 
 def _css_colors() -> dict[str, str]:
@@ -550,7 +653,7 @@ def _css_colors() -> dict[str, str]:
     probe = graphviz.Digraph()
     for key, color in wanted.items():
         probe.node(key, id=f"c_{key}", shape="box", style="filled", fillcolor=color)
-    svg = probe.pipe(format="svg", quiet=True).decode("utf-8")
+    svg = run_dot(probe.source, "svg", "naming the page's colours").decode("utf-8")
     found = dict(
         re.findall(
             r'<g id="c_([\w]+)" class="node">\s*<title>[^<]*</title>\s*'
@@ -569,8 +672,10 @@ def _asset(name: str) -> str:
 def _page(data: dict, svg: str, colors: dict[str, str]) -> str:
     """The HTML document: the template with the CSS, the SVG, the data and the JS inlined."""
     root_vars = ":root { " + " ".join(f"--{k}: {v};" for k, v in colors.items()) + " }\n"
-    # The data is a JavaScript literal (NaN and Infinity allowed); "</" never ends the script.
-    literal = json.dumps(data, ensure_ascii=False, allow_nan=True).replace("</", "<\\/")
+    # The data is a JavaScript literal (NaN and Infinity allowed). < > & and the JavaScript line
+    # separators occur only inside its strings, written as \u escapes there: no label can end
+    # the script ("</script>") or turn it into an HTML comment ("<!--<script>").
+    literal = json.dumps(data, ensure_ascii=False, allow_nan=True).translate(_SCRIPT_SAFE)
     parts = {
         "{{TITLE}}": html.escape(data["title"]),
         "{{LANG}}": data["lang"],

@@ -19,7 +19,7 @@
   };
 
   // ------------------------------------------------------------------ SVG elements
-  var nodeEls = [], opEls = [], outEdges = [], fields = [], edges = {};
+  var nodeEls = [], opEls = [], outEdges = [], fields = [], edges = {}, copyEls = [];
   nodes.forEach(function (node, i) {
     var g = $("n" + i);
     nodeEls.push(g);
@@ -31,7 +31,18 @@
       var e = $(id);
       edges[id] = { g: e, text: e.querySelector("text"), parent: i, local: node.locals[k] };
     });
+    // Copies of the node drawn beside far uses (dashed boxes), with a tooltip saying so.
+    copyEls.push(node.copies.map(function (id) {
+      var c = $(id), tip = document.createElementNS("http://www.w3.org/2000/svg", "title");
+      tip.textContent = fill(ui.copy_title, { name: node.name });
+      c.insertBefore(tip, c.firstChild);
+      c.querySelector("text").textContent = node.name;
+      return c;
+    }));
   });
+  // Names come from the data, as text: shown as typed, whatever they hold.
+  nodes.forEach(function (node, i) { fields[i][0].textContent = node.name; });
+  if (copyEls.some(function (c) { return c.length; })) $("legend-copy").hidden = false;
 
   // ------------------------------------------------------------------ the state at a step
   // Everything shown at step `index`, replayed from the start (cheap: a few hundred steps).
@@ -96,6 +107,10 @@
       setClass(g, "current", cur.node === i);
       setClass(opEls[i], "current", cur.node === i && cur.phase !== "update");
       setClass(g, "operand", !!st.operands[i]);
+      copyEls[i].forEach(function (c) {
+        setClass(c, "unevaluated", !evaluated);
+        setClass(c, "operand", !!st.operands[i]);
+      });
       var data = evaluated ? "data " + node.dataText : "data ?";
       if (st.updated[i] !== undefined) data += " \u2192 " + st.updated[i];
       setText(f[1], data);
@@ -144,7 +159,7 @@
     });
     $("counter").textContent = fill(ui.counter, { k: index + 1, n: N });
     $("slider").value = String(index);
-    if ($("follow").checked) follow(nodeEls[cur.node]);
+    if ($("follow").checked) show(cur.node, false);
   }
 
   function go(index) {
@@ -186,6 +201,10 @@
   });
 
   // ------------------------------------------------------------------ zoom and pan
+  // The smallest scale (screen pixels per SVG unit) at which the 12-unit edge labels are still
+  // readable (8.4 px): "fit" shows the whole graph only when it fits at this scale or larger;
+  // a bigger graph is shown at this scale, panned to the current node and the output.
+  var READABLE = 0.7;
   var base = svg.viewBox.baseVal;
   var full = { x: base.x, y: base.y, w: base.width, h: base.height };
   var vb = { x: full.x, y: full.y, w: full.w, h: full.h };
@@ -194,8 +213,19 @@
     svg.setAttribute("viewBox", [vb.x, vb.y, vb.w, vb.h].join(" "));
   }
 
+  function screen() {
+    var r = svg.getBoundingClientRect();
+    return { w: Math.max(r.width, 1), h: Math.max(r.height, 1) };
+  }
+
   function fit() {
-    vb = { x: full.x, y: full.y, w: full.w, h: full.h };
+    var s = screen(), scale = Math.min(s.w / full.w, s.h / full.h);
+    if (scale >= READABLE) {
+      vb = { x: full.x, y: full.y, w: full.w, h: full.h };
+    } else {
+      vb = { x: full.x, y: full.y, w: s.w / READABLE, h: s.h / READABLE };
+      show(steps[current].node, true);
+    }
     applyView();
   }
 
@@ -235,13 +265,47 @@
     return boxes[g.id];
   }
 
-  // Pan (keeping the zoom) so that `g` is in view when it is not.
-  function follow(g) {
-    if (!g) return;
-    var b = nodeBox(g);
-    if (b.x0 >= vb.x && b.x1 <= vb.x + vb.w && b.y0 >= vb.y && b.y1 <= vb.y + vb.h) return;
-    vb.x = (b.x0 + b.x1) / 2 - vb.w / 2;
-    vb.y = (b.y0 + b.y1) / 2 - vb.h / 2;
+  function inView(b) {
+    return b.x0 >= vb.x && b.x1 <= vb.x + vb.w && b.y0 >= vb.y && b.y1 <= vb.y + vb.h;
+  }
+
+  function union(list) {
+    return list.reduce(function (u, b) {
+      return { x0: Math.min(u.x0, b.x0), y0: Math.min(u.y0, b.y0),
+               x1: Math.max(u.x1, b.x1), y1: Math.max(u.y1, b.y1) };
+    });
+  }
+
+  // What a step is about: node i, its op and the boxes its operands' edges start from (a copy
+  // beside the op for a far operand).
+  function stepBox(i) {
+    var list = [nodeBox(nodeEls[i])];
+    if (opEls[i]) list.push(nodeBox(opEls[i]));
+    nodes[i].children.forEach(function (c, k) {
+      list.push(nodeBox($("n" + c + "c" + i + "_" + k) || nodeEls[c]));
+    });
+    return union(list);
+  }
+
+  // Pan (keeping the zoom) so that node i, its op and its operands are in view, with as much
+  // of the way to the output as fits (the output itself when it fits too): the output, where
+  // the forward pass ends and the backward pass starts, stays in sight when it can. Unless
+  // `always`, nothing moves while they are in view already.
+  function show(i, always) {
+    var b = stepBox(i), n = nodeBox(nodeEls[i]), o = nodeBox(nodeEls[nodes.length - 1]);
+    if (!always && inView(b)) return;
+    var margin = 12;
+    // One axis: where the view starts, for the step's span [lo, hi], the node's [nlo, nhi]
+    // and the output's [olo, ohi].
+    function axis(lo, hi, nlo, nhi, olo, ohi, size) {
+      lo -= margin; hi += margin;
+      if (hi - lo > size) return (nlo + nhi) / 2 - size / 2; // too big: the node, centred
+      var a = Math.min(lo, olo - margin), z = Math.max(hi, ohi + margin);
+      var wanted = z - a <= size ? (a + z) / 2 - size / 2 : (ohi > hi ? lo : hi - size);
+      return Math.min(Math.max(wanted, hi - size), lo); // never losing the step's boxes
+    }
+    vb.x = axis(b.x0, b.x1, n.x0, n.x1, o.x0, o.x1, vb.w);
+    vb.y = axis(b.y0, b.y1, n.y0, n.y1, o.y0, o.y1, vb.h);
     applyView();
   }
 
@@ -275,7 +339,7 @@
   });
 
   nodes.forEach(function (_, i) {
-    [nodeEls[i], opEls[i]].forEach(function (el) {
+    [nodeEls[i], opEls[i]].concat(copyEls[i]).forEach(function (el) {
       if (!el) return;
       el.addEventListener("click", function () {
         if (!moved) showPanel(i);
@@ -355,10 +419,8 @@
 
   window.explorer = { steps: N, go: go, current: current_, fit: fit };
 
-  // A big graph starts zoomed in far enough to read, on the first node; a small one fits.
-  fit();
-  var box = svg.getBoundingClientRect();
-  var scale = Math.min(box.width / full.w, box.height / full.h);
-  if (scale > 0 && scale < 0.5) zoom(0.8 / scale);
+  // The first view: the whole graph if it fits readably, else readable, on the first step's
+  // node and the output.
   go(0);
+  fit();
 })();
