@@ -37,9 +37,8 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from micrograd_mlp.data import DataLoader, DataNotFoundError, find_mnist, load_mnist
-from micrograd_mlp.data.loader import train_test_split
-from micrograd_mlp.data.mnist import SOURCES, SPLITS
+from micrograd_mlp.data import MNIST, DataLoader, DataNotFoundError, load_mnist
+from micrograd_mlp.data.mnist import SOURCES
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,
@@ -192,58 +191,31 @@ def load_data(
     from (uint8 ``(N, 28, 28)`` images, int64 labels).
 
     Raises:
-        UserError: a split holds no images, or MNIST's test split (used for both when its
-            training split is missing) holds fewer than 2 (the data folder and file named);
-            the files are not found (the message names --data-dir and --download).
-        IDXError: a file is damaged or holds labels outside 0-9.
+        UserError: the files are not found (the message names --data-dir and --download).
+        IDXError: a file is damaged, holds labels outside 0-9 or no images, or MNIST's test
+            split (used for both when its training split is missing) holds fewer than 2 (the
+            file named).
     """
-
-    def load(split: str, download: bool = download) -> tuple[np.ndarray, np.ndarray]:
-        images, labels = load_mnist(dataset, split, root=data_dir, download=download)
-        if len(labels) == 0:
-            raise UserError(_data_problem("train.error.empty_split", dataset, split, data_dir,
-                                          lang))  # fmt: skip
-        return images, labels
-
     try:
-        return _load_data(dataset, load, data_dir, lang)
+        if dataset == "mnist":
+            try:
+                X_train, y_train = load_mnist(dataset, "train", root=data_dir, download=download)
+            except DataNotFoundError:  # often only the test split is shared
+                test = MNIST("test", root=data_dir, download=download)
+                X_train, X_test, y_train, y_test = test.train_test_split(
+                    MNIST_TRAIN_FRACTION, seed=MNIST_SPLIT_SEED
+                )
+                note = message("train.data.mnist_split", lang, train=f"{len(y_train):,}",
+                               total=f"{len(test):,}", test=f"{len(y_test):,}")  # fmt: skip
+                return X_train, y_train, X_test, y_test, note
+        else:
+            X_train, y_train = load_mnist(dataset, "train", root=data_dir, download=download)
+        X_test, y_test = load_mnist(dataset, "test", root=data_dir, download=download)
     except DataNotFoundError as error:
         raise UserError(error.advice(CLI_WORDS)) from None
-
-
-def _load_data(
-    dataset: str, load: Any, data_dir: Path | None, lang: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
-    if dataset == "mnist":
-        try:
-            X_train, y_train = load("train", download=False)
-        except DataNotFoundError:  # often only the test split is shared
-            images, labels = load("test")
-            n_train = int(len(labels) * MNIST_TRAIN_FRACTION)
-            if not 1 <= n_train < len(labels):
-                raise UserError(_data_problem("train.error.too_few", dataset, "test", data_dir,
-                                              lang, n=len(labels))) from None  # fmt: skip
-            X_train, X_test, y_train, y_test = train_test_split(
-                images, labels, n_train, seed=MNIST_SPLIT_SEED
-            )
-            note = message("train.data.mnist_split", lang, train=f"{len(y_train):,}",
-                           total=f"{len(labels):,}", test=f"{len(y_test):,}")  # fmt: skip
-            return X_train, y_train, X_test, y_test, note
-    else:
-        X_train, y_train = load("train")
-    X_test, y_test = load("test")
     note = message("train.data.sizes", lang, dataset=dataset, train=f"{len(y_train):,}",
                    test=f"{len(y_test):,}")  # fmt: skip
     return X_train, y_train, X_test, y_test, note
-
-
-def _data_problem(key: str, dataset: str, split: str, data_dir: Path | None, lang: str | None,
-                  **fields: Any) -> str:  # fmt: skip
-    folder = find_mnist(dataset, split, data_dir)
-    images = next(p for p in (folder / f"{SPLITS[split][0]}.gz", folder / SPLITS[split][0])
-                  if p.is_file())  # fmt: skip
-    split_name = message(f"train.split.{split}", lang)
-    return message(key, lang, dir=folder, file=images.name, split=split_name, **fields)
 
 
 @contextlib.contextmanager
