@@ -345,3 +345,20 @@ def test_without_a_hangul_font_hangul_names_warn(monkeypatch):
     monkeypatch.setattr(fonts, "hangul_font", lambda: None)
     with pytest.warns(fonts.HangulFontWarning, match="empty boxes.*fonts-nanum"):
         assert fonts.plot_rc("en", ["사과"]) == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_graph_above_the_pages_limit_is_refused_up_front_naming_the_limit(lang, tmp_path):
+    # It said "... or raise max_nodes", a keyword the command line does not have.
+    from micrograd_mlp.messages import message
+
+    formula = "+".join(["x"] * (explore.MAX_VALUES + 1))
+    out = tmp_path / "p.html"
+    start = time.monotonic()
+    with pytest.raises(UserError) as raised:
+        run_demo(explore, [formula, "--values", "x=1", "--lang", lang, "--out", str(out)])
+    assert time.monotonic() - start < 10 and not out.exists()
+    assert describe_error(raised.value) == message(
+        "explore.too_big", lang, values=explore.MAX_VALUES + 1, limit=explore.MAX_VALUES
+    )
+    assert str(explore.MAX_VALUES) in str(raised.value) and "max_nodes" not in str(raised.value)

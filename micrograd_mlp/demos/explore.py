@@ -39,6 +39,9 @@ BUILTIN_DATA = True
 PAGE = "explorer.html"
 #: An ``--out`` ending in one of these is the page itself (the CLI's check_out allows a file).
 OUT_FILE_SUFFIXES = (".html", ".htm")
+#: The most values a page shows: a bigger graph is unreadable, and Graphviz's layout of it
+#: slow (with far operands drawn as copies, 400 values take it about a second).
+MAX_VALUES = 400
 #: Defaults of ``--mlp``: the sample, its target and the learning rate.
 MLP_INPUTS = (2.0, -1.0)
 MLP_TARGET = 1.0
@@ -158,8 +161,9 @@ def run(args: argparse.Namespace) -> dict:
 
     Raises:
         UserError: a bad expression or ``--values``, an option that does not fit the mode
-            (``--lr``, ``--inputs`` or ``--target`` without ``--mlp``, ...), or no Graphviz
-            ``dot``; ``micrograd-mlp`` prints it as one line and exits with status 1. (A bad
+            (``--lr``, ``--inputs`` or ``--target`` without ``--mlp``, ...), a graph of more than
+            :data:`MAX_VALUES` values, or no Graphviz ``dot`` (or one that failed);
+            ``micrograd-mlp`` prints it as one line and exits with status 1. (A bad
             ``--lr``/``--target``/``--inputs`` number is refused by argparse first.)
     """
     fail = UserError
@@ -194,9 +198,12 @@ def run(args: argparse.Namespace) -> dict:
         root, expression = graph.root, graph.expression
         options["params"] = graph.params
     options["title"] = message("explorer.title", lang, what=expression)
+    values = len(root.topological_order())
+    if values > MAX_VALUES:  # refused before Graphviz runs, in the command's words
+        raise fail(message("explore.too_big", lang, values=values, limit=MAX_VALUES))
     try:
-        page = write_page(root, args.out, **options)
-    except ValueError as e:  # e.g. a formula too big for one page
+        page = write_page(root, args.out, max_nodes=MAX_VALUES, **options)
+    except ValueError as e:
         raise fail(str(e)) from None
     path = page_path(args.out)
     phases = page.phase_counts
