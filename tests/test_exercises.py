@@ -1,7 +1,8 @@
-"""The exercises: the blank workbook fails every check clearly, the reference solutions
-(tests/exercise_solutions/) pass every check, each typical mistake gets its hint, and a learner's
-file that loops forever or raises is reported while the checker exits cleanly. (What a learner's
-file cannot fake, and the answers that used to pass, are in tests/test_grader.py.)"""
+"""The exercises: the blank workbook fails every check clearly, the reference solutions (the
+package's, ``exercises.render_solution``) pass every check, each typical mistake gets its hint,
+and a learner's file that loops forever or raises is reported while the checker exits cleanly.
+(What a learner's file cannot fake, and the answers that used to pass, are in
+tests/test_grader.py; the hints' levels and the solutions, in tests/test_exercise_hints.py.)"""
 
 from __future__ import annotations
 
@@ -22,20 +23,26 @@ from micrograd_mlp import exercises
 from micrograd_mlp.cli import main
 from micrograd_mlp.messages import catalogue, message
 
-SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"
 STEMS = {e.number: e.stem for e in exercises.EXERCISES}
 
 
 def _solutions(tmp_path: Path) -> Path:
+    """A workbook of the reference solutions (the package's, rendered in English)."""
     folder = tmp_path / "wb"
-    shutil.copytree(SOLUTIONS, folder)
+    folder.mkdir(parents=True)
+    for e in exercises.EXERCISES:
+        (folder / e.file).write_text(exercises.render_solution(e, "en"), encoding="utf-8")
     return folder
 
 
 def _edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the code of ``path`` (after its docstring, which may quote
+    the same code)."""
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    cut = text.index('"""', 3) + 3 if text.startswith('"""') else 0
+    head, code = text[:cut], text[cut:]
+    assert old in code, f"{old!r} not in {path.name}"
+    path.write_text(head + code.replace(old, new, 1), encoding="utf-8")
 
 
 def _check(folder: Path, number: int, lang: str = "en") -> exercises.CheckResult:
@@ -182,8 +189,11 @@ def test_each_typical_mistake_gets_its_hint(tmp_path: Path, number, edit, hint):
     if key in ("exercises.fail.mismatch", "exercises.fail.grad", "exercises.fail.array"):
         assert fields["expected"] != fields["got"]
         assert fields["expected"] in text and fields["got"] in text
-    # The hint reads the same in Korean (every hint has a Korean text).
-    assert message(f"exercises.hint.{hint}", "ko") != message(f"exercises.hint.{hint}", "en")
+    # The hint reads the same in Korean: the nudge and the rule have a Korean text (the
+    # formula, level 3, may be the same formula in both).
+    for level in (1, 2):
+        key = f"exercises.hint.{hint}.{level}"
+        assert message(key, "ko") != message(key, "en")
 
 
 # Exercise 2: (edit of the reference Value, the failure the checker reports, the hint it gives).
@@ -243,7 +253,7 @@ def test_each_value_mistake_is_named(tmp_path: Path, edit, failure, hint):
         for name in ("expected", "got", "input"):
             assert name not in fields or fields[name] in text
     assert results["ko"].mistakes == result.mistakes
-    assert all(ko != en for ko, en in zip(results["ko"].hints, result.hints))
+    assert all(ko != en for ko, en in zip(results["ko"].hints, result.hints))  # level 1
     if "expected" in fields:
         assert fields["expected"] != fields["got"]
 
@@ -298,7 +308,7 @@ def test_micrograds_closures_do_not_pass_and_make_a_cycle_per_node(tmp_path: Pat
     closures = _load(folder, STEMS[2])
     # What the introduction says: a graph of closures waits for the cyclic garbage collector;
     # a graph of numbers is freed by reference counting as soon as it is dropped.
-    numbers = _load(SOLUTIONS, STEMS[2])
+    numbers = _load(_solutions(tmp_path / "numbers"), STEMS[2])
     gc.disable()
     try:
         kept = []
@@ -515,7 +525,7 @@ def test_korean_workbook_and_feedback(tmp_path: Path, capsys):
     _edit(
         solved / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
     )
-    (result,) = exercises.check(solved, [4], lang="ko")
+    (result,) = exercises.check(solved, [4], lang="ko", hint=2)  # the rule
     assert result.status == "failing" and "a의 grad: 기댓값 4, 실제 0." in result.message
     assert any("역순" in hint for hint in result.hints)
     assert "그림" in exercises.format_result(result, "ko")
@@ -551,7 +561,7 @@ def test_a_new_learner_gets_the_hint_then_passes(tmp_path: Path, capsys):
     folder = tmp_path / "wb"
     assert main(["exercises", "start", str(folder)]) == 0
     mine = folder / "ex01_local_derivatives.py"
-    right = (SOLUTIONS / mine.name).read_text(encoding="utf-8")
+    right = exercises.render_solution(exercises.EXERCISES[0], "en")
     mine.write_text(right.replace("1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2"), encoding="utf-8")
     capsys.readouterr()
     with pytest.raises(SystemExit) as failed:
@@ -559,7 +569,8 @@ def test_a_new_learner_gets_the_hint_then_passes(tmp_path: Path, capsys):
     assert failed.value.code == 1
     out = capsys.readouterr().out
     assert "[1] local derivatives: failing" in out and "d_tanh at x=" in out
-    assert "hint: You returned tanh(x)**2; the derivative is 1 - tanh(x)**2." in out
+    assert "hint: You returned tanh(x)**2: something is missing." in out
+    assert "(a more specific hint: add --hint 2)" in out
     mine.write_text(right, encoding="utf-8")
     assert main(["exercises", "check", str(folder), "1"]) == 0
     assert "[1] local derivatives: passed" in capsys.readouterr().out
@@ -609,5 +620,7 @@ def test_every_exercise_key_exists_in_both_catalogues():
     assert mine and mine == {k for k in ko if k.startswith("exercises.")}
     package = Path(exercises.__file__).parent
     source = "".join(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py")))
-    for key in {k for k in mine if k.startswith("exercises.hint.")}:
-        assert f'"{key}"' in source or key in ("exercises.hint.timeout",), key
+    hints = {k.rsplit(".", 1)[0] for k in mine if k.startswith("exercises.hint.")}
+    for key in hints:  # every hint is given somewhere, at each of the three levels
+        assert f'"{key}"' in source, key
+        assert {f"{key}.{level}" for level in exercises.HINT_LEVELS} <= mine, key

@@ -8,7 +8,6 @@ never reset) now fail, named."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,13 +18,15 @@ import pytest
 from micrograd_mlp import exercises
 from micrograd_mlp.exercises.session import OUTPUT_LIMIT, Learner
 
-SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"
 STEMS = {e.number: e.stem for e in exercises.EXERCISES}
 
 
 def _workbook(tmp_path: Path) -> Path:
+    """A workbook of the reference solutions."""
     folder = tmp_path / "wb"
-    shutil.copytree(SOLUTIONS, folder)
+    folder.mkdir(parents=True)
+    for e in exercises.EXERCISES:
+        (folder / e.file).write_text(exercises.render_solution(e, "en"), encoding="utf-8")
     return folder
 
 
@@ -36,9 +37,13 @@ def _write(folder: Path, number: int, text: str) -> Path:
 
 
 def _edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the code of ``path`` (after its docstring, which may quote
+    the same code)."""
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    cut = text.index('"""', 3) + 3 if text.startswith('"""') else 0
+    head, code = text[:cut], text[cut:]
+    assert old in code, f"{old!r} not in {path.name}"
+    path.write_text(head + code.replace(old, new, 1), encoding="utf-8")
 
 
 def _check(folder: Path, number: int, **kwargs) -> exercises.CheckResult:
@@ -187,7 +192,7 @@ def test_memory_is_bounded(tmp_path: Path):
     result = _check(folder, 8)
     assert result.status == "failing" and "MemoryError" in result.message
     assert "memory" in result.mistakes
-    path = _write(folder, 8, (SOLUTIONS / "ex08_optimizers.py").read_text(encoding="utf-8"))
+    path = _write(folder, 8, exercises.render_solution(exercises.EXERCISES[7], "en"))
     _edit(path, "def adam_step(", "def adam_step(*args):\n    bytearray(4 * 1024**3)\n\n\ndef _(")
     result = _check(folder, 8)
     assert result.key == "exercises.fail.raised" and "memory" in result.mistakes

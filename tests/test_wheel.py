@@ -1,7 +1,8 @@
 """The built wheel carries everything the exercises read at run time: built from a copy of the
 source, installed into a fresh virtual environment and run from a folder outside the source tree,
-``micrograd-mlp exercises start`` writes the workbook from the wheel's templates and
-``check`` reports the blank workbook with the wheel's message catalogue."""
+``micrograd-mlp exercises start`` writes the workbook from the wheel's templates, ``check``
+reports the blank workbook with the wheel's message catalogue, and a solved exercise unlocks its
+reference solution from the wheel's ``solutions/``."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def test_wheel_installs_and_runs_the_exercises_from_package_data(tmp_path: Path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for e in exercises.EXERCISES:
         assert f"micrograd_mlp/exercises/templates/{e.stem}.py.tmpl" in names
+        assert f"micrograd_mlp/exercises/solutions/{e.stem}.py.tmpl" in names
     for lang in ("en", "ko"):
         assert f"micrograd_mlp/messages/{lang}/explorer.json" in names
 
@@ -121,3 +123,17 @@ def test_wheel_installs_and_runs_the_exercises_from_package_data(tmp_path: Path)
         [str(script), "exercises", "check", str(workbook), "1", "--lang", "ko"], elsewhere, env
     )
     assert korean.returncode == 1 and "시작 전" in korean.stdout
+
+    # The solution stays locked until the exercise passes; then the wheel's copy prints.
+    solution = [str(script), "exercises", "solution", str(workbook), "1"]
+    locked = _run(solution, elsewhere, env)
+    assert locked.returncode == 1 and "has not passed yet" in locked.stderr
+    solve = "from micrograd_mlp import exercises as e; print(e.render_solution(e.EXERCISES[0]))"
+    solved = _run([str(python), "-c", solve], elsewhere, env)
+    assert solved.returncode == 0, solved.stderr
+    (workbook / "ex01_local_derivatives.py").write_text(solved.stdout, encoding="utf-8")
+    passed = _run([str(script), "exercises", "check", str(workbook), "1"], elsewhere, env)
+    assert passed.returncode == 0 and "[1] local derivatives: passed" in passed.stdout
+    shown = _run(solution, elsewhere, env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == exercises.render_solution(exercises.EXERCISES[0], "en")
