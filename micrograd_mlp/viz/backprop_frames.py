@@ -97,7 +97,9 @@ def backward_graphs(
     * each edge from one of its children is red and labelled ``upstream × local = product``;
     * edges of nodes processed earlier keep their products (black); the others show
       ``? × local = ?`` (the local derivatives are known from the forward pass);
-    * grads not reached yet are ``?``; a grad still waiting for more uses says "so far".
+    * grads not reached yet are ``?``; a grad still waiting for more uses says "so far";
+    * the caption says which step it is, with a legend of the colours under it; nodes have the
+      names ``explain`` prints, a constant its number.
 
     In Jupyter, a Digraph displays inline (``backward_graphs(out)[0]`` in a cell).
 
@@ -163,9 +165,10 @@ def backward_frames(
 
     Files are written atomically; ``out_dir`` is created. Frame files of an earlier run in the
     same directory that this run did not rewrite (``frame_NNN.png|svg|gv``) are deleted, so the
-    directory always holds one consistent sequence. The GIF pads all frames to the largest
-    frame's size (white), shows each for ``duration_ms`` and the last one three times as long,
-    and loops forever.
+    directory always holds one consistent sequence. Every frame of a run has the same size: each
+    picture is centred at the top of a white canvas of the largest frame's width and height (a
+    frame with longer texts no longer makes the animation jump). The GIF shows each frame for
+    ``duration_ms`` and the last one three times as long, and loops forever.
 
     Without the Graphviz ``dot`` program, the DOT sources are written instead
     (``frame_000.gv``, ...), no GIF is made (a stale ``backward.gif`` is removed), and a
@@ -189,7 +192,8 @@ def backward_frames(
     Raises:
         TypeError, ValueError: as in :func:`backward_graphs`; ``format`` not png/svg;
             ``duration_ms`` or ``max_frames`` not a positive int; more steps than ``max_frames``.
-        RuntimeError: ``dot`` ran and failed (its message is included).
+        DotFailedError: ``dot`` ran and failed on a frame: crashed, an error, or out of time
+            (a ``RuntimeError``; the message says which, with dot's own message if any).
         OSError: ``out_dir`` cannot be written.
     """
     if format not in ("png", "svg"):
