@@ -9,7 +9,12 @@ The page steps through
    highlighted, every edge to one of its children shows ``upstream × local = contribution``, and
    a child used several times shows its running sum (``+=``, contribution k of n);
 3. optionally (``params`` and ``lr`` given) the **SGD update** of every parameter,
-   ``p ← p − lr × grad``, one step per parameter.
+   ``p ← p − lr × grad``, one step per parameter, and (``forward`` given) the output computed
+   again with the updated parameters.
+
+The view starts, and "fit" returns, to the whole graph when it fits at a readable size, else to
+that size, panned to the step's node and operands and, as far as it fits, the output. An operand
+used far from where it is drawn is drawn again, dashed, beside that use.
 
 Clicking a node opens a panel with its op, data, final gradient and the chain-rule expansion
 ``d out/d node = Σ over its uses  d out/d parent × d parent/d node``, with the numbers.
