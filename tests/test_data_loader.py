@@ -314,3 +314,13 @@ def test_batch_options_seed_is_none_when_it_changes_nothing_or_cannot_be_replaye
     unseeded = DataLoader(*data, shuffle=True)
     assert unseeded.batch_options()["seed"] == unseeded.seed
     assert isinstance(unseeded.seed, int)
+
+
+def test_unseeded_loaders_draw_their_own_base_seeds():
+    # seed=None draws a fresh base seed per loader (recorded in .seed, so a run can be
+    # replayed): two unseeded loaders shuffle differently, not all alike from a fixed seed.
+    data = dataset(60)
+    a = DataLoader(*data, batch_size=60, shuffle=True)
+    b = DataLoader(*data, batch_size=60, shuffle=True)
+    assert isinstance(a.seed, int) and a.seed != b.seed
+    assert not np.array_equal(epoch_labels(a)[0], epoch_labels(b)[0])

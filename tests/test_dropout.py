@@ -7,6 +7,7 @@ set through a parent module) passes values unchanged."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -141,3 +142,26 @@ def test_a_parent_modules_eval_turns_its_dropout_off_in_both_engines():
         assert run(with_dropout) == reference
         with_dropout.train()
         assert run(with_dropout) != reference
+
+
+def test_dropout_sits_between_hidden_layers_only_in_both_engines():
+    # The output equals the last layer applied to the dropped hidden activations, the masks
+    # replayed from a copy of the generator the network shares with its dropout: no dropout
+    # after the output layer (it would zero or scale logits), none before the first layer.
+    xs = np.random.default_rng(8).normal(size=(6, 3))
+    model = MLP(3, [8, 8, 2], seed=0, dropout=0.5)
+    replay = Dropout(0.5, seed=copy.deepcopy(model.dropout.rng))
+    for row in xs:
+        out = [o.data for o in model(list(row))]
+        h = list(row)
+        for layer in model.layers[:-1]:
+            h = replay(layer(h))
+        assert out == [o.data for o in model.layers[-1](h)]
+    t_model = TensorMLP(3, [8, 8, 2], seed=0, dtype=np.float64, dropout=0.5)
+    t_replay = TensorDropout(0.5, seed=copy.deepcopy(t_model.dropout.rng))
+    out = t_model(Tensor(xs)).data
+    h = Tensor(xs)
+    for layer in t_model.layers[:-1]:
+        h = t_replay(layer(h).relu())
+    np.testing.assert_array_equal(out, t_model.layers[-1](h).data)
+    assert np.all(out != 0)  # no output zeroed

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from micrograd_mlp.engine import Value
+from micrograd_mlp.module import Module
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from micrograd_mlp.optim.lr_scheduler import (
@@ -275,6 +276,46 @@ def test_scheduler_refuses_every_bad_field_and_changes_nothing(name, key, value,
         assert sched.get_last_lr() == twin.get_last_lr()
 
 
+OTHERS = {  # the same kind of scheduler with other arguments, to be stepped to another epoch
+    "StepLR": lambda o: StepLR(o, step_size=3, gamma=0.25),
+    "ExponentialLR": lambda o: ExponentialLR(o, gamma=0.5),
+    "LinearLR": lambda o: LinearLR(o, start_factor=0.25, end_factor=0.5, total_iters=6),
+    "CosineAnnealingLR": lambda o: CosineAnnealingLR(o, T_max=7, eta_min=0.05),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("base_lrs", [math.nan], "base_lrs must be finite"),
+        ("_last_lr", [-1.0], "_last_lr must be >= 0"),
+        ("_step_count", 0, "_step_count must be an integer from 1"),
+        ("_step_count", 99, "_step_count must be at most last_epoch \\+ 1 = 7"),
+    ],
+)
+@pytest.mark.parametrize("name", SCHEDULERS)
+def test_scheduler_refusal_assigns_no_good_field_either(name, key, value, message):
+    # A state whose every other field is good but differs from the scheduler's own (other
+    # arguments, another epoch): the refusal must leave all of them unassigned, not only the
+    # bad one (the arguments and last_epoch are checked first; nothing is set until the end).
+    other = OTHERS[name](SGD([Tensor(np.ones(2), requires_grad=True)], lr=0.9))
+    for _ in range(6):
+        other.step()
+    sched, twin = scheduled(name), scheduled(name)
+    before = sched.state_dict()
+    offered = {**other.state_dict(), key: value}
+    assert all(not np.array_equal(offered[k], before[k]) for k in before if k != key)
+    with pytest.raises(ValueError, match=message):
+        sched.load_state_dict(offered)
+    after = sched.state_dict()
+    for k in before:
+        np.testing.assert_array_equal(after[k], before[k], err_msg=k)
+    for _ in range(5):
+        sched.step()
+        twin.step()
+        assert sched.get_last_lr() == twin.get_last_lr()
+
+
 def test_scheduler_load_refuses_bad_containers():
     sched = scheduled("StepLR")
     with pytest.raises(TypeError, match="StepLR.load_state_dict expects a mapping.*NoneType"):
@@ -317,3 +358,79 @@ def test_module_loads_object_arrays_of_numbers_and_refuses_a_non_bool_strict(eng
     with pytest.raises(TypeError, match="strict must be True or False, got 'no'"):
         model.load_state_dict(state, strict="no")
     np.testing.assert_array_equal(model.state_dict()["layers.0.bias"], [1.0, 0.5])
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor64", "tensor32"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (np.nan, "contains NaN or infinity"),
+        (-np.inf, "contains NaN or infinity"),
+        (1e300, "a value beyond the model's float32 range"),
+    ],
+)
+def test_module_refusal_loads_none_of_the_good_entries(engine, value, message):
+    # Every other entry is good and differs from the model's own (another seed): a refused
+    # state must load none of them. 1e300 is finite in float64 (loaded there, exactly).
+    def make(seed):
+        if engine == "scalar":
+            return MLP(2, [3, 2], seed=seed)
+        dtype = np.float64 if engine == "tensor64" else np.float32
+        return TensorMLP(2, [3, 2], seed=seed, dtype=dtype)
+
+    model, other = make(0), make(1)
+    before = model.state_dict()
+    offered = other.state_dict()
+    offered["layers.1.bias"] = np.array([0.5, value])
+    if value == 1e300 and engine != "tensor32":
+        model.load_state_dict(offered)
+        assert model.state_dict()["layers.1.bias"].tolist() == [0.5, 1e300]
+        return
+    with pytest.raises(ValueError, match=f"nothing loaded; layers.1.bias: {message}"):
+        model.load_state_dict(offered)
+    for key, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[key], err_msg=key)
+
+
+class Affine(Module):
+    """A user's module with its own parameters (Module's default state dict and loading)."""
+
+    def __init__(self, seed):
+        rng = np.random.default_rng(seed)
+        self.scale = Tensor(rng.normal(size=3), requires_grad=True)  # float64
+        self.shift = Value(float(rng.normal()))
+        self.body = MLP(3, [2], seed=seed)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor64", "tensor32", "custom"])
+def test_module_state_dict_and_load_copy_the_arrays(engine):
+    # state_dict() hands out copies, load_state_dict() copies in: changing either dict
+    # afterwards leaves the model alone, and an optimizer made before the load steps the
+    # loaded values.
+    if engine == "scalar":
+        model, source = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    elif engine == "custom":
+        model, source = Affine(0), Affine(1)
+    else:
+        dtype = np.float64 if engine == "tensor64" else np.float32
+        model = TensorMLP(2, [3, 1], seed=0, dtype=dtype)
+        source = TensorMLP(2, [3, 1], seed=1, dtype=dtype)
+    opt = SGD(model.parameters(), lr=0.5)
+    saved = model.state_dict()
+    expected = {k: v.copy() for k, v in saved.items()}
+    for array in saved.values():
+        array[...] = 7.0
+    for key, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, expected[key], err_msg=key)
+    offered = source.state_dict()
+    loaded = {k: v.copy() for k, v in offered.items()}
+    model.load_state_dict(offered)
+    for array in offered.values():
+        array[...] = 9.0
+    for key, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, loaded[key], err_msg=key)
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data) if isinstance(p, Tensor) else 1.0
+    opt.step()
+    for key, array in model.state_dict().items():
+        np.testing.assert_allclose(array, loaded[key] - 0.5, rtol=1e-6, err_msg=key)

@@ -1,4 +1,5 @@
-"""Mutation check of the derivative tables and the losses: does the test suite notice?
+"""Mutation check of the derivatives, the losses, dropout, state loading and the data loader:
+does the test suite notice?
 
 Each mutant is one small source edit. The *derivatives* group edits a derivative of the scalar
 engine (``engine.py``: an op's ``_local_grads``), of the vectorized engine (``tensor/ops.py``:
@@ -9,21 +10,45 @@ operands, a missing unbroadcast, a kink moved; and the backward loop of each eng
 reset, the seed assigned instead of added, the order not reversed, a number that keeps a
 gradient, a gradient not cast to its operand's dtype or a view kept as a leaf's grad, an operand
 skipped. The *losses* group edits the losses of both engines (``functional.py``,
-``tensor/functional.py``) and their shared plumbing (``loss_common.py``): a
-wrong mean denominator, a class weight ignored, label smoothing off by a factor, an ignored
-sample still counted, a wrong sign or factor in a fused loss's hand-written backward, a clamp
-moved or passing gradient, a margin's sign. For each mutant, the repository is copied to a
-temporary directory, the edit applied there (the working tree is never touched) and the
-mutant's test subset run (stopping at the first failure): the engine and catalogue tests for
-the derivatives, the loss tests for the losses. A mutant is *caught* when the tests fail,
-*survived* when they pass. An edit must match its file's text exactly once; one that matches
-no longer (or more than once) is reported as an error, never run.
+``tensor/functional.py``) and their shared plumbing (``loss_common.py``): a wrong mean
+denominator, a class weight ignored, label smoothing off by a factor, an ignored sample still
+counted, a wrong sign or factor in a fused loss's hand-written backward, a clamp moved or
+passing gradient, a margin's sign. The *dropout* group edits both engines' ``Dropout``
+(``nn.py``, ``tensor/nn.py``), their MLPs' placement of it and ``Module.train`` (``module.py``):
+kept values scaled by ``1/p`` or ``1-p`` instead of ``1/(1-p)``, kept with probability ``p`` (a
+comparison flipped), the mask reused across calls, evaluation mode still dropping, dropped
+values scaled instead of zeroed, the forward masked but not the gradient, ``p = 1`` passing
+everything, dropout after the output layer, ``eval()`` not reaching submodules. The *state*
+group edits ``state_dict``/``load_state_dict`` of the optimizers (``optim/optimizer.py``,
+``adam.py``, ``rmsprop.py``, ``adagrad.py``), the schedulers (``optim/lr_scheduler.py``) and
+``Module`` (``module.py``; the Tensor ``Linear``'s loading in ``tensor/nn.py``): a check dropped
+(finiteness, a dtype's range, sums of squares >= 0, integrality and range of ``step``,
+``last_epoch``, ``_step_count``), an assignment moved before the checks (not all or nothing),
+hyperparameters, ``base_lrs`` or ``_last_lr`` not restored, the state of a parameter without a
+grad lost on save, a parameter absent from the checkpoint keeping a used optimizer's step count
+or moments or starting at 0 instead of its initial value, ``step`` or ``last_epoch`` off by one
+after a load, a buffer or parameter handed out or bound uncopied (aliased). The *loader* group
+edits ``data/loader.py``: the per-epoch seed (``seed + epoch``, the same order every epoch, the
+epoch advanced before its order is drawn, one fixed seed for every unseeded loader),
+``set_epoch`` ignored, ``drop_last`` off by one, the last partial batch lost (batches or
+``len``), the labels not shuffled with the images, ``normalize`` not dividing by 255 (or by 256,
+or multiplying by ``1/255``), ``dtype`` ignored, labels as views of the data set. For each
+mutant, the repository is copied to a temporary directory, the edit applied there (the working
+tree is never touched) and the mutant's test subset run (stopping at the first failure): the
+engine and catalogue tests for the derivatives, the loss tests for the losses, ``test_dropout``,
+``test_nn`` and ``test_tensor_nn`` for dropout, ``test_state_loads``, ``test_resume`` and
+``test_optim`` for state, ``test_data_loader`` and ``test_data_mnist`` for the loader (the
+constants ``DEFAULT_TESTS``, ``LOSS_TESTS``, ``DROPOUT_TESTS``, ``STATE_TESTS``,
+``LOADER_TESTS``). A mutant is *caught* when the tests fail, *survived* when they pass. An edit
+must match its file's text exactly once; one that matches no longer (or more than once) is
+reported as an error, never run.
 
 Usage::
 
     python tools/mutants.py                 # every mutant, each with its group's test subset
     python tools/mutants.py --list          # the mutants, numbered, with their group
-    python tools/mutants.py --group losses  # one group
+    python tools/mutants.py --group losses  # one group: derivatives, losses, dropout, state,
+                                            # loader
     python tools/mutants.py --only 3 17     # some of them
     python tools/mutants.py --check         # only check that every edit matches exactly once
     python tools/mutants.py --tests tests/test_rules.py   # one subset for every mutant run
@@ -67,6 +92,15 @@ LOSS_TESTS = (
     "tests/test_losses_torch.py",
     "tests/test_loss_modules.py",
 )
+
+#: The tests a dropout mutant must fail: the dropout tests and both engines' networks.
+DROPOUT_TESTS = ("tests/test_dropout.py", "tests/test_nn.py", "tests/test_tensor_nn.py")
+
+#: The tests a state mutant must fail: every load_state_dict's checks, resuming, the optimizers.
+STATE_TESTS = ("tests/test_state_loads.py", "tests/test_resume.py", "tests/test_optim.py")
+
+#: The tests a loader mutant must fail: the DataLoader's and the MNIST data tests.
+LOADER_TESTS = ("tests/test_data_loader.py", "tests/test_data_mnist.py")
 
 
 @dataclass(frozen=True)
@@ -539,8 +573,452 @@ LOSS_MUTANTS = [
     _loss(LC, "LOG_FLOOR = -100.0", "LOG_FLOOR = -50.0", "BCE log clamp at -50, not -100"),
 ]
 
-MUTANTS = DERIVATIVE_MUTANTS + LOSS_MUTANTS
-GROUPS = {"derivatives": DERIVATIVE_MUTANTS, "losses": LOSS_MUTANTS}
+def _group(tests: tuple[str, ...]):
+    """A maker of the mutants whose test subset is ``tests``."""
+
+    def make(path: str, old: str, new: str, what: str) -> Mutant:
+        return Mutant(path, old, new, what, tests)
+
+    return make
+
+
+_dropout, _state, _loader = _group(DROPOUT_TESTS), _group(STATE_TESTS), _group(LOADER_TESTS)
+N, TN, M = "nn.py", "tensor/nn.py", "module.py"
+OPT, ADAM, SGD_, ADAGRAD = "optim/optimizer.py", "optim/adam.py", "optim/sgd.py", "optim/adagrad.py"
+RMS, SCHED, LOADER = "optim/rmsprop.py", "optim/lr_scheduler.py", "data/loader.py"
+
+DROPOUT_MUTANTS = [
+    # --------------------------------------------------------- scalar engine (nn.py)
+    _dropout(
+        N,
+        "scale = 1.0 / (1.0 - self.p) if",
+        "scale = 1.0 / self.p if",
+        "scalar Dropout: kept values scaled by 1/p",
+    ),
+    _dropout(
+        N,
+        "scale = 1.0 / (1.0 - self.p) if",
+        "scale = 1.0 - self.p if",
+        "scalar Dropout: kept values scaled by 1-p",
+    ),
+    _dropout(
+        N,
+        "keep = self.rng.random(len(values)) >= self.p",
+        "keep = self.rng.random(len(values)) < self.p",
+        "scalar Dropout: keeps with probability p (comparison flipped)",
+    ),
+    _dropout(
+        N,
+        "        keep = self.rng.random(len(values)) >= self.p\n",
+        '        if getattr(self, "_keep", None) is None or len(self._keep) != len(values):\n'
+        "            self._keep = self.rng.random(len(values)) >= self.p\n"
+        "        keep = self._keep\n",
+        "scalar Dropout: the mask reused across calls",
+    ),
+    _dropout(
+        N,
+        "        if not self.training or self.p == 0.0:\n            return values",
+        "        if self.p == 0.0:\n            return values",
+        "scalar Dropout: evaluation mode still drops",
+    ),
+    _dropout(
+        N,
+        "else v * 0.0 for v, k in",
+        "else v * self.p for v, k in",
+        "scalar Dropout: dropped values scaled by p, not zeroed",
+    ),
+    _dropout(
+        N,
+        "else v * 0.0 for v, k in",
+        "else (v * scale - v.data * scale if isinstance(v, Value) else 0.0) for v, k in",
+        "scalar Dropout: a dropped value is 0 but its gradient not masked",
+    ),
+    _dropout(
+        N,
+        "            if i < last and self.dropout is not None:\n"
+        "                out = self.dropout(out)",
+        "            if self.dropout is not None:\n                out = self.dropout(out)",
+        "scalar MLP: dropout after the output layer too",
+    ),
+    # ------------------------------------------------- vectorized engine (tensor/nn.py)
+    _dropout(
+        TN,
+        "np.divide(keep, 1.0 - self.p, dtype=dtype)",
+        "np.divide(keep, self.p, dtype=dtype)",
+        "Tensor Dropout: kept values scaled by 1/p",
+    ),
+    _dropout(
+        TN,
+        "np.divide(keep, 1.0 - self.p, dtype=dtype)",
+        "np.multiply(keep, 1.0 - self.p, dtype=dtype)",
+        "Tensor Dropout: kept values scaled by 1-p",
+    ),
+    _dropout(
+        TN,
+        "keep = self.rng.random(x.shape, dtype=dtype) >= dtype.type(self.p)",
+        "keep = self.rng.random(x.shape, dtype=dtype) < dtype.type(self.p)",
+        "Tensor Dropout: keeps with probability p (comparison flipped)",
+    ),
+    _dropout(
+        TN,
+        "        keep = self.rng.random(x.shape, dtype=dtype) >= dtype.type(self.p)\n",
+        '        keep = getattr(self, "_keep", None)\n'
+        "        if keep is None or keep.shape != x.shape:\n"
+        "            keep = self._keep = self.rng.random(x.shape, dtype=dtype) >= "
+        "dtype.type(self.p)\n",
+        "Tensor Dropout: the mask reused across calls",
+    ),
+    _dropout(
+        TN,
+        "        if not self.training or self.p == 0.0:\n            return x",
+        "        if self.p == 0.0:\n            return x",
+        "Tensor Dropout: evaluation mode still drops",
+    ),
+    _dropout(
+        TN,
+        "return x * np.divide(keep, 1.0 - self.p, dtype=dtype)",
+        "return x * np.where(keep, dtype.type(1 / (1 - self.p)), dtype.type(self.p))",
+        "Tensor Dropout: dropped values scaled by p, not zeroed",
+    ),
+    _dropout(
+        TN,
+        "        return x * np.divide(keep, 1.0 - self.p, dtype=dtype)\n",
+        "        out = x * dtype.type(1.0 / (1.0 - self.p))\n"
+        "        out.data *= keep  # the forward masked, the backward not\n"
+        "        return out\n",
+        "Tensor Dropout: the forward masked, the gradient not",
+    ),
+    _dropout(
+        TN,
+        "        if self.p == 1.0:\n            return x * 0.0",
+        "        if self.p == 1.0:\n            return x",
+        "Tensor Dropout: p = 1 passes everything",
+    ),
+    _dropout(
+        TN,
+        "            if i < last and self.dropout is not None:\n"
+        "                x = self.dropout(x)",
+        "            if self.dropout is not None:\n                x = self.dropout(x)",
+        "Tensor MLP: dropout after the output layer too",
+    ),
+    # ------------------------------------------------------- both (module.py: train/eval)
+    _dropout(
+        M,
+        "        for _, module in self._named_modules():\n            module.training = bool(mode)",
+        "        self.training = bool(mode)",
+        "Module.train/eval: the mode not passed to submodules (a child's dropout stays on)",
+    ),
+]
+
+STATE_MUTANTS = [
+    # ------------------------------------- optimizers: state_dict/load_state_dict (optimizer.py)
+    _state(
+        OPT,
+        "            finite = bool(np.isfinite(value).all())\n",
+        "            finite = True\n",
+        "Optimizer load: the NaN/infinity check of a state array dropped",
+    ),
+    _state(
+        OPT,
+        "            elif not np.isfinite(value).all():\n",
+        "            elif False:\n",
+        "Optimizer load: the check against the parameter's dtype range dropped",
+    ),
+    _state(
+        OPT,
+        "            elif name in self._nonnegative and (value < 0).any():",
+        "            elif False:",
+        "Optimizer load: the check that sums of squares are >= 0 dropped",
+    ),
+    _state(
+        OPT,
+        "    if floats and isinstance(x, float) and x.is_integer():\n        x = int(x)",
+        "    if floats and isinstance(x, float):\n        x = int(x)",
+        "saved_count: a float step truncated (2.5 -> 2), integrality not checked",
+    ),
+    _state(
+        OPT,
+        'state["step"] = saved_count(key, entries[name], 1, floats=True)',
+        'state["step"] = saved_count(key, entries[name], 0, floats=True)',
+        "Optimizer load: step 0 accepted",
+    ),
+    _state(
+        OPT,
+        "        saved = self._saved(hyper)  # the entries each updated parameter must have\n",
+        "        for name, value in hyper.items():\n"
+        "            setattr(self, name, value)\n"
+        "        saved = self._saved(hyper)  # the entries each updated parameter must have\n",
+        "Optimizer load: hyperparameters assigned before the state is checked",
+    ),
+    _state(
+        OPT,
+        "        for name, value in hyper.items():\n            setattr(self, name, value)\n"
+        "        moments = self._moments()\n",
+        "        moments = self._moments()\n",
+        "Optimizer load: hyperparameters (lr, ...) not restored",
+    ),
+    _state(
+        OPT,
+        "            if bucket.steps[k] == 0:\n                continue\n",
+        '            if bucket.steps[k] == 0 or getattr(self.params[i], "grad", 0.0) is None:\n'
+        "                continue\n",
+        "Optimizer state_dict: the state of a parameter without a grad right now lost",
+    ),
+    _state(
+        OPT,
+        "            bucket.steps[:] = 0\n",
+        "",
+        "Optimizer load: step counts of parameters absent from the checkpoint not reset",
+    ),
+    _state(
+        OPT,
+        "                name: np.full(len(bucket.data), self._initial(name), bucket.dtype)\n"
+        "                for name in moments\n            }\n        for i, state",
+        "                name: bucket.state.get(\n"
+        "                    name, np.full(len(bucket.data), self._initial(name), bucket.dtype))\n"
+        "                for name in moments\n            }\n        for i, state",
+        "Optimizer load: a used optimizer's moments kept for parameters absent from the checkpoint",
+    ),
+    _state(
+        OPT,
+        "                name: np.full(len(bucket.data), self._initial(name), bucket.dtype)\n"
+        "                for name in moments\n            }\n        for i, state",
+        "                name: np.zeros(len(bucket.data), bucket.dtype)\n"
+        "                for name in moments\n            }\n        for i, state",
+        "Optimizer load: a parameter that never stepped starts at 0, not at _initial",
+    ),
+    _state(
+        OPT,
+        'bucket.steps[k] = state.pop("step")',
+        'bucket.steps[k] = state.pop("step") - 1',
+        "Optimizer load: step off by one",
+    ),
+    _state(
+        OPT,
+        'state: dict[str, Any] = {"step": 1}',
+        'state: dict[str, Any] = {"step": 0}',
+        "Optimizer load: a state without a step (SGD) loaded as never stepped",
+    ),
+    _state(
+        OPT,
+        "value = bucket.state[name][part].reshape(self._shapes[i]).copy()",
+        "value = bucket.state[name][part].reshape(self._shapes[i])",
+        "Optimizer state_dict: a moment buffer handed out uncopied (aliased)",
+    ),
+    _state(
+        ADAM,
+        '_nonnegative = ("exp_avg_sq", "max_exp_avg_sq")',
+        '_nonnegative = ("exp_avg_sq",)',
+        "Adam load: a negative max_exp_avg_sq accepted",
+    ),
+    _state(ADAGRAD, '_nonnegative = ("sum",)', "_nonnegative = ()", "Adagrad load: negative sum"),
+    _state(RMS, '_nonnegative = ("square_avg",)', "_nonnegative = ()", "RMSprop: negative avg"),
+    # ----------------------------------------------------- schedulers (lr_scheduler.py)
+    _state(
+        SCHED,
+        'last_epoch = saved_count("last_epoch", state_dict["last_epoch"], 0)',
+        'last_epoch = int(state_dict["last_epoch"])',
+        "Scheduler load: last_epoch's checks dropped (2.7 truncated, -1 accepted)",
+    ),
+    _state(
+        SCHED,
+        "            if step_count > last_epoch + 1:\n",
+        "            if False:\n",
+        "Scheduler load: _step_count <= last_epoch + 1 not checked",
+    ),
+    _state(
+        SCHED,
+        'return nonnegative_real(name, float(array[0]))',
+        "return float(array[0])",
+        "Scheduler load: a rate's finiteness and sign not checked",
+    ),
+    _state(
+        SCHED,
+        '            base_lrs = [_saved_rate("base_lrs", state_dict["base_lrs"])]\n',
+        "            for name, value in hyper.items():\n"
+        "                setattr(self, name, value)\n"
+        '            base_lrs = [_saved_rate("base_lrs", state_dict["base_lrs"])]\n',
+        "Scheduler load: arguments assigned before the rates and counts are checked",
+    ),
+    _state(
+        SCHED,
+        '            step_count = saved_count("_step_count", state_dict["_step_count"], 1)\n',
+        "            self.last_epoch = last_epoch\n"
+        '            step_count = saved_count("_step_count", state_dict["_step_count"], 1)\n',
+        "Scheduler load: last_epoch assigned before _step_count is checked",
+    ),
+    _state(
+        SCHED,
+        "self.base_lrs, self._last_lr = base_lrs, last_lr",
+        "self.base_lrs = base_lrs",
+        "Scheduler load: _last_lr not restored",
+    ),
+    _state(
+        SCHED,
+        "self.base_lrs, self._last_lr = base_lrs, last_lr",
+        "self._last_lr = last_lr",
+        "Scheduler load: base_lrs not restored",
+    ),
+    _state(
+        SCHED,
+        "self.last_epoch, self._step_count = last_epoch, step_count",
+        "self.last_epoch, self._step_count = last_epoch + 1, step_count",
+        "Scheduler load: last_epoch off by one",
+    ),
+    # ----------------------------------------------------------------- Module (module.py)
+    _state(
+        M,
+        "            elif not np.all(np.isfinite(array)):\n",
+        "            elif False:\n",
+        "Module load: the NaN/infinity check dropped",
+    ),
+    _state(
+        M,
+        "            elif not _fits(array, dtypes[key]):\n",
+        "            elif False:\n",
+        "Module load: the check against the parameter's dtype range dropped",
+    ),
+    _state(
+        M,
+        "        if problems:\n"
+        "            error = KeyError if strict and (missing or unexpected) else ValueError\n"
+        '            raise error("load_state_dict: nothing loaded; " + "; ".join(problems))\n'
+        "        for prefix, module in self._named_modules():\n"
+        "            for name in module._own_state():\n"
+        "                if prefix + name in arrays:\n"
+        "                    module._load_own_state(name, arrays[prefix + name])\n",
+        "        for prefix, module in self._named_modules():\n"
+        "            for name in module._own_state():\n"
+        "                if prefix + name in arrays:\n"
+        "                    module._load_own_state(name, arrays[prefix + name])\n"
+        "        if problems:\n"
+        "            error = KeyError if strict and (missing or unexpected) else ValueError\n"
+        '            raise error("load_state_dict: nothing loaded; " + "; ".join(problems))\n',
+        "Module load: the good entries loaded before the bad ones are refused",
+    ),
+    _state(
+        M,
+        "            prefix + name: np.array(array, dtype=np.float64)\n",
+        "            prefix + name: np.asarray(array, dtype=np.float64)\n",
+        "Module state_dict: float64 parameters handed out uncopied (aliased)",
+    ),
+    _state(
+        M,
+        "p.data[...] = array  # in place",
+        "p.data = array.astype(p.data.dtype, copy=False)  # in place",
+        "Module load: a parameter bound to the caller's array (aliased), not copied into",
+    ),
+    _state(
+        TN,
+        "        getattr(self, name).data[...] = array\n",
+        "        getattr(self, name).data = array.astype(\n"
+        "            getattr(self, name).data.dtype, copy=False)\n",
+        "Tensor Linear load: the weight bound to the caller's array (aliased), not copied into",
+    ),
+]
+
+LOADER_MUTANTS = [
+    _loader(
+        LOADER,
+        "child = np.random.SeedSequence(self.seed, spawn_key=(self.epoch,))",
+        "child = np.random.SeedSequence(self.seed + self.epoch)",
+        "DataLoader: epoch k shuffled with seed + k",
+    ),
+    _loader(
+        LOADER,
+        "spawn_key=(self.epoch,))",
+        "spawn_key=(0,))",
+        "DataLoader: the same order every epoch",
+    ),
+    _loader(
+        LOADER,
+        "        self.epoch = int(epoch)\n",
+        "        pass\n",
+        "DataLoader: set_epoch ignored",
+    ),
+    _loader(
+        LOADER,
+        "        order = self._order()\n        self.epoch += 1\n",
+        "        self.epoch += 1\n        order = self._order()\n",
+        "DataLoader: the epoch advanced before its order is drawn (epoch k gets k + 1's)",
+    ),
+    _loader(
+        LOADER,
+        "return n // b if self.drop_last else",
+        "return (n - 1) // b if self.drop_last else",
+        "DataLoader.__len__: drop_last off by one",
+    ),
+    _loader(
+        LOADER,
+        "stop = n - n % b if self.drop_last else n",
+        "stop = n - b if self.drop_last else n",
+        "DataLoader: drop_last drops a full last batch too",
+    ),
+    _loader(
+        LOADER,
+        "stop = n - n % b if self.drop_last else n",
+        "stop = n - n % b",
+        "DataLoader: the last partial batch lost without drop_last",
+    ),
+    _loader(
+        LOADER,
+        "if self.drop_last else -(-n // b)",
+        "if self.drop_last else n // b",
+        "DataLoader.__len__: the last partial batch not counted",
+    ),
+    _loader(
+        LOADER,
+        "            yield self._batch(slice(start, end) if order is None else order[start:end])\n",
+        "            x, _ = self._batch(slice(start, end) if order is None else order[start:end])\n"
+        "            yield x, self.labels[start:end].copy()\n",
+        "DataLoader: the images shuffled, the labels in the data's order",
+    ),
+    _loader(
+        LOADER,
+        "            np.divide(pixels, self.dtype.type(255), out=x, dtype=self.dtype)\n",
+        "            x[...] = pixels\n",
+        "DataLoader: normalize does not divide by 255",
+    ),
+    _loader(
+        LOADER,
+        "np.divide(pixels, self.dtype.type(255), out=x",
+        "np.divide(pixels, self.dtype.type(256), out=x",
+        "DataLoader: normalize divides by 256",
+    ),
+    _loader(
+        LOADER,
+        "np.divide(pixels, self.dtype.type(255), out=x",
+        "np.multiply(pixels, self.dtype.type(1 / 255), out=x",
+        "DataLoader: normalize multiplies by 1/255 (not correctly rounded)",
+    ),
+    _loader(
+        LOADER,
+        "x = np.empty(pixels.shape, dtype=self.dtype)",
+        "x = np.empty(pixels.shape, dtype=np.float32)",
+        "DataLoader: dtype ignored (always float32)",
+    ),
+    _loader(
+        LOADER,
+        "return x, self.labels[index].copy()",
+        "return x, self.labels[index]",
+        "DataLoader: a batch's labels a view of the data set",
+    ),
+    _loader(
+        LOADER,
+        "seed = int(np.random.SeedSequence().entropy)",
+        "seed = 0",
+        "DataLoader: every unseeded loader shuffles alike",
+    ),
+]
+
+MUTANTS = DERIVATIVE_MUTANTS + LOSS_MUTANTS + DROPOUT_MUTANTS + STATE_MUTANTS + LOADER_MUTANTS
+GROUPS = {
+    "derivatives": DERIVATIVE_MUTANTS,
+    "losses": LOSS_MUTANTS,
+    "dropout": DROPOUT_MUTANTS,
+    "state": STATE_MUTANTS,
+    "loader": LOADER_MUTANTS,
+}
 
 
 def matches(tree: Path, mutant: Mutant) -> int:
@@ -614,7 +1092,9 @@ def main(argv: list[str] | None = None) -> int:
         "--tests",
         nargs="+",
         help="test files for every mutant (default: each mutant's own subset: "
-        f"{' '.join(DEFAULT_TESTS)} for derivatives, {' '.join(LOSS_TESTS)} for losses)",
+        f"{' '.join(DEFAULT_TESTS)} for derivatives, {' '.join(LOSS_TESTS)} for losses, "
+        f"{' '.join(DROPOUT_TESTS)} for dropout, {' '.join(STATE_TESTS)} for state, "
+        f"{' '.join(LOADER_TESTS)} for loader)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     args = parser.parse_args(argv)
@@ -630,7 +1110,7 @@ def main(argv: list[str] | None = None) -> int:
     group_of = {id(m): name for name, ms in GROUPS.items() for m in ms}
     if args.list:
         for n, m in chosen:
-            print(f"{n:3d}  {group_of[id(m)]:11s} {m.path:20s} {m.what}")
+            print(f"{n:3d}  {group_of[id(m)]:11s} {m.path:21s} {m.what}")
         return 0
     if args.check:
         bad = [(n, m, matches(ROOT, m)) for n, m in chosen if matches(ROOT, m) != 1]
