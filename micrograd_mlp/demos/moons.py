@@ -13,9 +13,10 @@ of the boundary rather than by scaling the scores up. Full-batch SGD with moment
 learning rate decaying linearly to a tenth of its start, as in micrograd's demo, reaches 100%
 training accuracy.
 
-Writes, under ``--out``: ``moons_boundary.png`` (the learned regions and the points) and
-``moons_loss.png`` (loss and accuracy per step). ``benchmarks/scalar_step.py`` times one step
-of exactly this training with the functions below.
+Writes, under ``--out``: ``moons_boundary.png`` (the learned regions coloured by the score, the
+boundary at score 0 and the margins at +-1; no boundary if the scores hardly vary) and
+``moons_loss.png`` (loss and accuracy per step). ``--lang ko`` prints and draws in Korean.
+``benchmarks/scalar_step.py`` times one step of exactly this training with the functions below.
 """
 
 from __future__ import annotations
@@ -25,21 +26,36 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import make_moons
-from micrograd_mlp.demos._predict import score_predictor, sign_accuracy
-from micrograd_mlp.demos.options import float_option, int_option
+from micrograd_mlp.demos._predict import (
+    Regions,
+    Text,
+    check_not_diverged,
+    plot_regions,
+    progress,
+    regions,
+    save_plot,
+    score_predictor,
+    sign_accuracy,
+    stop_on_divergence,
+    texts,
+)
+from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import hinge_loss
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD
 from micrograd_mlp.optim.lr_scheduler import LinearLR
-from micrograd_mlp.training import History, Schedule, fit, print_progress
-from micrograd_mlp.viz.plots import plot_decision_boundary, plot_loss_curve
+from micrograd_mlp.training import History, Schedule, fit
+from micrograd_mlp.viz.plots import plot_loss_curve
 
 COMMAND = "moons"
 HELP = "MLP(2, [16, 16, 1]) on two moons with hinge loss + L2, as micrograd's demo: 100% accuracy"
 BUILTIN_DATA = True
+#: The files ``run`` writes under ``--out``.
+PICTURES = ("moons_boundary.png", "moons_loss.png")
 #: Defaults: data, architecture and training (the benchmark uses these).
 SAMPLES, NOISE = 100, 0.1
 HIDDEN = (16, 16)
@@ -85,6 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=ALPHA,
         help=f"L2 coefficient alpha, >= 0 (default: {ALPHA:g})",
     )
+    lang_option(parser, "the text and the pictures")
 
 
 def make_data(samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,13 +153,14 @@ def train(
     alpha: float = ALPHA,
     verbose: bool = True,
     callback: Callable[[int, History], object] | None = None,
+    lang: str = "en",
 ) -> History:
     """Full-batch training of ``model`` on ``(X, y)`` (labels -1/+1) for ``steps`` steps.
 
     Args:
         model, X, y: the network and the data (see :func:`make_model`, :func:`make_data`).
         steps, lr, momentum, alpha: as the command's options.
-        verbose: print the loss and accuracy every 10 steps.
+        verbose: print the loss and accuracy every 10 steps, in ``lang``.
         callback: also called as ``callback(step, history)`` after every step.
     """
     optimizer = make_optimizer(model, lr, momentum)
@@ -151,7 +169,7 @@ def train(
     scheduler = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=steps)
     callbacks = [Schedule(scheduler)]
     if verbose:
-        callbacks.append(print_progress(10, steps, "accuracy"))
+        callbacks.append(progress(texts("moons", lang), 10, steps))
     if callback is not None:
         callbacks.append(callback)
     return fit(
@@ -166,55 +184,85 @@ def train(
     )
 
 
+def _plot_boundary(field: Regions, X: np.ndarray, y: np.ndarray, acc: float, text: Text) -> Figure:
+    """The learned regions by score, titled with the training accuracy (or "no boundary")."""
+    if field.separates:
+        title = text("plot.title", accuracy=f"{acc:.0%}")
+    else:
+        title = text("plot.title_no_boundary")
+    return plot_regions(field, X, y, text, title)
+
+
+def _plot_loss(history: History, text: Text) -> Figure:
+    fig = plot_loss_curve(
+        history.loss,
+        accuracy=history.metric,
+        xlabel=text("plot.step"),
+        title=text("plot.loss_title"),
+    )
+    fig.axes[0].set_ylabel(text("plot.loss"))
+    fig.axes[1].set_ylabel(text("plot.accuracy"))
+    return fig
+
+
 def run(args: argparse.Namespace) -> dict:
     """Train on two moons and draw the decision boundary.
 
     Returns:
         ``{"accuracy": final training accuracy, "loss": final loss (hinge + L2) of the trained
         model, "steps": steps taken, "first_perfect_step": the first step whose batch was all
-        right (None if none), "files": [paths]}``.
+        right (None if none), "score_range": (lowest, highest) score over the picture,
+        "boundary": whether the picture draws a decision boundary, "lang", "files": [paths]}``.
 
     Raises:
-        NonFiniteLossError: the loss overflowed (a too-large ``--lr``).
+        UserError: the loss stopped being finite (a too-large ``--lr``).
     """
     out = Path(args.out)
+    lang = chosen_lang(args)
+    text = texts("moons", lang)
     X, y = make_data(args.samples, args.noise, args.seed)
     model = make_model(args.seed)
     print(
-        f"{model} ({len(model.parameters())} parameters) on {args.samples} two-moons points; "
-        f"hinge loss + {args.alpha:g} * sum p^2; SGD, momentum {args.momentum:g}, lr "
-        f"{args.lr:g} -> {args.lr / 10:g} over {args.steps} steps"
+        text(
+            "intro",
+            hidden=", ".join(str(h) for h in HIDDEN),
+            parameters=len(model.parameters()),
+            samples=args.samples,
+            alpha=f"{args.alpha:g}",
+            momentum=f"{args.momentum:g}",
+            lr=f"{args.lr:g}",
+            end=f"{args.lr / 10:g}",
+            steps=args.steps,
+        )
     )
-    print(
-        "labels are -1 and +1 here (0 and 1 elsewhere): the hinge loss max(0, 1 - y * score) "
-        "needs them, since y * score > 0 exactly when the sign of the score is the class"
-    )
-    history = train(model, X, y, args.steps, args.lr, args.momentum, args.alpha)
+    print(text("labels"))
+    with stop_on_divergence(text, "--lr", args.lr):
+        history = train(model, X, y, args.steps, args.lr, args.momentum, args.alpha, lang=lang)
+    check_not_diverged(text, "--lr", args.lr, history.loss)
     outputs = [model(x) for x in X.tolist()]
     result: dict = {
         "accuracy": sign_accuracy(outputs, y),
         "loss": objective(model, args.alpha)(outputs, y).data,
         "steps": history.steps,
         "first_perfect_step": next((k for k, a in enumerate(history.metric) if a == 1.0), None),
+        "lang": lang,
     }
-    print(f"trained: loss {result['loss']:.5f}, training accuracy {result['accuracy']:.0%}")
+    field = regions(score_predictor(model), X, link="margin")
+    result["score_range"], result["boundary"] = (field.low, field.high), field.separates
+    print(text("trained", loss=f"{result['loss']:.5f}", accuracy=f"{result['accuracy']:.0%}"))
 
-    files = [out / "moons_boundary.png", out / "moons_loss.png"]
-    plot_decision_boundary(
-        score_predictor(model),
-        X,
-        y.astype(np.int64),
-        files[0],
-        kind="scores",
-        resolution=80,
-        title=f"{model}: training accuracy {result['accuracy']:.0%}",
-    )
-    plot_loss_curve(
-        history.loss,
-        files[1],
-        accuracy=history.metric,
-        title="Two moons: hinge + L2 loss and accuracy per step",
-    )
+    files = [
+        save_plot(
+            lambda chosen: _plot_boundary(
+                field, X, y.astype(np.int64), result["accuracy"], texts("moons", chosen)
+            ),
+            out / "moons_boundary.png",
+            lang,
+        ),
+        save_plot(
+            lambda chosen: _plot_loss(history, texts("moons", chosen)), out / "moons_loss.png", lang
+        ),
+    ]
     result["files"] = files
-    print("wrote " + ", ".join(str(p) for p in files))
+    print(text("wrote", files=", ".join(str(p) for p in files)))
     return result

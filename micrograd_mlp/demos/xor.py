@@ -12,10 +12,12 @@ For a linear unit to output XOR exactly it would have to solve the lecture's fou
 ``w1 + w2 + b = 2``. The demo prints the contradiction and the least-squares residual (> 0).
 
 Writes, under ``--out``: ``and_perceptron_boundary.png``, ``or_perceptron_boundary.png``,
-``xor_perceptron_boundary.png`` and ``xor_mlp_boundary.png`` (decision regions), ``xor_loss.png``
-(loss per step of every run) and ``xor_graph.svg`` (the graph of the smallest MLP that learns
-XOR, 2-2-1, for one input: forward to the logit, grads of the loss, nodes named by role, e.g.
-``W1[2,1]``; ``xor_graph.gv`` instead when Graphviz's ``dot`` is missing).
+``xor_perceptron_boundary.png`` and ``xor_mlp_boundary.png`` (decision regions, coloured by
+p(class 1); the XOR perceptron's has no boundary: its p stays at ~1/2 everywhere, and a line
+there would be drawn through rounding noise), ``xor_loss.png`` (loss per step of every run) and
+``xor_graph.svg`` (the graph of the smallest MLP that learns XOR, 2-2-1, for one input: forward
+to the logit, grads of the loss, nodes named by role, e.g. ``W1[2,1]``; ``xor_graph.gv`` instead
+when Graphviz's ``dot`` is missing). ``--lang ko`` prints and draws in Korean.
 """
 
 from __future__ import annotations
@@ -25,21 +27,44 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import logic_gate
-from micrograd_mlp.demos._predict import score_predictor, scores, sign_accuracy
-from micrograd_mlp.demos.options import float_option, int_option
+from micrograd_mlp.demos._predict import (
+    Regions,
+    Text,
+    check_not_diverged,
+    plot_regions,
+    regions,
+    save_plot,
+    score_predictor,
+    scores,
+    sign_accuracy,
+    stop_on_divergence,
+    texts,
+)
+from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import binary_cross_entropy_with_logits
 from micrograd_mlp.nn import MLP, Neuron
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.training import History, fit
 from micrograd_mlp.viz.graph import DotNotFoundWarning, draw_dot, save_graph
-from micrograd_mlp.viz.plots import plot_decision_boundary, plot_loss_curve
+from micrograd_mlp.viz.plots import plot_loss_curve
 
 COMMAND = "xor"
 HELP = "a single neuron learns AND and OR but not XOR; an MLP with a hidden layer learns XOR"
 BUILTIN_DATA = True
+#: The pictures ``run`` writes under ``--out`` (``xor_graph.gv``, the graph's DOT source, instead
+#: of ``xor_graph.svg`` when Graphviz's ``dot`` is missing).
+PICTURES = (
+    "and_perceptron_boundary.png",
+    "or_perceptron_boundary.png",
+    "xor_perceptron_boundary.png",
+    "xor_mlp_boundary.png",
+    "xor_loss.png",
+    "xor_graph.svg",
+)
 #: The gates the perceptron is trained on.
 GATES = ("and", "or", "xor")
 
@@ -68,6 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--epochs", type=epochs, default=200, help="MLP full-batch steps (default: 200)"
     )
     parser.add_argument("--lr", type=positive, default=0.1, help="the MLP's Adam lr (default: 0.1)")
+    lang_option(parser, "the text and the pictures")
 
 
 def train_perceptron(gate: str, epochs: int, lr: float, seed: int) -> tuple[Neuron, History, float]:
@@ -162,10 +188,11 @@ def label_by_role(model: MLP, x1: float = 1.0, x2: float = 0.0, target: float = 
     return loss
 
 
-def write_graph(model: MLP, path: Path) -> Path:
+def write_graph(model: MLP, path: Path, lang: str = "en") -> Path:
     """Draw the MLP's graph for input (1, 0) with nodes named by role (:func:`label_by_role`):
     forward to the logit, then backward from the BCE loss (every grad shown is d loss / d node).
-    The model's grads are cleared after.
+    The model's grads are cleared after. ``lang``: the language of the logit's label and of the
+    note printed when ``dot`` is missing.
 
     Returns:
         The file written: ``path`` (SVG), or the DOT source (``.gv``) if ``dot`` is missing.
@@ -176,12 +203,13 @@ def write_graph(model: MLP, path: Path) -> Path:
     # Drawn up to the logit (the loss's own steps would double the picture's width); every grad
     # shown is d loss / d node.
     (logit,) = (c for c in loss.topological_order() if c.label == "logit")
-    logit.label = f"logit, BCE loss {loss.data:.3g}"
+    text = texts("xor", lang)
+    logit.label = text("graph_logit", loss=f"{loss.data:.3g}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DotNotFoundWarning)
         written = save_graph(draw_dot(logit, params=model, number_format=".3g"), path)
-    for warning in caught:
-        print(f"note: {warning.message}")
+    if caught:
+        print(text("no_dot", path=written))
     model.zero_grad()
     return written
 
@@ -210,22 +238,49 @@ def xor_equations() -> dict:
     }
 
 
-def _print_equations(eq: dict) -> None:
-    print("the lecture's equations for one linear unit to output XOR exactly (x1, x2 -> t):")
+def _print_equations(eq: dict, text: Text) -> None:
+    print(text("equations"))
     for (x1, x2, _), t in zip(eq["A"], eq["t"]):
         terms = [name for name, v in (("w1", x1), ("w2", x2)) if v] + ["b"]
         print(f"  ({x1:.0f}, {x2:.0f}) -> {t:.0f}:  {t:.0f} = {' + '.join(terms)}")
-    print(
-        "  the first three give b = 0, w1 = 1, w2 = 1, so w1 + w2 + b = 2, but the fourth says "
-        "0:\n  a contradiction"
-    )
     w1, w2, b = np.round(eq["least_squares"], 12) + 0.0  # + 0.0: no "-0"
     print(
-        f"  rank of A = {eq['rank_A']}, rank of [A | t] = {eq['rank_augmented']}: no solution.\n"
-        f"  The least-squares best is w1 = {w1:g}, w2 = {w2:g}, b = {b:g} (output 1/2 "
-        f"everywhere), residuals {np.array2string(eq['residual'], precision=2)}, sum of "
-        f"squares {eq['residual_sum_of_squares']:.3g} > 0"
+        text(
+            "contradiction",
+            rank_A=eq["rank_A"],
+            rank_augmented=eq["rank_augmented"],
+            w1=f"{w1:g}",
+            w2=f"{w2:g}",
+            b=f"{b:g}",
+            residual=np.array2string(eq["residual"], precision=2),
+            squares=f"{eq['residual_sum_of_squares']:.3g}",
+        )
     )
+
+
+def _plot_boundary(field: Regions, gate: str, kind: str, acc: float, text: Text) -> Figure:
+    """A gate's decision regions, titled with the model's accuracy, or with "no boundary"."""
+    X, y = logic_gate(gate)
+    who = text(f"plot.{kind}")
+    if field.separates:
+        title = text("plot.title", model=who, gate=gate.upper(), accuracy=f"{acc:.0%}")
+    else:
+        title = text("plot.title_no_boundary", model=who, gate=gate.upper())
+    return plot_regions(field, X, y, text, title)
+
+
+def _plot_losses(curves: dict[str, list[float]], text: Text) -> Figure:
+    """The loss per step of every run (``curves``: ``"perceptron and"``, ..., ``"mlp xor"``)."""
+    named = {}
+    for name, loss in curves.items():
+        kind, gate = name.split()
+        named[text("plot.curve", model=text(f"plot.{kind}"), gate=gate.upper())] = loss
+    fig = plot_loss_curve(named, xlabel=text("plot.step"), title=text("plot.loss_title"))
+    ax = fig.axes[0]
+    ax.axhline(np.log(2.0), color="grey", ls="--", lw=1, label=text("plot.log2"))
+    ax.legend(loc="upper right")
+    ax.set_ylabel(text("plot.loss"))
+    return fig
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -235,79 +290,110 @@ def run(args: argparse.Namespace) -> dict:
         ``{"perceptron_accuracy": {"and": ..., "or": ..., "xor": ...}, "mlp_accuracy": float,
         "perceptron_loss": {gate: final loss}, "mlp_loss": final loss, "equations": see
         :func:`xor_equations`, "graph_seed", "graph_accuracy": of the 2-2-1 MLP drawn,
-        "files": [paths]}``.
+        "boundary": {picture name: whether it draws a decision boundary}, "p_range": {picture
+        name: (lowest, highest) p(class 1) over it}, "lang", "files": [paths]}``.
+
+    Raises:
+        UserError: a loss that stopped being finite (a too-large ``--perceptron-lr`` or
+            ``--lr``).
     """
     out = Path(args.out)
-    result: dict = {"perceptron_accuracy": {}, "perceptron_loss": {}, "files": []}
+    lang = chosen_lang(args)
+    text = texts("xor", lang)
+    result: dict = {
+        "perceptron_accuracy": {},
+        "perceptron_loss": {},
+        "boundary": {},
+        "p_range": {},
+        "lang": lang,
+        "files": [],
+    }
     curves = {}
-    print(
-        f"single-layer perceptron (one linear neuron, BCE on its logit, SGD lr "
-        f"{args.perceptron_lr:g}, {args.perceptron_epochs} steps):"
-    )
+    print(text("perceptron_intro", lr=f"{args.perceptron_lr:g}", steps=args.perceptron_epochs))
     perceptrons = {}
     for gate in GATES:
-        neuron, history, acc = train_perceptron(
-            gate, args.perceptron_epochs, args.perceptron_lr, args.seed
-        )
+        with stop_on_divergence(text, "--perceptron-lr", args.perceptron_lr):
+            neuron, history, acc = train_perceptron(
+                gate, args.perceptron_epochs, args.perceptron_lr, args.seed
+            )
+        check_not_diverged(text, "--perceptron-lr", args.perceptron_lr, history.loss)
         perceptrons[gate] = neuron
-        curves[f"perceptron {gate.upper()}"] = history.loss
+        curves[f"perceptron {gate}"] = history.loss
         result["perceptron_accuracy"][gate] = acc
         result["perceptron_loss"][gate] = history.loss[-1]
         w1, w2 = (w.data for w in neuron.weight)
         print(
-            f"  {gate.upper():>3}: {w1:+.3f} x1 {w2:+.3f} x2 {neuron.bias.data:+.3f}   "
-            f"loss {history.loss[-1]:.4f}   accuracy {acc:.0%}"
+            text(
+                "perceptron_gate",
+                gate=f"{gate.upper():>3}",
+                line=f"{w1:+.3f} x1 {w2:+.3f} x2 {neuron.bias.data:+.3f}",
+                loss=f"{history.loss[-1]:.4f}",
+                accuracy=f"{acc:.0%}",
+            )
         )
+    boundaries = {
+        f"{gate}_perceptron_boundary.png": (perceptrons[gate], gate, "perceptron") for gate in GATES
+    }
+    fields = {
+        name: regions(score_predictor(net), logic_gate(gate)[0])
+        for name, (net, gate, _) in boundaries.items()
+    }
+    xor_field = fields["xor_perceptron_boundary.png"]
     print(
-        "  no line separates XOR's classes, so a perceptron gets at most 3 of 4 right; its\n"
-        "  lowest loss is at w = 0, b = 0 (p = 1/2 everywhere, loss log 2 = "
-        f"{np.log(2.0):.4f}),\n  where it predicts by the sign of rounding noise"
+        text(
+            f"perceptron_xor_{xor_field.verdict}",
+            log2=f"{np.log(2.0):.4f}",
+            dp=f"{max(abs(xor_field.low - 0.5), abs(xor_field.high - 0.5)):.1e}",
+            low=f"{xor_field.low:.4f}",
+            high=f"{xor_field.high:.4f}",
+        )
     )
     equations = xor_equations()
     result["equations"] = equations
-    _print_equations(equations)
+    _print_equations(equations, text)
 
-    print(
-        f"MLP(2, [{args.hidden}, 1], tanh), BCE, Adam lr {args.lr:g}, {args.epochs} steps on XOR:"
-    )
-    model, history, acc = train_mlp(args.hidden, args.epochs, args.lr, args.seed)
-    curves["MLP XOR"] = history.loss
+    print(text("mlp_intro", hidden=args.hidden, lr=f"{args.lr:g}", steps=args.epochs))
+    with stop_on_divergence(text, "--lr", args.lr):
+        model, history, acc = train_mlp(args.hidden, args.epochs, args.lr, args.seed)
+    check_not_diverged(text, "--lr", args.lr, history.loss)
+    curves["mlp xor"] = history.loss
     result["mlp_accuracy"], result["mlp_loss"] = acc, history.loss[-1]
     X, y = logic_gate("xor")
     logits = scores(model, X)
-    print(f"  logits {np.array2string(logits, precision=2)} for targets {y.tolist()}")
-    print(f"  loss {history.loss[-1]:.4f}   accuracy {acc:.0%}")
+    print(
+        text(
+            "mlp_result",
+            logits=np.array2string(logits, precision=2),
+            targets=y.tolist(),
+            loss=f"{history.loss[-1]:.4f}",
+            accuracy=f"{acc:.0%}",
+        )
+    )
 
     graph_model, graph_seed, graph_acc = smallest_xor_mlp(args.epochs, args.seed)
     result["graph_seed"], result["graph_accuracy"] = graph_seed, graph_acc
-    graph = write_graph(graph_model, out / "xor_graph.svg")
+    graph = write_graph(graph_model, out / "xor_graph.svg", lang)
     result["files"].append(graph)
-    print(
-        f"graph: the smallest MLP that learns XOR, MLP(2, [2, 1], tanh), Adam lr {GRAPH_LR:g} "
-        f"(seed {graph_seed}, accuracy {graph_acc:.0%}), for input (1, 0): forward to the "
-        "logit,\n  grads of the loss after backward(), nodes named by role (W1[j,i]: hidden "
-        "unit j's weight on input i)"
-    )
-    boundaries = [
-        (f"{gate}_perceptron_boundary.png", perceptrons[gate], gate, "perceptron") for gate in GATES
-    ]
-    boundaries.append(("xor_mlp_boundary.png", model, "xor", "MLP"))
-    for name, net, gate, kind in boundaries:
+    print(text("graph", lr=f"{GRAPH_LR:g}", seed=graph_seed, accuracy=f"{graph_acc:.0%}"))
+    boundaries["xor_mlp_boundary.png"] = (model, "xor", "mlp")
+    fields["xor_mlp_boundary.png"] = regions(score_predictor(model), X)
+    for name, (net, gate, kind) in boundaries.items():
         X_gate, y_gate = logic_gate(gate)
         accuracy = sign_accuracy([net(x) for x in X_gate.tolist()], y_gate)
-        path = out / name
-        plot_decision_boundary(
-            score_predictor(net),
-            X_gate,
-            y_gate,
-            path,
-            kind="scores",
-            resolution=80,
-            title=f"{kind} on {gate.upper()}: {accuracy:.0%} right",
+        field = fields[name]
+        result["boundary"][name] = field.separates
+        result["p_range"][name] = (field.low, field.high)
+        path = save_plot(
+            lambda chosen, field=field, gate=gate, kind=kind, accuracy=accuracy: _plot_boundary(
+                field, gate, kind, accuracy, texts("xor", chosen)
+            ),
+            out / name,
+            lang,
         )
         result["files"].append(path)
-    path = out / "xor_loss.png"
-    plot_loss_curve(curves, path, title="Binary cross-entropy per step")
+    path = save_plot(
+        lambda chosen: _plot_losses(curves, texts("xor", chosen)), out / "xor_loss.png", lang
+    )
     result["files"].append(path)
-    print("wrote " + ", ".join(str(p) for p in result["files"]))
+    print(text("wrote", files=", ".join(str(p) for p in result["files"])))
     return result
