@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from demo_runs import SEEDS, demo_run
 
 from micrograd_mlp.cli import UserError, run_demo
 from micrograd_mlp.demos import losses
 
 
-@pytest.fixture(scope="module")
-def uncertainty(tmp_path_factory):
-    out = tmp_path_factory.mktemp("losses")
-    return run_demo(losses, ["--out", str(out)])["uncertainty"], out
+@pytest.fixture(scope="module", params=SEEDS, ids=lambda seed: f"seed{seed}")
+def uncertainty(request):
+    run = demo_run("losses", request.param)
+    return run.result["uncertainty"], run.out
 
 
 def test_the_variance_network_learns_the_noise_level_that_grows_with_x(uncertainty):

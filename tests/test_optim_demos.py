@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from demo_runs import SEEDS, demo_run
 
 from micrograd_mlp.cli import UserError, build_parser, demo_modules, run_demo
 from micrograd_mlp.demos import gradient_ascent, learning_rate
@@ -89,10 +90,10 @@ def test_gradient_ascent_refuses_a_bad_lr(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- adaptive rates, schedules
-@pytest.fixture(scope="module")
-def adaptive(tmp_path_factory):
-    out = tmp_path_factory.mktemp("learning_rate")
-    return run_demo(learning_rate, ["--out", str(out)])["adaptive"], out
+@pytest.fixture(scope="module", params=SEEDS, ids=lambda seed: f"seed{seed}")
+def adaptive(request):
+    run = demo_run("learning-rate", request.param)
+    return run.result["adaptive"], run.out
 
 
 def test_every_optimizer_is_compared_and_adaptive_ones_beat_plain_sgd(adaptive):
@@ -114,6 +115,12 @@ def test_schedules_end_far_closer_than_a_constant_rate(adaptive):
     optimum = result["schedule_optimum"]
     runs = list(result["schedules"].values())
     constant, scheduled = runs[0], runs[1:]
+    assert list(result["schedules"]) == [
+        "constant lr 0.3",
+        "StepLR(step_size=15, gamma=0.3)",
+        "ExponentialLR(gamma=0.93)",
+        "CosineAnnealingLR(T_max=60)",
+    ]
     assert [r.label.split("(")[0] for r in scheduled] == [
         "StepLR", "ExponentialLR", "CosineAnnealingLR"
     ]

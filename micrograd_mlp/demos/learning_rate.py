@@ -32,6 +32,7 @@
    closer.
 
 Writes ``learning_rates.png``, ``optimizers.png`` and ``adaptive.png`` under ``--out``.
+``--lang ko`` prints and draws in Korean.
 """
 
 from __future__ import annotations
@@ -39,8 +40,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,13 +48,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from micrograd_mlp.data.toy import linear_regression_data
-from micrograd_mlp.demos.options import float_option, int_option
+from micrograd_mlp.demos._predict import Text, rjust, save_plot, texts
+from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import Neuron
 from micrograd_mlp.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from micrograd_mlp.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
 from micrograd_mlp.training import History, NonFiniteLossError, Schedule, fit
-from micrograd_mlp.viz.plots import plot_loss_curve, save_figure
+from micrograd_mlp.viz.plots import plot_loss_curve
 
 COMMAND = "learning-rate"
 HELP = (
@@ -98,6 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=60,
         help="epochs of mini-batch SGD per learning-rate schedule (default: 60)",
     )
+    lang_option(parser, "the text and the pictures")
 
 
 class _Diverged(Exception):
@@ -109,11 +111,13 @@ class Run:
     """One training run: its loss per step and how it ended.
 
     Attributes:
-        label: what was run (e.g. ``"lr = 0.5"``).
+        label: what was run, in the run's language (e.g. ``"lr = 0.5"``).
         losses: the loss of every step taken (float).
-        status: ``"converged"``, ``"too slow"`` (still above the optimum) or ``"diverged"``.
-        reason: for a diverged run, what was detected; else "".
+        status: ``"converged"``, ``"too slow"`` (still above the optimum) or ``"diverged"``
+            (the same in every language).
+        reason: for a diverged run, what was detected (in the run's language); else "".
         lrs: the learning rate of every epoch (schedule runs; else empty).
+        key: the run's name in every language (e.g. ``"SGD + momentum 0.9"``); "" if none.
     """
 
     label: str
@@ -121,6 +125,7 @@ class Run:
     status: str = ""
     reason: str = ""
     lrs: list[float] = field(default_factory=list)
+    key: str = ""
 
 
 def train_and_classify(
@@ -131,6 +136,8 @@ def train_and_classify(
     epochs: int,
     seed: int | None,
     optimum: float,
+    key: str = "",
+    lang: str = "en",
 ) -> Run:
     """Fit a linear neuron to ``(X, y)`` by MSE with ``make_optimizer(params)``; never raises on
     divergence but records it.
@@ -142,6 +149,8 @@ def train_and_classify(
         epochs: full-batch steps.
         seed: initial weights.
         optimum: the least-squares loss, the lowest any run can reach.
+        key: the run's name in every language (:attr:`Run.key`).
+        lang: the language of ``reason``.
 
     Returns:
         A :class:`Run`; ``status`` is ``"diverged"`` when the loss became non-finite
@@ -149,15 +158,16 @@ def train_and_classify(
         above where it started; ``"converged"`` when the final loss is within
         ``CONVERGED_WITHIN`` (relative) of ``optimum``; ``"too slow"`` otherwise.
     """
+    text = texts("learning_rate", lang)
     neuron = Neuron(X.shape[1], activation="linear", seed=seed)
-    run = Run(label)
+    run = Run(label, key=key)
     seen: list[History] = []
 
     def watch(epoch: int, history: History) -> None:
         seen[:] = [history]
         if history.loss[-1] > BLOWUP_FACTOR * history.loss[0]:
             step = len(history.loss) - 1
-            raise _Diverged(f"the loss grew {BLOWUP_FACTOR:g}-fold by step {step}; stopped")
+            raise _Diverged(text("reason.blowup", factor=f"{BLOWUP_FACTOR:g}", step=step))
 
     try:
         fit(
@@ -172,12 +182,15 @@ def train_and_classify(
     except _Diverged as stop:
         run.status, run.reason = "diverged", str(stop)
     except NonFiniteLossError as error:
-        run.status, run.reason = "diverged", f"the loss became {error.loss} at step {error.step}"
+        run.status = "diverged"
+        run.reason = text("reason.non_finite", loss=error.loss, step=error.step)
     run.losses = list(seen[0].loss) if seen else []
     if not run.status:
         if run.losses[-1] > run.losses[0]:
             run.status = "diverged"
-            run.reason = f"the loss grew from {run.losses[0]:.3g} to {run.losses[-1]:.3g}"
+            run.reason = text(
+                "reason.grew", first=f"{run.losses[0]:.3g}", last=f"{run.losses[-1]:.3g}"
+            )
         elif run.losses[-1] <= optimum * (1.0 + CONVERGED_WITHIN):
             run.status = "converged"
         else:
@@ -193,44 +206,82 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(np.mean((A @ theta - y) ** 2)), 2.0 / len(X) * A.T @ A
 
 
-def _describe(run: Run, optimum: float, status: bool = True) -> str:
+def _describe(run: Run, optimum: float, text: Text, status: bool = True) -> str:
     if run.status == "diverged":
-        return f"DIVERGED: {run.reason}"
+        return text("describe.diverged", reason=run.reason)
     # max(): the optimum itself is computed in floating point; a run may land a hair below it.
     excess = max(run.losses[-1] - optimum, 0.0)
-    text = f"final loss {run.losses[-1]:.6f}, {excess:.1e} above the optimum"
-    return f"{run.status}: {text}" if status else text
+    final = text("describe.final", loss=f"{run.losses[-1]:.6f}", excess=f"{excess:.1e}")
+    if not status:
+        return final
+    status_text = text(f"status.{run.status.replace(' ', '_')}")
+    return text("describe.status", status=status_text, final=final)
 
 
-def _plot(runs: list[Run], optimum: float, path: Path, title: str) -> Path:
+def _plot(runs: list[Run], optimum: float, title: str, text: Text) -> Figure:
     fig = plot_loss_curve(
-        {r.label: r.losses for r in runs}, None, log_scale=True, title=title, xlabel="step"
+        {r.label: r.losses for r in runs},
+        None,
+        log_scale=True,
+        title=title,
+        xlabel=text("plot.step"),
     )
-    fig.axes[0].axhline(optimum, color="grey", linestyle="--", linewidth=1, label="optimum")
-    fig.axes[0].legend(loc="best")
-    return save_figure(fig, path)
+    ax = fig.axes[0]
+    ax.axhline(optimum, color="grey", linestyle="--", linewidth=1, label=text("plot.optimum"))
+    ax.legend(loc="best")
+    ax.set_ylabel(text("plot.loss"))
+    return fig
 
 
-def _learning_rates(args: argparse.Namespace) -> dict:
+def _learning_rates(args: argparse.Namespace, lang: str) -> dict:
+    text = texts("learning_rate", lang)
     x, y = linear_regression_data(50, w=2.0, b=-1.0, noise=0.1, seed=args.seed)
     X = x[:, None]
     optimum, hessian = least_squares(X, y)
     lam_max = float(np.linalg.eigvalsh(hessian).max())
     critical = 2.0 / lam_max
     print(
-        f"1. a line fitted to {len(x)} points by full-batch SGD on MSE, {args.epochs} steps.\n"
-        f"   Largest eigenvalue of the Hessian: {lam_max:.3f}, so SGD converges only for "
-        f"lr < 2/{lam_max:.3f} = {critical:.3f}"
+        text(
+            "rates_intro",
+            n=len(x),
+            epochs=args.epochs,
+            lam=f"{lam_max:.3f}",
+            critical=f"{critical:.3f}",
+        )
     )
     runs = []
-    for kind, lr in zip(("too small", "good", "too large"), args.lrs):
+    for kind, lr in zip(("small", "good", "large"), args.lrs):
         run = train_and_classify(
-            f"lr = {lr:g}", X, y, lambda p, lr=lr: SGD(p, lr=lr), args.epochs, args.seed, optimum
+            f"lr = {lr:g}",
+            X,
+            y,
+            lambda p, lr=lr: SGD(p, lr=lr),
+            args.epochs,
+            args.seed,
+            optimum,
+            key=f"lr = {lr:g}",
+            lang=lang,
         )
         runs.append(run)
-        times = f"({lr / critical:.3g} x critical)"
-        print(f"   {kind:>9} lr = {lr:<6g} {times}: {_describe(run, optimum)}")
-    path = _plot(runs, optimum, args.out / PICTURES[0], "SGD on one problem, three learning rates")
+        print(
+            text(
+                "rate",
+                kind=text(f"kind.{kind}"),
+                lr=f"{lr:g}",
+                times=f"{lr / critical:.3g}",
+                describe=_describe(run, optimum, text),
+            )
+        )
+    path = save_plot(
+        lambda chosen: _plot(
+            _relabel(runs, chosen),
+            optimum,
+            texts("learning_rate", chosen)("plot.rates_title"),
+            texts("learning_rate", chosen),
+        ),
+        args.out / PICTURES[0],
+        lang,
+    )
     return {
         "critical_lr": critical,
         "optimum": optimum,
@@ -247,26 +298,74 @@ def valley_data(n: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
     return X, X @ np.array([2.0, 5.0]) + 0.5 + rng.normal(0.0, 0.1, size=n)
 
 
-def _optimizers(args: argparse.Namespace) -> dict:
+#: The optimizers compared in the narrow valley: key -> (label message, its fields, factory).
+OPTIMIZERS: dict[str, tuple[str, dict, Callable[[list], Optimizer]]] = {
+    "SGD": ("label.sgd", {"lr": 0.5}, lambda p: SGD(p, lr=0.5)),
+    "SGD + momentum 0.9": (
+        "label.momentum",
+        {"lr": 0.5, "momentum": 0.9},
+        lambda p: SGD(p, lr=0.5, momentum=0.9),
+    ),
+    "Adam": ("label.adam", {"lr": 0.1}, lambda p: Adam(p, lr=0.1)),
+    "RMSprop": ("label.rmsprop", {"lr": 0.1}, lambda p: RMSprop(p, lr=0.1)),
+    "Adagrad": ("label.adagrad", {"lr": 1.0}, lambda p: Adagrad(p, lr=1.0)),
+    "AdamW": (
+        "label.adamw",
+        {"lr": 0.1, "decay": 0.01},
+        lambda p: AdamW(p, lr=0.1, weight_decay=0.01),
+    ),
+}
+
+
+def _label(key: str, text: Text) -> str:
+    """The label of an optimizer of :data:`OPTIMIZERS` or of a schedule, in ``text``'s language."""
+    if key in OPTIMIZERS:
+        message, fields, _ = OPTIMIZERS[key]
+        return text(message, **{k: f"{v:g}" for k, v in fields.items()})
+    if key.startswith("constant lr "):
+        return text("label.constant", lr=key.removeprefix("constant lr "))
+    return key  # "lr = 0.5", "StepLR(step_size=15, gamma=0.3)": the same in every language
+
+
+def _relabel(runs: list[Run], lang: str) -> list[Run]:
+    """The runs with their labels in ``lang`` (a picture may fall back to English)."""
+    text = texts("learning_rate", lang)
+    return [replace(r, label=_label(r.key, text)) if r.key else r for r in runs]
+
+
+def _optimizers(args: argparse.Namespace, lang: str) -> dict:
+    text = texts("learning_rate", lang)
     X, y = valley_data(50, args.seed)
     optimum, hessian = least_squares(X, y)
     eig = np.linalg.eigvalsh(hessian)
     print(
-        "2. a narrow valley: y = 2 x1 + 5 x2 + 0.5 with x2 ten times smaller than x1.\n"
-        f"   Hessian eigenvalues {eig[0]:.4f} ... {eig[-1]:.3f} (condition number "
-        f"{eig[-1] / eig[0]:.0f}); {args.optimizer_epochs} full-batch steps each:"
+        text(
+            "valley_intro",
+            low=f"{eig[0]:.4f}",
+            high=f"{eig[-1]:.3f}",
+            condition=f"{eig[-1] / eig[0]:.0f}",
+            epochs=args.optimizer_epochs,
+        )
     )
-    choices = {
-        "SGD (lr 0.5)": lambda p: SGD(p, lr=0.5),
-        "SGD + momentum 0.9 (lr 0.5)": lambda p: SGD(p, lr=0.5, momentum=0.9),
-        "Adam (lr 0.1)": lambda p: Adam(p, lr=0.1),
-    }
     runs = []
-    for label, make in choices.items():
-        run = train_and_classify(label, X, y, make, args.optimizer_epochs, args.seed, optimum)
+    for key in ("SGD", "SGD + momentum 0.9", "Adam"):
+        label = _label(key, text)
+        make = OPTIMIZERS[key][2]
+        run = train_and_classify(
+            label, X, y, make, args.optimizer_epochs, args.seed, optimum, key=key, lang=lang
+        )
         runs.append(run)
-        print(f"   {label:>27}: {_describe(run, optimum, status=False)}")
-    path = _plot(runs, optimum, args.out / PICTURES[1], "A narrow valley: SGD, momentum, Adam")
+        print(f"   {rjust(label, 27)}: {_describe(run, optimum, text, status=False)}")
+    path = save_plot(
+        lambda chosen: _plot(
+            _relabel(runs, chosen),
+            optimum,
+            texts("learning_rate", chosen)("plot.valley_title"),
+            texts("learning_rate", chosen),
+        ),
+        args.out / PICTURES[1],
+        lang,
+    )
     return {
         "condition_number": float(eig[-1] / eig[0]),
         "optimum": optimum,
@@ -312,69 +411,86 @@ def train_with_schedule(
 
     callbacks = [record] if scheduler is None else [Schedule(scheduler), record]
     history = fit(
-        neuron, X, y, mse_loss, optimizer, epochs, batch_size=batch_size, seed=seed,
+        neuron,
+        X,
+        y,
+        mse_loss,
+        optimizer,
+        epochs,
+        batch_size=batch_size,
+        seed=seed,
         callbacks=callbacks,
     )
     run.lrs = list(history.lr)
     return run
 
 
-def _table(rows: list[tuple[str, Run]], optimum: float, unit: str, first: int = 0) -> None:
+def _table(rows: list[Run], optimum: float, unit: str, text: Text, first: int = 0) -> None:
     """Print each run's final loss, its excess and when it came within 1% of ``optimum``
-    (``first``: the number of the first entry of ``losses``: step 0, epoch 1)."""
-    print(f"   {'':>34} {'final loss':>12} {'above optimum':>14} {unit + ' to 1%':>13}")
-    for label, r in rows:
+    (``unit``: ``"steps"`` or ``"epochs"``; ``first``: the number of the first entry of
+    ``losses``: step 0, epoch 1)."""
+    print(
+        f"   {'':>34} {rjust(text('table.final'), 12)} {rjust(text('table.excess'), 14)} "
+        f"{rjust(text(f'table.{unit}'), 16)}"
+    )
+    for r in rows:
         reached = steps_to_optimum(r.losses, optimum)
-        text = "never" if reached is None else str(reached + first)
+        when = text("table.never") if reached is None else str(reached + first)
         excess = max(r.losses[-1] - optimum, 0.0)
-        print(f"   {label:>34} {r.losses[-1]:>12.6f} {excess:>14.2e} {text:>13}")
+        print(f"   {rjust(r.label, 34)} {r.losses[-1]:>12.6f} {excess:>14.2e} {rjust(when, 16)}")
 
 
 def _plot_adaptive(
     optimizers: list[Run], schedules: list[Run], optimum: float, sched_optimum: float,
-    path: Path,
-) -> Path:
-    fig = Figure(figsize=(15, 4.4))
+    text: Text,
+) -> Figure:  # fmt: skip
+    fig = Figure(figsize=(15, 4.8), layout="constrained")
     left, middle, right = fig.subplots(1, 3)
     for r in optimizers:
         left.semilogy(np.maximum(np.array(r.losses) - optimum, 1e-16), label=r.label)
-    left.set(xlabel="step", ylabel="loss - optimum (log)",
-             title="Full-batch steps in the narrow valley")
+    left.set(xlabel=text("plot.step"), ylabel=text("plot.excess"), title=text("plot.adaptive_left"))
     for r in schedules:
         epochs = np.arange(1, len(r.losses) + 1)
-        middle.semilogy(epochs, np.maximum(np.array(r.losses) - sched_optimum, 1e-16),
-                        label=r.label)
+        middle.semilogy(
+            epochs, np.maximum(np.array(r.losses) - sched_optimum, 1e-16), label=r.label
+        )
         right.semilogy(np.arange(1, len(r.lrs) + 1), r.lrs, label=r.label)
-    middle.set(xlabel="epoch", ylabel="loss - optimum (log)",
-               title="Mini-batch SGD: constant rate vs schedules")
-    right.set(xlabel="epoch", ylabel="learning rate (log)", title="The schedules' rates")
+    middle.set(
+        xlabel=text("plot.epoch"), ylabel=text("plot.excess"), title=text("plot.adaptive_middle")
+    )
+    right.set(
+        xlabel=text("plot.epoch"), ylabel=text("plot.rate"), title=text("plot.adaptive_right")
+    )
     for ax in (left, middle, right):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="best", fontsize=8)
-    fig.suptitle("Adaptive learning rates and learning-rate schedules")
-    fig.tight_layout()
-    return save_figure(fig, path)
+    fig.suptitle(text("plot.adaptive_title"))
+    return fig
 
 
-def _adaptive(args: argparse.Namespace, earlier: dict) -> dict:
+def _adaptive(args: argparse.Namespace, earlier: dict, lang: str) -> dict:
+    text = texts("learning_rate", lang)
     X, y = valley_data(50, args.seed)
     optimum = earlier["optimum"]
     sgd, momentum, adam = earlier["runs"]
-    print(
-        "3. adaptive learning rates, the same valley and steps; then learning-rate schedules."
-    )
-    others = {
-        "RMSprop (lr 0.1)": lambda p: RMSprop(p, lr=0.1),
-        "Adagrad (lr 1)": lambda p: Adagrad(p, lr=1.0),
-        "AdamW (lr 0.1, weight decay 0.01)": lambda p: AdamW(p, lr=0.1, weight_decay=0.01),
-    }
+    print(text("adaptive_intro"))
     optimizer_runs = [sgd, momentum]
-    for label, make in others.items():
+    for key in ("RMSprop", "Adagrad", "AdamW"):
         optimizer_runs.append(
-            train_and_classify(label, X, y, make, args.optimizer_epochs, args.seed, optimum)
+            train_and_classify(
+                _label(key, text),
+                X,
+                y,
+                OPTIMIZERS[key][2],
+                args.optimizer_epochs,
+                args.seed,
+                optimum,
+                key=key,
+                lang=lang,
+            )
         )
     optimizer_runs.insert(4, adam)  # SGD, momentum, RMSprop, Adagrad, Adam, AdamW
-    _table([(r.label, r) for r in optimizer_runs], optimum, "steps")
+    _table(optimizer_runs, optimum, "steps", text)
     # Schedules: a well-conditioned line, noisy targets, mini-batches of 5.
     x, y_line = linear_regression_data(50, w=2.0, b=-1.0, noise=0.3, seed=args.seed)
     X_line = x[:, None]
@@ -387,23 +503,29 @@ def _adaptive(args: argparse.Namespace, earlier: dict) -> dict:
         "ExponentialLR(gamma=0.93)": lambda o: ExponentialLR(o, gamma=0.93),
         f"CosineAnnealingLR(T_max={epochs})": lambda o: CosineAnnealingLR(o, T_max=epochs),
     }
-    print(
-        f"   schedules: SGD lr {lr:g}, mini-batches of 5 of {len(x)} noisy points on a line, "
-        f"{epochs} epochs, scheduler.step() once per epoch (loss on all points):"
-    )
-    schedule_runs = [
-        train_with_schedule(label, X_line, y_line, lr, make, epochs, 5, args.seed)
-        for label, make in schedules.items()
-    ]
-    _table([(r.label, r) for r in schedule_runs], line_optimum, "epochs", first=1)
-    path = _plot_adaptive(
-        optimizer_runs, schedule_runs, optimum, line_optimum, args.out / PICTURES[2]
+    print(text("schedules_intro", lr=f"{lr:g}", n=len(x), epochs=epochs))
+    schedule_runs = []
+    for key, make in schedules.items():
+        run = train_with_schedule(_label(key, text), X_line, y_line, lr, make, epochs, 5, args.seed)
+        run.key = key
+        schedule_runs.append(run)
+    _table(schedule_runs, line_optimum, "epochs", text, first=1)
+    path = save_plot(
+        lambda chosen: _plot_adaptive(
+            _relabel(optimizer_runs, chosen),
+            _relabel(schedule_runs, chosen),
+            optimum,
+            line_optimum,
+            texts("learning_rate", chosen),
+        ),
+        args.out / PICTURES[2],
+        lang,
     )
     return {
         "optimum": optimum,
-        "runs": {r.label.split(" (")[0]: r for r in optimizer_runs},
+        "runs": {r.key: r for r in optimizer_runs},
         "schedule_optimum": line_optimum,
-        "schedules": {r.label: r for r in schedule_runs},
+        "schedules": {r.key: r for r in schedule_runs},
         "plot": path,
     }
 
@@ -416,8 +538,10 @@ def run(args: argparse.Namespace) -> dict:
         "optimizers": {"condition_number", "optimum", "runs": [Run, Run, Run] (SGD, momentum,
         Adam), "plot"}, "adaptive": {"optimum", "runs": {"SGD", "SGD + momentum 0.9",
         "RMSprop", "Adagrad", "Adam", "AdamW": Run}, "schedule_optimum", "schedules":
-        {label: Run} (constant first, then StepLR, ExponentialLR, CosineAnnealingLR), "plot"},
-        "plots": [paths]}``.
+        {key: Run} (``"constant lr 0.3"`` first, then StepLR, ExponentialLR,
+        CosineAnnealingLR, keyed by their constructor calls), "plot"}, "lang", "plots":
+        [paths]}``. Keys and statuses are the same in every language; labels and reasons are
+        in the run's language.
 
     Raises:
         SystemExit: a bad option.
@@ -430,14 +554,16 @@ def run(args: argparse.Namespace) -> dict:
             f"(got --epochs {args.epochs}, --optimizer-epochs {args.optimizer_epochs}, "
             f"--lrs {args.lrs})"
         )
-    rates = _learning_rates(args)
-    optimizers = _optimizers(args)
-    adaptive = _adaptive(args, optimizers)
+    lang = chosen_lang(args)
+    rates = _learning_rates(args, lang)
+    optimizers = _optimizers(args, lang)
+    adaptive = _adaptive(args, optimizers, lang)
     plots = [rates["plot"], optimizers["plot"], adaptive["plot"]]
-    print("wrote " + ", ".join(str(p) for p in plots))
+    print(texts("learning_rate", lang)("wrote", files=", ".join(str(p) for p in plots)))
     return {
         "learning_rates": rates,
         "optimizers": optimizers,
         "adaptive": adaptive,
+        "lang": lang,
         "plots": plots,
     }

@@ -8,11 +8,15 @@ one matrix product: however deep, the stack can only draw a straight line (a hyp
 between classes. The demo builds ``MLP(2, [16, 16, 1], activation="linear")``, multiplies its
 own ``state_dict()`` weights into ``W`` and ``b``, and checks that ``W x + b`` gives the network's
 outputs to 1e-12, before and after training. Then it trains that stack and the same stack with
-ReLU on XOR: no line separates XOR's classes, so the linear stack gets at most 3 of the 4 points
-right, while the ReLU network gets all 4.
+ReLU on XOR. No line separates XOR's classes, and the lowest loss a line can reach is at
+``W = 0, b = 0`` (p = 1/2 everywhere, loss log 2): the linear stack goes there, its logits
+shrink to ~1e-5, and it does not separate the classes at all (its "predictions" are the sign of
+rounding noise, at most 3 of the 4 points right). The ReLU network gets all 4.
 
-Writes ``linear_boundary.png`` and ``relu_boundary.png`` (each network's decision regions; the
-linear one drawn from the collapsed ``W x + b``) and ``training.png`` (loss and accuracy).
+Writes ``linear_boundary.png`` and ``relu_boundary.png`` (each network's decision regions,
+coloured by p(class 1); the linear one drawn from the collapsed ``W x + b``, with no boundary:
+its p stays at ~1/2 everywhere) and ``training.png`` (loss and accuracy). ``--lang ko`` prints
+and draws in Korean.
 """
 
 from __future__ import annotations
@@ -21,15 +25,32 @@ import argparse
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import xor
-from micrograd_mlp.demos.options import UserError, float_option, int_option
+from micrograd_mlp.demos._predict import (
+    Regions,
+    Text,
+    check_not_diverged,
+    plot_regions,
+    regions,
+    save_plot,
+    stop_on_divergence,
+    texts,
+)
+from micrograd_mlp.demos.options import (
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
+)
 from micrograd_mlp.functional import binary_cross_entropy_with_logits
 from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import Adam
-from micrograd_mlp.training import fit
-from micrograd_mlp.viz.plots import plot_decision_boundary, plot_loss_curve
+from micrograd_mlp.training import History, fit
+from micrograd_mlp.viz.plots import plot_loss_curve
 
 COMMAND = "linear-collapse"
 HELP = "a stack of linear layers is one matrix product and cannot learn XOR; with ReLU it can"
@@ -64,6 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.05,
         help="Adam's lr, > 0 (default: 0.05)",
     )
+    lang_option(parser, "the text and the pictures")
 
 
 def collapse(state_dict: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -116,6 +138,50 @@ def _predicted_class(outputs: list) -> np.ndarray:
     return np.array([int(o.data > 0.0) for o in outputs])
 
 
+def _plot_boundary(
+    field: Regions, X: np.ndarray, y: np.ndarray, name: str, acc: float, text: Text
+) -> Figure:
+    """One stack's decision regions, titled with its accuracy, or with "no boundary"."""
+    stack = text(f"name_{name}")
+    if field.separates:
+        title = text("plot.title", name=stack, accuracy=f"{acc:.0%}")
+    else:
+        title = text("plot.title_no_boundary", name=stack)
+    return plot_regions(field, X, y, text, title)
+
+
+def _plot_training(histories: dict[str, History], flat: bool, text: Text) -> Figure:
+    """Loss (with log 2, the loss of p = 1/2 everywhere) and accuracy per step, both stacks;
+    ``flat``: the linear stack ended at p ~ 1/2 everywhere (its accuracy is then noise, and the
+    accuracy panel says so)."""
+    names = {name: text(f"short_{name}") for name in histories}
+    fig = plot_loss_curve(
+        {names[n]: h.loss for n, h in histories.items()},
+        accuracy={names[n]: h.metric for n, h in histories.items()},
+        xlabel=text("plot.step"),
+        title=text("plot.training_title"),
+    )
+    loss_ax, accuracy_ax = fig.axes
+    loss_ax.axhline(np.log(2), color="grey", ls="--", lw=1, label=text("plot.log2"))
+    loss_ax.set_ylabel(text("plot.loss"))
+    accuracy_ax.set_ylabel(text("plot.accuracy"))
+    accuracy_ax.set_ylim(0.0, 1.05)
+    for ax in (loss_ax, accuracy_ax):
+        ax.get_legend().remove()
+    fig.legend(*loss_ax.get_legend_handles_labels(), loc="outside lower center", ncol=3)
+    if flat:
+        accuracy_ax.text(
+            0.5,
+            0.1,
+            text("plot.noise_note", name=names["linear"]),
+            ha="center",
+            transform=accuracy_ax.transAxes,
+            fontsize="small",
+            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6"},
+        )
+    return fig
+
+
 def run(args: argparse.Namespace) -> dict:
     """Check the collapse numerically, train both stacks on XOR, draw their decision regions.
 
@@ -123,66 +189,83 @@ def run(args: argparse.Namespace) -> dict:
         ``{"collapse_error_initial", "collapse_error_trained": largest |stack - (W x + b)|
         (floats), "W": (1, 2) and "b": (1,) arrays of the trained linear stack,
         "linear_accuracy", "relu_accuracy": final accuracy on XOR's 4 points,
-        "linear_loss", "relu_loss": loss histories (lists), "plots": paths}``.
+        "linear_loss", "relu_loss": loss histories (lists), "p_range": {"linear", "relu":
+        (lowest, highest) p(class 1) over the picture}, "boundary": {"linear", "relu": whether
+        the picture draws a decision boundary}, "lang", "plots": paths}``.
 
     Raises:
-        UserError: more than ``MAX_LAYERS`` ``--hidden`` sizes.
+        UserError: more than ``MAX_LAYERS`` ``--hidden`` sizes; a loss that stopped being
+            finite (a too-large ``--lr``).
     """
     if len(args.hidden) > MAX_LAYERS:
         raise UserError(f"--hidden: at most {MAX_LAYERS} layers, got {len(args.hidden)}")
+    lang = chosen_lang(args)
+    text = texts("linear_collapse", lang)
     X, y = xor()
     rng = np.random.default_rng(args.seed)
     # The corners of XOR and random points around them: the identity must hold everywhere.
     points = np.concatenate([X, rng.uniform(-2.0, 2.0, size=(60, 2))])
     nouts = [*args.hidden, 1]
-    result: dict = {"plots": []}
+    result: dict = {"plots": [], "lang": lang, "p_range": {}, "boundary": {}}
 
     linear = MLP(2, nouts, activation="linear", seed=args.seed)
     error, weight, _ = _max_collapse_error(linear, points)
     result["collapse_error_initial"] = error
-    sizes = " x ".join(str(s) for s in [2, *nouts])
-    print(f"linear stack {sizes} (no activations): {len(nouts)} weight matrices multiply into")
     print(
-        f"  one W of shape {weight.shape}; largest |stack(x) - (W x + b)| over {len(points)} "
-        f"points: {error:.2e} (tolerance {TOLERANCE:g})"
+        text(
+            "collapse",
+            sizes=" x ".join(str(s) for s in [2, *nouts]),
+            matrices=len(nouts),
+            shape=weight.shape,
+            points=len(points),
+            error=f"{error:.2e}",
+            tolerance=f"{TOLERANCE:g}",
+        )
     )
 
     def metric(outputs: list, targets: np.ndarray) -> float:
         return accuracy(_predicted_class(outputs), targets)
 
     models = {"linear": linear, "relu": MLP(2, nouts, activation="relu", seed=args.seed)}
-    histories = {}
+    histories: dict[str, History] = {}
     for name, model in models.items():
         optimizer = Adam(model.parameters(), lr=args.lr)
-        histories[name] = fit(
-            model,
-            X,
-            y,
-            binary_cross_entropy_with_logits,
-            optimizer,
-            args.epochs,
-            metric=metric,
-        )
+        with stop_on_divergence(text, "--lr", args.lr):
+            histories[name] = fit(
+                model,
+                X,
+                y,
+                binary_cross_entropy_with_logits,
+                optimizer,
+                args.epochs,
+                metric=metric,
+            )
+        check_not_diverged(text, "--lr", args.lr, histories[name].loss)
         predicted = _predicted_class([model(x) for x in X.tolist()])
         result[f"{name}_accuracy"] = accuracy(predicted, y)
         result[f"{name}_loss"] = histories[name].loss
         print(
-            f"{name:>6} stack on XOR after {args.epochs} epochs (Adam, lr {args.lr:g}): "
-            f"loss {histories[name].loss[-1]:.4f}, predictions {predicted.tolist()} "
-            f"for targets {y.tolist()}: accuracy {result[f'{name}_accuracy']:.0%}"
+            text(
+                "trained",
+                name=text(f"name_{name}"),
+                epochs=args.epochs,
+                lr=f"{args.lr:g}",
+                loss=f"{histories[name].loss[-1]:.4f}",
+                predicted=predicted.tolist(),
+                targets=y.tolist(),
+                accuracy=f"{result[f'{name}_accuracy']:.0%}",
+            )
         )
 
     error, weight, bias = _max_collapse_error(linear, points)
     result.update(collapse_error_trained=error, W=weight, b=bias)
     print(
-        f"after training, still one matrix: |stack(x) - (W x + b)| <= {error:.2e}, with "
-        f"W = {np.array2string(weight, precision=4)}, b = {np.array2string(bias, precision=4)}"
-    )
-    print(
-        "a line W x + b = 0 separates at most 3 of XOR's 4 points, and the best the linear\n"
-        "  stack can do for the loss is W = 0, b = 0 (p = 1/2 everywhere, loss log 2 = "
-        f"{np.log(2):.4f}):\n  it stays at {result['linear_accuracy']:.0%}; ReLU bends the "
-        f"boundary and reaches {result['relu_accuracy']:.0%}"
+        text(
+            "still_one",
+            error=f"{error:.2e}",
+            W=np.array2string(weight, precision=4),
+            b=np.array2string(bias, precision=4),
+        )
     )
 
     # The linear stack's regions are drawn from the collapsed map W x + b: the same picture.
@@ -190,18 +273,40 @@ def run(args: argparse.Namespace) -> dict:
         "linear": lambda grid: grid @ weight[0] + bias[0],
         "relu": lambda grid: np.array([models["relu"](p).data for p in grid.tolist()]),
     }
-    for name, predict in predictors.items():
-        path = args.out / f"{name}_boundary.png"
-        title = f"{name} stack on XOR: accuracy {result[f'{name}_accuracy']:.0%}"
-        plot_decision_boundary(predict, X, y, path, kind="scores", resolution=60, title=title)
+    fields = {name: regions(predict, X, resolution=60) for name, predict in predictors.items()}
+    for name, field in fields.items():
+        result["p_range"][name] = (field.low, field.high)
+        result["boundary"][name] = field.separates
+    logits = X @ weight[0] + bias[0]
+    linear_field = fields["linear"]
+    print(
+        text(
+            f"conclusion_{linear_field.verdict}",
+            log2=f"{np.log(2):.4f}",
+            logit=f"{np.max(np.abs(logits)):.1e}",
+            dp=f"{max(abs(linear_field.low - 0.5), abs(linear_field.high - 0.5)):.1e}",
+            low=f"{linear_field.low:.4f}",
+            high=f"{linear_field.high:.4f}",
+            accuracy=f"{result['linear_accuracy']:.0%}",
+            relu=f"{result['relu_accuracy']:.0%}",
+        )
+    )
+    for name, field in fields.items():
+        path = save_plot(
+            lambda chosen, name=name, field=field: _plot_boundary(
+                field, X, y, name, result[f"{name}_accuracy"], texts("linear_collapse", chosen)
+            ),
+            args.out / f"{name}_boundary.png",
+            lang,
+        )
         result["plots"].append(path)
-    path = args.out / "training.png"
-    plot_loss_curve(
-        {name: h.loss for name, h in histories.items()},
-        path,
-        accuracy={name: h.metric for name, h in histories.items()},
-        title="XOR: binary cross-entropy and accuracy per step",
+    path = save_plot(
+        lambda chosen: _plot_training(
+            histories, not fields["linear"].separates, texts("linear_collapse", chosen)
+        ),
+        args.out / "training.png",
+        lang,
     )
     result["plots"].append(path)
-    print("wrote " + ", ".join(str(p) for p in result["plots"]))
+    print(text("wrote", files=", ".join(str(p) for p in result["plots"])))
     return result

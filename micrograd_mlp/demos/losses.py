@@ -33,7 +33,9 @@
    and is trained on this likelihood: Nix & Weigend, "Estimating the mean and variance of the
    target probability distribution", ICNN 1994.)
 
-Writes ``regression.png``, ``classification.png`` and ``uncertainty.png`` under ``--out``.
+Writes ``regression.png``, ``classification.png`` (regions coloured by p(class 1) =
+softmax(z)_1, the boundary where it is 1/2) and ``uncertainty.png`` under ``--out``. ``--lang ko``
+prints and draws in Korean.
 """
 
 from __future__ import annotations
@@ -42,9 +44,24 @@ import argparse
 from collections.abc import Callable
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import linear_regression_data, make_moons
-from micrograd_mlp.demos.options import UserError, float_option, int_option
+from micrograd_mlp.demos._predict import (
+    Text,
+    plot_fit,
+    plot_regions,
+    regions,
+    save_plot,
+    texts,
+)
+from micrograd_mlp.demos.options import (
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
+)
 from micrograd_mlp.engine import Value
 from micrograd_mlp.functional import (
     cross_entropy,
@@ -62,7 +79,6 @@ from micrograd_mlp.tensor import MLP as TensorMLP
 from micrograd_mlp.tensor import Tensor
 from micrograd_mlp.tensor import functional as TF
 from micrograd_mlp.training import Schedule, fit
-from micrograd_mlp.viz.plots import plot_decision_boundary, plot_regression_fit, save_figure
 
 COMMAND = "losses"
 HELP = (
@@ -127,6 +143,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=2000,
         help="full-batch epochs of the mean/variance network and its MSE twin (default: 2000)",
     )
+    lang_option(parser, "the text and the pictures")
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -174,35 +191,56 @@ def line_error(w: float, b: float) -> float:
     return float(np.sqrt(np.mean(((w - TRUE_W) * grid + (b - TRUE_B)) ** 2)))
 
 
-def _regression(args: argparse.Namespace) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Fit both lines; returns the figures, ``y`` and the MSE line's predictions."""
+def _regression(args: argparse.Namespace, lang: str) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Fit both lines; returns the results, ``y`` and the MSE line's predictions."""
+    text = texts("losses", lang)
     x, y, index = outlier_data(args.n, args.outliers, args.shift, args.seed)
     print(
-        f"1. {args.n} points on y = {TRUE_W:g}x {TRUE_B:+g}, {args.outliers} of them shifted "
-        f"up by {args.shift:g}; line fitted by each loss ({args.epochs} epochs, Adam):"
+        text(
+            "regression_intro",
+            n=args.n,
+            w=f"{TRUE_W:g}",
+            b=f"{TRUE_B:+g}",
+            outliers=args.outliers,
+            shift=f"{args.shift:g}",
+            epochs=args.epochs,
+        )
     )
     out: dict = {"outliers": index}
-    lines = {"true line": TRUE_W * x + TRUE_B}
+    fits = {}
     for name, loss in (("mse", mse_loss), ("l1", l1_loss)):
         neuron = fit_line(x, y, loss, args.epochs, args.seed)
         w, b = neuron.weight[0].data, neuron.bias.data
         out[f"{name}_w"], out[f"{name}_b"], out[f"{name}_error"] = w, b, line_error(w, b)
-        lines[f"{name.upper()} fit"] = w * x + b
+        fits[name] = w * x + b
         print(
-            f"   {name.upper():>3}: y = {w:.3f}x {b:+.3f}, distance to the true line "
-            f"(RMS over [-1, 1]) {out[f'{name}_error']:.3f}"
+            text(
+                "regression_fit",
+                name=f"{name.upper():>3}",
+                w=f"{w:.3f}",
+                b=f"{b:+.3f}",
+                error=f"{out[f'{name}_error']:.3f}",
+            )
         )
-    print(
-        "   L1 is robust: every residual pulls with the same force 1/N, so the outliers count "
-        "as\n   much as any point (the median), while MSE weighs each by its size (the mean)"
-    )
-    path = args.out / "regression.png"
-    plot_regression_fit(x, y, lines, path, title=f"{args.outliers} outliers: MSE vs L1 fit")
-    out["plot"] = path
-    return out, y, lines["MSE fit"]
+    print(text("regression_lesson" if out["l1_error"] < out["mse_error"] else "regression_mixed"))
+
+    def draw(chosen: str) -> Figure:
+        t = texts("losses", chosen)
+        # The L1 fit first (thick), then MSE's (dashed), the true line last (thin, on top):
+        # the L1 fit and the true line nearly coincide, and both stay visible.
+        lines = {
+            t("plot.l1_fit"): (x, fits["l1"]),
+            t("plot.mse_fit"): (x, fits["mse"]),
+            t("plot.true_line"): (x, TRUE_W * x + TRUE_B),
+        }
+        return plot_fit(x, y, lines, t("plot.data"), t("plot.regression_title", n=args.outliers))
+
+    out["plot"] = save_plot(draw, args.out / "regression.png", lang)
+    return out, y, fits["mse"]
 
 
-def _classification(args: argparse.Namespace) -> dict:
+def _classification(args: argparse.Namespace, lang: str) -> dict:
+    text = texts("losses", lang)
     X, y = make_moons(args.moons, noise=0.1, seed=args.seed)
     model = MLP(2, [16, 2], activation="tanh", seed=args.seed)
 
@@ -226,30 +264,42 @@ def _classification(args: argparse.Namespace) -> dict:
     expected = [p.data - (k == y[0]) for k, p in enumerate(softmax(logits))]
     grad_error = max(abs(z.grad - e) for z, e in zip(logits, expected))
     print(
-        f"2. two moons ({args.moons} points), MLP 2-16-2 (tanh) trained on cross-entropy for "
-        f"{args.class_epochs} epochs:\n   loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}, "
-        f"accuracy {acc:.0%}; d CE/d logits = softmax - onehot (engine vs formula: "
-        f"{grad_error:.1e})"
+        text(
+            "classification",
+            n=args.moons,
+            epochs=args.class_epochs,
+            first=f"{history.loss[0]:.4f}",
+            last=f"{history.loss[-1]:.4f}",
+            accuracy=f"{acc:.0%}",
+            error=f"{grad_error:.1e}",
+        )
     )
-    path = args.out / "classification.png"
 
     def score(grid: np.ndarray) -> np.ndarray:
-        """z1 - z0: positive where class 1 is the more probable."""
+        """z1 - z0: p(class 1) = softmax(z)_1 = sigmoid(z1 - z0)."""
         return np.array([z[1].data - z[0].data for z in map(model, grid.tolist())])
 
-    plot_decision_boundary(
-        score,
-        X,
-        y,
-        path,
-        kind="scores",
-        resolution=50,
-        title=f"cross-entropy classifier (z1 - z0): accuracy {acc:.0%}",
-    )
-    return {"accuracy": acc, "ce_grad_error": grad_error, "loss": history.loss, "plot": path}
+    field = regions(score, X, resolution=50)
+
+    def draw(chosen: str) -> Figure:
+        t = texts("losses", chosen)
+        if field.separates:
+            title = t("plot.classification_title", accuracy=f"{acc:.0%}")
+        else:
+            title = t("plot.classification_no_boundary")
+        return plot_regions(field, X, y, t, title)
+
+    path = save_plot(draw, args.out / "classification.png", lang)
+    return {
+        "accuracy": acc,
+        "ce_grad_error": grad_error,
+        "loss": history.loss,
+        "boundary": field.separates,
+        "plot": path,
+    }
 
 
-def _gaussian_nll(prediction: np.ndarray, y: np.ndarray) -> dict:
+def _gaussian_nll(prediction: np.ndarray, y: np.ndarray, text: Text) -> dict:
     constant = HALF_LOG_2PI
     pred_a = [Value(p) for p in prediction.tolist()]
     pred_b = [Value(p) for p in prediction.tolist()]
@@ -260,10 +310,13 @@ def _gaussian_nll(prediction: np.ndarray, y: np.ndarray) -> dict:
     value_error = abs(nll.data - half_mse.data)
     grad_error = max(abs(a.grad - b.grad) for a, b in zip(pred_a, pred_b))
     print(
-        f"3. Gaussian NLL (var = 1, full) of the MSE line's predictions: {nll.data:.12f}\n"
-        f"   MSE/2 + 0.5 log(2 pi)                                 : {half_mse.data:.12f}\n"
-        f"   difference {value_error:.1e}, largest gradient difference {grad_error:.1e}: "
-        "minimising MSE is\n   maximum likelihood under Gaussian noise of variance 1"
+        text(
+            "gaussian",
+            nll=f"{nll.data:.12f}",
+            half_mse=f"{half_mse.data:.12f}",
+            value_error=f"{value_error:.1e}",
+            grad_error=f"{grad_error:.1e}",
+        )
     )
     return {
         "gnll": nll.data,
@@ -327,7 +380,8 @@ def _coverage(y: np.ndarray, mean: np.ndarray, sigma: np.ndarray, where: np.ndar
     return float(inside[where].mean())
 
 
-def _uncertainty(args: argparse.Namespace) -> dict:
+def _uncertainty(args: argparse.Namespace, lang: str) -> dict:
+    text = texts("losses", lang)
     x, y = heteroscedastic_data(args.noise_n, args.seed)
     nll_net, mse_net = fit_uncertainty(x, y, args.noise_epochs, args.seed)
     mean_t, var_t = _mean_and_var(nll_net(x[:, None]))
@@ -377,29 +431,30 @@ def _uncertainty(args: argparse.Namespace) -> dict:
     lo, hi = out["nll_coverage"], out["mse_coverage"]
     sig, true = out["sigma_at"], out["true_sigma_at"]
     print(
-        f"4. {args.noise_n} points y = sin(2.5x) + noise, noise sigma(x) = 0.05 + 0.2 (x + 1) "
-        f"growing with x;\n   MLP 1-16-2 (mean, log variance) trained on the Gaussian NLL "
-        f"and MLP 1-16-1 on MSE, {args.noise_epochs} epochs each:\n"
-        f"   learned sigma at x = -0.9, 0, 0.9: "
-        + ", ".join(f"{sig[v]:.3f}" for v in sig)
-        + "  (true: "
-        + ", ".join(f"{true[v]:.3f}" for v in true)
-        + f");\n   MSE knows one noise level only, its RMSE {rmse:.3f}\n"
-        f"   points inside the +-2 sigma band, x < 0 | x >= 0:  NLL network "
-        f"{lo['left']:.0%} | {lo['right']:.0%}   MSE fit +-2 RMSE {hi['left']:.0%} | "
-        f"{hi['right']:.0%}\n"
-        f"   (a Gaussian puts 95% within 2 sigma: the NLL band is right on both sides, MSE's is\n"
-        f"   too wide where the data are quiet and too narrow where they are noisy)\n"
-        f"   both find the mean: RMS distance to sin(2.5x) {out['mean_error']:.3f} (NLL) and "
-        f"{out['mse_mean_error']:.3f} (MSE)\n"
-        f"   NLL per point on fresh data: {test_nll:.3f} (NLL network) vs {test_nll_mse:.3f} "
-        f"(MSE fit, var = RMSE^2): lower is more probable\n"
-        f"   var = 1: Gaussian NLL - (MSE/2 + 0.5 log 2 pi) = {out['unit_var_value_error']:.1e}, "
-        f"gradients differ by {out['unit_var_grad_error']:.1e}"
+        text(
+            "uncertainty",
+            n=args.noise_n,
+            epochs=args.noise_epochs,
+            learned=", ".join(f"{sig[v]:.3f}" for v in sig),
+            true=", ".join(f"{true[v]:.3f}" for v in true),
+            rmse=f"{rmse:.3f}",
+            nll_left=f"{lo['left']:.0%}",
+            nll_right=f"{lo['right']:.0%}",
+            mse_left=f"{hi['left']:.0%}",
+            mse_right=f"{hi['right']:.0%}",
+            mean_error=f"{out['mean_error']:.3f}",
+            mse_mean_error=f"{out['mse_mean_error']:.3f}",
+            test_nll=f"{test_nll:.3f}",
+            test_nll_mse=f"{test_nll_mse:.3f}",
+            value_error=f"{out['unit_var_value_error']:.1e}",
+            grad_error=f"{out['unit_var_grad_error']:.1e}",
+        )
     )
-    path = args.out / "uncertainty.png"
-    _plot_uncertainty(x, y, mean, sigma, mse_fit, rmse, path)
-    out["plot"] = path
+    out["plot"] = save_plot(
+        lambda chosen: _plot_uncertainty(x, y, mean, sigma, mse_fit, rmse, texts("losses", chosen)),
+        args.out / "uncertainty.png",
+        lang,
+    )
     return out
 
 
@@ -410,34 +465,40 @@ def _plot_uncertainty(
     sigma: np.ndarray,
     mse_fit: np.ndarray,
     rmse: float,
-    path,
-) -> None:
+    text: Text,
+) -> Figure:
     """MSE fit with its one-size band | NLL mean with its +-2 sigma(x) band | sigma(x)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(14, 4.4), layout="constrained")
+    fig = Figure(figsize=(14, 4.6), layout="constrained")
     axes = fig.subplots(1, 3)
     truth = np.sin(2.5 * x)
-    for ax, centre, half, colour, name in (
-        (axes[0], mse_fit, np.full_like(x, 2 * rmse), "tab:orange", "MSE fit +- 2 RMSE"),
-        (axes[1], mean, 2 * sigma, "tab:blue", "NLL mean +- 2 sigma(x)"),
+    for ax, centre, half, colour, band, line in (
+        (axes[0], mse_fit, np.full_like(x, 2 * rmse), "tab:orange", "mse_band", "mse_fit_line"),
+        (axes[1], mean, 2 * sigma, "tab:blue", "nll_band", "nll_mean"),
     ):
-        ax.scatter(x, y, s=6, color="0.55", label="data", zorder=2)
-        ax.fill_between(x, centre - half, centre + half, color=colour, alpha=0.25, lw=0, label=name)
-        ax.plot(x, centre, color=colour, lw=2.2, label=name.split(" +-")[0], zorder=3)
-        ax.plot(x, truth, color="black", lw=1.2, ls="--", label="true mean sin(2.5x)", zorder=4)
+        ax.scatter(x, y, s=6, color="0.55", label=text("plot.data"), zorder=2)
+        ax.fill_between(
+            x,
+            centre - half,
+            centre + half,
+            color=colour,
+            alpha=0.25,
+            lw=0,
+            label=text(f"plot.{band}"),
+        )
+        ax.plot(x, centre, color=colour, lw=2.2, label=text(f"plot.{line}"), zorder=3)
+        ax.plot(x, truth, color="black", lw=1.2, ls="--", label=text("plot.true_mean"), zorder=4)
         ax.set(xlabel="x", ylabel="y", ylim=(y.min() - 0.3, y.max() + 0.3))
         ax.legend(loc="upper left", fontsize=8)
-    axes[0].set_title("MSE: one noise level for every x")
-    axes[1].set_title("Gaussian NLL: a mean and a variance per x")
+    axes[0].set_title(text("plot.mse_title"))
+    axes[1].set_title(text("plot.nll_title"))
     ax = axes[2]
-    ax.plot(x, noise_sigma(x), color="black", lw=1.2, ls="--", label="true sigma(x)")
-    ax.plot(x, sigma, color="tab:blue", lw=2.2, label="learned sigma(x) (NLL)")
-    ax.axhline(rmse, color="tab:orange", lw=2.2, label="MSE's RMSE")
-    ax.set(xlabel="x", ylabel="noise level sigma", ylim=(0, None))
-    ax.set_title("How sure is the model: the noise it expects")
+    ax.plot(x, noise_sigma(x), color="black", lw=1.2, ls="--", label=text("plot.true_sigma"))
+    ax.plot(x, sigma, color="tab:blue", lw=2.2, label=text("plot.learned_sigma"))
+    ax.axhline(rmse, color="tab:orange", lw=2.2, label=text("plot.rmse"))
+    ax.set(xlabel="x", ylabel=text("plot.sigma_axis"), ylim=(0, None))
+    ax.set_title(text("plot.sigma_title"))
     ax.legend(loc="upper left", fontsize=8)
-    save_figure(fig, path)
+    return fig
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -446,27 +507,30 @@ def run(args: argparse.Namespace) -> dict:
     Returns:
         ``{"mse_w", "mse_b", "l1_w", "l1_b"`` (fitted lines), ``"mse_error", "l1_error"`` (RMS
         distance of each fit to the true line), ``"outliers"`` (indices), ``"classification":
-        {"accuracy", "ce_grad_error", "loss", "plot"}, "gnll", "half_mse_plus_constant",
+        {"accuracy", "ce_grad_error", "loss", "boundary", "plot"}, "gnll", "half_mse_plus_constant",
         "constant", "gnll_value_error", "gnll_grad_error", "uncertainty": {"sigma_at",
         "true_sigma_at"`` (learned and true noise level at x = -0.9, 0, 0.9), ``"rmse",
         "nll_coverage", "mse_coverage"`` (fraction of points within +-2 sigma, ``"left"`` x < 0
         and ``"right"``), ``"mean_error", "mse_mean_error"`` (RMS distance to the true mean),
         ``"test_nll", "test_nll_mse"`` (per point, fresh data), ``"unit_var_value_error",
-        "unit_var_grad_error", "plot"}, "plots"}``.
+        "unit_var_grad_error", "plot"}, "lang", "plots"}``.
 
     Raises:
         UserError: ``--outliers`` not fewer than half of ``--n`` (the other options are
             checked by argparse).
     """
     _check_args(args)
-    result, y, mse_fit = _regression(args)
-    result["classification"] = _classification(args)
-    result.update(_gaussian_nll(mse_fit, y))
-    result["uncertainty"] = _uncertainty(args)
+    lang = chosen_lang(args)
+    text = texts("losses", lang)
+    result, y, mse_fit = _regression(args, lang)
+    result["classification"] = _classification(args, lang)
+    result.update(_gaussian_nll(mse_fit, y, text))
+    result["uncertainty"] = _uncertainty(args, lang)
+    result["lang"] = lang
     result["plots"] = [
         result.pop("plot"),
         result["classification"]["plot"],
         result["uncertainty"]["plot"],
     ]
-    print("wrote " + ", ".join(str(p) for p in result["plots"]))
+    print(text("wrote", files=", ".join(str(p) for p in result["plots"])))
     return result
