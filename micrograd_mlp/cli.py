@@ -30,38 +30,30 @@ from micrograd_mlp.demos.options import (
     UserError,
     check_out,
     chosen_lang,
-    float_option,
-    int_option,
     lang_option,
     seed_option,
 )
 from micrograd_mlp.expression import ExpressionError
+from micrograd_mlp.messages import message, resolve_lang
 from micrograd_mlp.training import CheckpointError, NonFiniteLossError
+from micrograd_mlp.viz.graph import DotFailedError
 
 __all__ = [
-    "MAX_SEED",
     "USER_ERRORS",
-    "UserError",
     "build_parser",
-    "check_out",
-    "chosen_lang",
     "demo_modules",
     "describe_error",
-    "float_option",
-    "int_option",
-    "lang_option",
     "main",
     "run_demo",
     "script_main",
-    "seed_option",
 ]
 
 #: Errors a user can cause, reported by :func:`main` as one line instead of a traceback:
 #: :class:`UserError`, a loss that stopped being finite (``NonFiniteLossError``, e.g. from a
 #: too-large ``--lr``), a bad checkpoint (``CheckpointError``), a damaged IDX data file
 #: (``IDXError``), a failed download (``DownloadError``), a formula that cannot be read or
-#: evaluated (``ExpressionError``) and any ``OSError`` (a missing data file, ``--out`` naming a
-#: file, a full disk).
+#: evaluated (``ExpressionError``), Graphviz's ``dot`` failing (``DotFailedError``) and any
+#: ``OSError`` (a missing data file, ``--out`` naming a file, a full disk).
 USER_ERRORS: tuple[type[BaseException], ...] = (
     UserError,
     NonFiniteLossError,
@@ -69,6 +61,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     IDXError,
     DownloadError,
     ExpressionError,
+    DotFailedError,
     OSError,
 )
 
@@ -154,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_FORMATTER,
     )
     _add_common_arguments(all_demos, "")
+    lang_option(all_demos, "every demo's text and pictures")
     for command, module in demo_modules().items():
         # argparse %-formats help strings: a literal "%" in a demo's HELP must be doubled.
         sub = commands.add_parser(
@@ -183,9 +177,20 @@ def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
     return module.run(parser.parse_args(argv))
 
 
-def _fail(command: str, error: BaseException) -> int:
-    print(f"micrograd-mlp {command}: error: {describe_error(error)}", file=sys.stderr)
+def _fail(command: str, error: BaseException, lang: str = "en") -> int:
+    """Print ``error`` as one line, ``micrograd-mlp COMMAND: error: ...`` (in ``lang``)."""
+    text = message("cli.error", lang, command=command, error=describe_error(error))
+    print(text, file=sys.stderr)
     return 1
+
+
+def _lang(args: argparse.Namespace) -> str:
+    """The language of the command's messages; English when ``$MICROGRAD_MLP_LANG`` is bad
+    (that error itself is then reported, in English)."""
+    try:
+        return resolve_lang(getattr(args, "lang", None))
+    except ValueError:
+        return "en"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -217,31 +222,32 @@ def _run(args: argparse.Namespace) -> int:
         except BrokenPipeError:
             raise
         except USER_ERRORS as error:
-            return _fail(args.command, error)
+            return _fail(args.command, error, _lang(args))
         return 0
     # One demo's user error (e.g. explore without Graphviz's dot) is reported as its one line
     # and the others still run; the status says whether all of them did.
+    lang = _lang(args)
     try:
         check_out(args.out)
+        chosen_lang(args)  # a bad $MICROGRAD_MLP_LANG is refused before any demo runs
     except UserError as error:
-        return _fail("demos", error)
+        return _fail("demos", error, lang)
     failed = []
     builtin = [(c, m) for c, m in demo_modules().items() if getattr(m, "BUILTIN_DATA", False)]
     for command, module in builtin:
         print(f"\n=== micrograd-mlp {command} ===", flush=True)
+        argv = ["--out", str(args.out / command), "--seed", str(args.seed), "--lang", lang]
         try:
-            run_demo(module, ["--out", str(args.out / command), "--seed", str(args.seed)])
+            run_demo(module, argv)
         except BrokenPipeError:
             raise
         except USER_ERRORS as error:
-            _fail(command, error)
+            _fail(command, error, lang)
             failed.append(command)
     if failed:
-        print(
-            f"micrograd-mlp demos: {len(failed)} of {len(builtin)} demos stopped with an error "
-            f"(above): {', '.join(failed)}; the others ran",
-            file=sys.stderr,
-        )
+        names, count = ", ".join(failed), len(failed)
+        text = message("cli.demos_failed", lang, failed=count, total=len(builtin), names=names)
+        print(text, file=sys.stderr)
         return 1
     return 0
 

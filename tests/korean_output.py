@@ -25,7 +25,7 @@ COMMON = frozenset(
     micrograd micrograd-mlp Karpathy Xavier Glorot He Kaiming Rosenblatt Kingma Ba
     lr eps nan inf NaN True False None
     ms s MiB GiB KB MB GB px dpi epoch epochs
-    """.split()
+    """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
 _SKIP = re.compile(

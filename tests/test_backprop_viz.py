@@ -21,10 +21,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd_mlp.cli import UserError, main, run_demo
+from micrograd_mlp.cli import main, run_demo
 from micrograd_mlp.demos import backprop as demo
 from micrograd_mlp.demos import explore
 from micrograd_mlp.demos._graph import add_graph_arguments, choose_graph
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import (
     parse_assignments,

@@ -5,25 +5,15 @@ options, help texts that keep their line breaks, and the formula parser's input 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from micrograd_mlp.cli import (
-    MAX_SEED,
-    USER_ERRORS,
-    UserError,
-    build_parser,
-    chosen_lang,
-    demo_modules,
-    describe_error,
-    float_option,
-    int_option,
-    lang_option,
-    main,
-)
+from micrograd_mlp.cli import USER_ERRORS, build_parser, demo_modules, describe_error, main
 from micrograd_mlp.demos import (
     activations,
     batch_size,
@@ -36,6 +26,14 @@ from micrograd_mlp.demos import (
     softmax,
     vanishing_gradients,
     xor,
+)
+from micrograd_mlp.demos.options import (
+    MAX_SEED,
+    UserError,
+    chosen_lang,
+    float_option,
+    int_option,
+    lang_option,
 )
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import ExpressionError, parse_expression
@@ -200,9 +198,22 @@ def test_option_types_refuse_what_they_name():
 
 
 # ----------------------------------------------------------------------------- --lang
-#: Every command with ``--lang`` (``exercises`` has it on each action), as argv before it.
-LANG_COMMANDS = [["backprop"], ["explore"], ["pitfalls"], ["exercises", "start", "wb"],
-                 ["exercises", "check", "wb"]]  # fmt: skip
+def _every_command(parser: argparse.ArgumentParser, path: tuple = ()) -> list[tuple]:
+    """Every runnable command of the CLI, as argv (``exercises`` has its actions)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [path]
+    return [c for name, sub in subs[0].choices.items() for c in _every_command(sub, (*path, name))]
+
+
+#: What an action of ``exercises`` needs before ``--lang``: a folder (and an exercise number).
+_EXERCISE_ARGS = {"solution": ["wb", "1"]}
+
+#: Every command, as argv before ``--lang``.
+LANG_COMMANDS = [
+    [*argv, *_EXERCISE_ARGS.get(argv[1], ["wb"])] if argv[0] == "exercises" else list(argv)
+    for argv in _every_command(build_parser())
+]
 
 
 def _commands_with_lang(parser: argparse.ArgumentParser, path: tuple = ()) -> set[tuple]:
@@ -237,8 +248,16 @@ def test_lang_option_reads_the_option_then_the_environment(monkeypatch, capsys):
     assert "argument --lang: invalid choice: 'fr'" in capsys.readouterr().err
 
 
-def test_the_commands_with_lang_are_the_ones_listed():
-    assert _commands_with_lang(build_parser()) == {tuple(argv[:2]) for argv in LANG_COMMANDS}
+def test_every_command_takes_lang():
+    # issue 23: every command, present and future, speaks Korean with --lang ko
+    commands = set(_every_command(build_parser()))
+    assert _commands_with_lang(build_parser()) == commands
+    assert len(commands) > 25 and ("demos",) in commands and ("exercises", "check") in commands
+    for argv in commands:  # and says so in its help
+        out = io.StringIO()
+        with pytest.raises(SystemExit), contextlib.redirect_stdout(out):
+            build_parser().parse_args([*argv, "--help"])
+        assert "--lang" in out.getvalue() and "MICROGRAD_MLP_LANG" in out.getvalue(), argv
 
 
 @pytest.mark.parametrize("argv", LANG_COMMANDS, ids=" ".join)
@@ -428,3 +447,30 @@ def test_explore_may_write_its_page_over_an_html_file(tmp_path, capsys):
     page.write_text("old", encoding="utf-8")
     assert main(["explore", "--out", str(page)]) == 0
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_demos_passes_lang_to_every_demo_and_errors_speak_it(monkeypatch, tmp_path, capsys):
+    import micrograd_mlp.cli as cli
+
+    seen = []
+
+    def fake_run(module, argv):
+        seen.append((module.COMMAND, argv))
+        if module.COMMAND == "xor":
+            raise UserError("--lr: too large")
+        return {}
+
+    monkeypatch.setattr(cli, "run_demo", fake_run)
+    monkeypatch.delenv("MICROGRAD_MLP_LANG", raising=False)
+    assert main(["demos", "--out", str(tmp_path), "--lang", "ko"]) == 1
+    builtin = [c for c, m in demo_modules().items() if getattr(m, "BUILTIN_DATA", False)]
+    assert [c for c, _ in seen] == builtin and "xor" in builtin
+    assert all(argv[-2:] == ["--lang", "ko"] for _, argv in seen)
+    err = capsys.readouterr().err
+    assert "micrograd-mlp xor: 오류: --lr: too large" in err
+    assert f"데모 {len(builtin)}개 가운데 1개가 오류로 멈췄습니다" in err
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "en")
+    seen.clear()
+    assert main(["demos", "--out", str(tmp_path)]) == 1
+    assert all(argv[-2:] == ["--lang", "en"] for _, argv in seen)
+    assert "micrograd-mlp xor: error: --lr: too large" in capsys.readouterr().err

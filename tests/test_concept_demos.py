@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from demo_runs import SEEDS, demo_run, gids
 
-from micrograd_mlp.cli import UserError, build_parser, demo_modules, run_demo
+from micrograd_mlp.cli import build_parser, demo_modules, run_demo
 from micrograd_mlp.demos import (
     activations,
     batch_size,
@@ -24,6 +24,7 @@ from micrograd_mlp.demos import (
     softmax,
     vanishing_gradients,
 )
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.optim import SGD
 

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from demo_runs import SEEDS, demo_run, gids
 
-from micrograd_mlp.cli import UserError, run_demo
+from micrograd_mlp.cli import run_demo
 from micrograd_mlp.demos import _predict, moons, regression, xor
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.nn import MLP
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,9 @@ import pytest
 from demo_runs import figure_texts, run_once
 from korean_output import english_words
 
-from micrograd_mlp.cli import UserError, run_demo
+from micrograd_mlp.cli import run_demo
 from micrograd_mlp.demos import linear_collapse, moons
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.messages import catalogue
 from micrograd_mlp.viz import fonts
 

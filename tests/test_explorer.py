@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_mlp.cli import UserError, describe_error, run_demo
+from micrograd_mlp.cli import describe_error, run_demo
 from micrograd_mlp.demos import explore
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import parse_assignments, parse_expression
 from micrograd_mlp.messages import message

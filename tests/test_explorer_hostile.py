@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from test_explorer import _console_errors, needs_dot, page_data, start_browser
 
-from micrograd_mlp.cli import UserError, describe_error, run_demo
+from micrograd_mlp.cli import describe_error, run_demo
 from micrograd_mlp.demos import backprop, explore
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.engine import Value
 from micrograd_mlp.expression import parse_expression
 from micrograd_mlp.viz import fonts, graph

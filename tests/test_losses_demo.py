@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from demo_runs import SEEDS, demo_run
 
-from micrograd_mlp.cli import UserError, run_demo
+from micrograd_mlp.cli import run_demo
 from micrograd_mlp.demos import losses
+from micrograd_mlp.demos.options import UserError
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=lambda seed: f"seed{seed}")

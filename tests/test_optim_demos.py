@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from demo_runs import SEEDS, demo_run
 
-from micrograd_mlp.cli import UserError, build_parser, demo_modules, run_demo
+from micrograd_mlp.cli import build_parser, demo_modules, run_demo
 from micrograd_mlp.demos import gradient_ascent, learning_rate
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.engine import Value
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -16,6 +16,7 @@ from micrograd_mlp.viz.backprop_frames import backward_frames, backward_graphs
 from micrograd_mlp.viz.explorer import Explorer, explorer, save_explorer
 from micrograd_mlp.viz.graph import (
     NODE_COLORS,
+    DotFailedError,
     DotNotFoundError,
     DotNotFoundWarning,
     draw_dot,
@@ -44,6 +45,7 @@ _LAZY = {
 
 __all__ = [
     "NODE_COLORS",
+    "DotFailedError",
     "DotNotFoundError",
     "DotNotFoundWarning",
     "Explorer",
