@@ -202,9 +202,15 @@ def test_generated_names_are_stable_and_never_clash():
     names = {u.child: u.name for s in backward_steps(out) for u in s.children}
     assert names[x] == "x" and names[y] == "x#2" and names[v1] == "v1"
     assert backward_steps(out)[0].name == "out"
-    assert len(set(names.values())) == len(names)
+    variables = {v: n for v, n in names.items() if type(v) is not Constant}
+    assert len(set(variables.values())) == len(variables)
     generated = sorted(n for n in names.values() if re.fullmatch(r"v\d+", n) and n != "v1")
-    assert generated == ["v2", "v3", "v4"]  # x*y, +, the constant 2 (operand order)
+    assert generated == ["v2", "v3"]  # x*y, + (operand order)
+    assert [n for v, n in names.items() if type(v) is Constant] == ["2"]  # a number is itself
+    twice = (x * 2.0) * 2.0  # the same number twice is not 2#2
+    assert "2#2" not in explain(twice) and sum(
+        line.startswith("d out/d 2 =") for line in explain(twice).splitlines()
+    ) == 2
     again = {u.child: u.name for s in backward_steps(out) for u in s.children}
     assert again == names
 
@@ -269,7 +275,7 @@ def test_explain_shows_accumulation_and_constants():
     assert "d out/d a = d out/d r * d r/d a = 5 * 0 = 0" in lines
     assert "d out/d z = d out/d a * d a/d z = 0 * 2 = 0" in lines
     # the 2.0 of z * 2.0 (named v1): its product is shown, but it is no variable
-    constant = "d out/d v1 = d out/d a * d a/d v1 = 0 * -1 = 0  (a constant: it keeps no gradient)"
+    constant = "d out/d 2 = d out/d a * d a/d 2 = 0 * -1 = 0  (a constant: it keeps no gradient)"
     assert constant in lines
 
 

@@ -106,10 +106,11 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     ``grad_after`` of every node equals the ``.grad`` that ``root.backward()`` gives it when no
     grad is set yet, exactly. Every ``.grad`` is left as it was (saved, and restored after).
 
-    Names: a node's ``label`` when it has one (a label shared by several nodes gets ``#2``,
-    ``#3``, ... on its later uses); an unlabelled ``root`` is ``out``; other unlabelled nodes are
-    ``v1``, ``v2``, ... numbered in operand order (left to right, inputs first). Names never
-    clash, and the same graph always gets the same names.
+    Names: a constant is its number (``2``, however often it appears); a node's ``label`` when
+    it has one (a label shared by several nodes gets ``#2``, ``#3``, ... on its later uses); an
+    unlabelled ``root`` is ``out``; other unlabelled nodes are ``v1``, ``v2``, ... numbered in
+    operand order (left to right, inputs first). Names of variables never clash, and the same
+    graph always gets the same names.
 
     Args:
         root: the output whose gradient is propagated (d root/d root = 1).
@@ -294,6 +295,9 @@ def _names(root: Value) -> dict[int, str]:
     seen: Counter[str] = Counter()
     counter = 0
     for v in order:
+        if type(v) is Constant:  # a number is its own name, however often it appears
+            names[id(v)] = v.label or format_number(v.data, ".4g")
+            continue
         if v.label:
             seen[v.label] += 1
             name, k = v.label, seen[v.label]
