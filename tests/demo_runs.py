@@ -3,7 +3,7 @@ batch-size, losses), cached per test process: several test files assert claims o
 each for the three seeds of :data:`SEEDS`, and a run takes seconds.
 
 :func:`demo_run` returns what the command returned, what it printed and every figure it saved
-(through ``micrograd_mlp.demos._predict.save_plot``), by file name, so a test can look at a
+(through ``micrograd_mlp.demos._output.save_plot``), by file name, so a test can look at a
 picture's artists (is there a decision boundary?) and texts (are they Korean?).
 """
 
@@ -24,7 +24,7 @@ from unittest import mock
 from matplotlib.figure import Figure
 
 from micrograd_mlp.cli import run_demo
-from micrograd_mlp.demos import _predict
+from micrograd_mlp.demos import _output
 
 #: The seeds every claim is asserted for.
 SEEDS = (0, 1, 2)
@@ -48,7 +48,7 @@ def run_once(command: str, out: Path, *argv: str) -> DemoRun:
     """Run ``micrograd-mlp <command> --out <out> <argv...>`` (not cached)."""
     module = importlib.import_module(f"micrograd_mlp.demos.{command.replace('-', '_')}")
     figures: dict[str, Figure] = {}
-    save = _predict.save_figure
+    save = _output.save_figure
 
     def keep(fig: Figure, path: Path, *args, **kwargs) -> Path:
         figures[Path(path).name] = fig
@@ -56,7 +56,7 @@ def run_once(command: str, out: Path, *argv: str) -> DemoRun:
 
     buffer = io.StringIO()
     with (
-        mock.patch.object(_predict, "save_figure", keep),
+        mock.patch.object(_output, "save_figure", keep),
         contextlib.redirect_stdout(buffer),
         warnings.catch_warnings(record=True) as caught,
     ):

@@ -14,7 +14,7 @@ import pytest
 from demo_runs import SEEDS, demo_run, gids
 
 from micrograd_mlp.cli import run_demo
-from micrograd_mlp.demos import _predict, moons, regression, xor
+from micrograd_mlp.demos import _output, _predict, moons, regression, xor
 from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.nn import MLP
 
@@ -270,7 +270,7 @@ def _field(scale: float, link: str = "logit") -> _predict.Regions:
 def test_a_model_whose_outputs_span_less_than_the_threshold_gets_no_boundary(link: str) -> None:
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
-    text = _predict.texts("xor" if link == "logit" else "moons", "en")
+    text = _output.texts("xor" if link == "logit" else "moons", "en")
     # The grid spans x1 in [-0.1, 1.1]: an output of scale * (x1 - 1/2) spans 1.2 * scale as a
     # margin, about 1.2 * scale / 4 as a probability sigmoid(logit) near 1/2.
     flat = 1e-6 if link == "logit" else 1e-7
@@ -290,7 +290,7 @@ def test_a_model_whose_outputs_span_less_than_the_threshold_gets_no_boundary(lin
 def test_the_no_boundary_caption_shows_the_flat_range_with_enough_decimals() -> None:
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     fig = _predict.plot_regions(
-        _field(4e-6), X, np.array([0, 1, 1, 0]), _predict.texts("xor", "en"), "t"
+        _field(4e-6), X, np.array([0, 1, 1, 0]), _output.texts("xor", "en"), "t"
     )
     (note,) = (t for t in fig.texts + fig.axes[0].texts if t.get_gid() == "no-boundary")
     assert "p = 0.4999994 to 0.5000006 everywhere" in note.get_text()

@@ -24,7 +24,7 @@ from matplotlib.text import Text
 
 from micrograd_mlp.cli import run_demo
 from micrograd_mlp.demos import (
-    _layers,
+    _output,
     activations,
     dying_relu,
     gradient_ascent,
@@ -33,6 +33,7 @@ from micrograd_mlp.demos import (
     softmax,
     vanishing_gradients,
 )
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.messages import catalogue
 from micrograd_mlp.viz import fonts
 
@@ -61,7 +62,7 @@ CASES = {
     matrix_form: (["--batch", "3"], set()),
 }
 MODULES = list(CASES)
-SAVE_FIGURE = _layers.save_figure  # the real one (tests replace it to read the figures)
+SAVE_FIGURE = _output.save_figure  # the real one (tests replace it to read the figures)
 IDS = [m.COMMAND for m in MODULES]
 #: Glosses "한글(english)" for terms the glossary does not list.
 EXTRA_GLOSSES = {"two moons", "arm", "policy", "transpose"}
@@ -111,7 +112,7 @@ def _run(module, argv, monkeypatch, capsys) -> tuple[dict, str, list[list[str]]]
         drawn.append([t for t in texts if t.strip()])
         return written
 
-    monkeypatch.setattr(_layers, "save_figure", keep_texts)
+    monkeypatch.setattr(_output, "save_figure", keep_texts)
     result = run_demo(module, argv)
     return result, capsys.readouterr().out, drawn
 
@@ -208,7 +209,7 @@ def test_english_is_the_default_and_reports_the_same_numbers(
     ],
 )  # fmt: skip
 def test_user_errors_are_one_korean_line(module, argv, key, tmp_path):
-    with pytest.raises(_layers.UserError) as error:
+    with pytest.raises(UserError) as error:
         run_demo(module, [*argv, "--out", str(tmp_path), "--lang", "ko"])
     text = str(error.value)
     assert "\n" not in text and HANGUL.search(text)
@@ -219,5 +220,5 @@ def test_user_errors_are_one_korean_line(module, argv, key, tmp_path):
 
 
 def test_tables_line_up_in_both_languages():
-    assert _layers.columns("확신이 없는 점") == 14 and _layers.columns("an unsure point") == 15
-    assert _layers.rjust("클래스 0의 중심", 17) == "  클래스 0의 중심"
+    assert _output.columns("확신이 없는 점") == 14 and _output.columns("an unsure point") == 15
+    assert _output.rjust("클래스 0의 중심", 17) == "  클래스 0의 중심"

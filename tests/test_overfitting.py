@@ -22,7 +22,7 @@ from korean_output import english_words
 from matplotlib.text import Text
 
 from micrograd_mlp.cli import demo_modules, main, run_demo
-from micrograd_mlp.demos import _layers
+from micrograd_mlp.demos import _output
 from micrograd_mlp.demos import overfitting as demo
 from micrograd_mlp.demos.overfitting import EarlyStopping, StopTraining
 from micrograd_mlp.optim import Adam
@@ -44,14 +44,14 @@ NEEDS_FONT = pytest.mark.skipif(
 def _run(out: Path, monkeypatch, *argv: str) -> tuple[dict, str, list[str]]:
     """(result, printed text, every text of the saved figure) of one run."""
     drawn: list[str] = []
-    save = _layers.save_figure
+    save = _output.save_figure
 
     def keep_texts(fig, path):
         written = save(fig, path)
         drawn.extend(t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
         return written
 
-    monkeypatch.setattr(_layers, "save_figure", keep_texts)
+    monkeypatch.setattr(_output, "save_figure", keep_texts)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         result = run_demo(demo, ["--out", str(out), *argv])

@@ -14,30 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import math
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib import rc_context
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
+from micrograd_mlp.demos._output import Text
 from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.engine import Value
-from micrograd_mlp.messages import message
 from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.training import History, NonFiniteLossError
-from micrograd_mlp.viz.fonts import plot_lang, plot_rc
-from micrograd_mlp.viz.plots import save_figure
 
 #: ``text(key, **fields)``: a command's message ``<topic>.<key>`` in one language.
-Text = Callable[..., str]
 
 #: A run whose loss grew this many times over its first loss diverged (it stops with one line).
 BLOWUP_FACTOR = 1e4
@@ -79,16 +73,6 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------- text
-def texts(topic: str, lang: str) -> Text:
-    """``text(key, **fields)`` = ``message(f"{topic}.{key}", lang, **fields)``: one command's
-    catalogue (``messages/<lang>/<topic>.json``) in one language."""
-
-    def text(key: str, **fields: object) -> str:
-        return message(f"{topic}.{key}", lang, **fields)
-
-    return text
-
-
 def progress(text: Text, every: int, total: int) -> Callable[[int, History], None]:
     """A ``fit`` callback printing ``text("progress", epoch=, total=, loss=, metric=)`` after
     the first epoch, every ``every``-th and the last (``metric``: the epoch's metric with four
@@ -131,26 +115,6 @@ def check_not_diverged(text: Text, option: str, value: float, losses: Sequence[f
 
 
 # ------------------------------------------------------------------------------- pictures
-def save_plot(draw: Callable[[str], Figure], path: Path, lang: str) -> Path:
-    """Build a figure with ``draw(plot_language)`` and save it to ``path``, both with the font
-    settings of that language: a Hangul font for Korean (without one, English text and a
-    warning; see :func:`micrograd_mlp.viz.fonts.plot_lang`).
-
-    The tick labels of a log axis (``10^{-2}``) are mathtext, drawn from one font, and a Hangul
-    font may lack the minus sign: in a Korean figure they are drawn in DejaVu Sans.
-    """
-    chosen = plot_lang(lang)
-    settings = plot_rc(chosen)
-    with rc_context(settings):
-        fig = draw(chosen)
-        if settings:
-            for ax in fig.axes:
-                for axis, scale in (("x", ax.get_xscale()), ("y", ax.get_yscale())):
-                    if scale != "linear":
-                        ax.tick_params(axis=axis, which="both", labelfontfamily="DejaVu Sans")
-        return save_figure(fig, path)
-
-
 @dataclass(frozen=True)
 class Regions:
     """A classifier's outputs over a picture's grid.
@@ -354,8 +318,3 @@ def plot_fit(
     return fig
 
 
-def rjust(text: str, width: int) -> str:
-    """``text`` right-aligned in ``width`` terminal columns, a Hangul (wide) character taking
-    two, so that Korean and English tables line up alike."""
-    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return " " * max(0, width - columns) + text

@@ -27,7 +27,7 @@ import argparse
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.demos._layers import save_plot, texts
+from micrograd_mlp.demos._output import save_plot, texts
 from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.engine import Value
 

@@ -35,13 +35,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from micrograd_mlp.data.toy import sine_regression_data
-from micrograd_mlp.demos._predict import (
-    Text,
-    check_not_diverged,
-    save_plot,
-    stop_on_divergence,
-    texts,
-)
+from micrograd_mlp.demos._output import Text, save_plot, texts
+from micrograd_mlp.demos._predict import check_not_diverged, stop_on_divergence
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,

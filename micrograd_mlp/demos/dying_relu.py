@@ -36,7 +36,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.demos._layers import finite_loss, forward, linear_stack, save_plot, texts
+from micrograd_mlp.demos._layers import finite_loss, forward, linear_stack
+from micrograd_mlp.demos._output import save_plot, texts
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,

@@ -30,7 +30,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.demos._layers import columns, finite_loss, rjust, save_plot, texts
+from micrograd_mlp.demos._layers import finite_loss
+from micrograd_mlp.demos._output import columns, rjust, save_plot, texts
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,

@@ -48,7 +48,7 @@ from matplotlib.ticker import MaxNLocator
 from threadpoolctl import threadpool_limits
 
 from micrograd_mlp import init
-from micrograd_mlp.demos._layers import Text, columns, save_plot, texts
+from micrograd_mlp.demos._output import Text, columns, save_plot, texts
 from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.optim import SGD
 from micrograd_mlp.tensor import MLP, Tensor

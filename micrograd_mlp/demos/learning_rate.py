@@ -48,7 +48,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from micrograd_mlp.data.toy import linear_regression_data
-from micrograd_mlp.demos._predict import Text, rjust, save_plot, texts
+from micrograd_mlp.demos._output import Text, rjust, save_plot, texts
 from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.functional import mse_loss
 from micrograd_mlp.nn import Neuron

@@ -28,15 +28,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import xor
+from micrograd_mlp.demos._output import Text, save_plot, texts
 from micrograd_mlp.demos._predict import (
     Regions,
-    Text,
     check_not_diverged,
     plot_regions,
     regions,
-    save_plot,
     stop_on_divergence,
-    texts,
 )
 from micrograd_mlp.demos.options import (
     UserError,

@@ -47,14 +47,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import linear_regression_data, make_moons
-from micrograd_mlp.demos._predict import (
-    Text,
-    plot_fit,
-    plot_regions,
-    regions,
-    save_plot,
-    texts,
-)
+from micrograd_mlp.demos._output import Text, save_plot, texts
+from micrograd_mlp.demos._predict import plot_fit, plot_regions, regions
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,

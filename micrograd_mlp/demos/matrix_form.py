@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.demos._layers import columns, rjust, save_plot, texts
+from micrograd_mlp.demos._output import columns, rjust, save_plot, texts
 from micrograd_mlp.demos.options import chosen_lang, int_option, lang_option
 from micrograd_mlp.tensor import Linear, Tensor
 

@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 
 from micrograd_mlp.autodiff import no_grad
 from micrograd_mlp.data.toy import make_moons
-from micrograd_mlp.demos._layers import Text, columns, save_plot, texts
+from micrograd_mlp.demos._output import Text, columns, save_plot, texts
 from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.optim import Adam, AdamW

@@ -23,15 +23,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import linear_regression_data, sine_regression_data
+from micrograd_mlp.demos._output import Text, save_plot, texts
 from micrograd_mlp.demos._predict import (
-    Text,
     check_not_diverged,
     plot_fit,
     progress,
-    save_plot,
     scores,
     stop_on_divergence,
-    texts,
 )
 from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.functional import mse_loss

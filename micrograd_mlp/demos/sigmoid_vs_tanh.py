@@ -39,14 +39,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from micrograd_mlp.data.toy import make_moons
-from micrograd_mlp.demos._layers import (
-    Activation,
-    finite_loss,
-    forward,
-    linear_stack,
-    save_plot,
-    texts,
-)
+from micrograd_mlp.demos._layers import Activation, finite_loss, forward, linear_stack
+from micrograd_mlp.demos._output import save_plot, texts
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from micrograd_mlp.demos._layers import columns, finite_loss, rjust, save_plot, texts
+from micrograd_mlp.demos._layers import finite_loss
+from micrograd_mlp.demos._output import columns, rjust, save_plot, texts
 from micrograd_mlp.demos.options import (
     UserError,
     chosen_lang,

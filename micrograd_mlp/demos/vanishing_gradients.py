@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from micrograd_mlp.demos._layers import rjust, save_plot, texts
+from micrograd_mlp.demos._output import rjust, save_plot, texts
 from micrograd_mlp.demos.options import chosen_lang, int_option, lang_option
 from micrograd_mlp.tensor import MLP
 from micrograd_mlp.tensor.functional import cross_entropy

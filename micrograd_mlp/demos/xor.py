@@ -30,18 +30,16 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from micrograd_mlp.data.toy import logic_gate
+from micrograd_mlp.demos._output import Text, save_plot, texts
 from micrograd_mlp.demos._predict import (
     Regions,
-    Text,
     check_not_diverged,
     plot_regions,
     regions,
-    save_plot,
     score_predictor,
     scores,
     sign_accuracy,
     stop_on_divergence,
-    texts,
 )
 from micrograd_mlp.demos.options import chosen_lang, float_option, int_option, lang_option
 from micrograd_mlp.engine import Value
