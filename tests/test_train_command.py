@@ -139,6 +139,36 @@ def test_a_continued_run_keeps_its_settings_and_refuses_other_ones(tmp_path, dat
     assert path.read_bytes() == before
 
 
+def test_a_checkpoint_from_before_the_newer_settings_continues_as_it_was_trained(
+    tmp_path, data, capsys
+):
+    out = tmp_path / "out"
+    train(data, out, "--epochs", "1", "--no-standardize")
+    path = out / "run-1" / "checkpoint.npz"
+    with np.load(path) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    config = json.loads(str(arrays["config"]))
+    for newer in ("standardize", "label_smoothing", "limit"):
+        del config[newer]
+    arrays["config"] = np.array(json.dumps({**config, "schedule_epochs": 1}))
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    capsys.readouterr()
+    text = train(data, out, "--resume", "--epochs", "2", capsys=capsys).out
+    assert "inputs: pixel / 255, in [0, 1]; loss: cross-entropy\n" in text
+    assert load_checkpoint(path).config["standardize"] is False
+    # Given now, a setting the old run did not have is one it did not use: refused.
+    train(data, out, "--resume", "--epochs", "3", "--label-smoothing", "0.1", code=1)
+    assert "--label-smoothing 0.0, not --label-smoothing 0.1" in one_line(capsys)
+
+
+def test_inputs_are_standardized_by_default_and_the_loss_line_says_so(tmp_path, data, capsys):
+    text = train(data, tmp_path / "out", "--epochs", "1", "--label-smoothing", "0.1",
+                 capsys=capsys).out  # fmt: skip
+    assert "inputs: (pixel / 255 - 0.286) / 0.353, standardized by the training images'" in text
+    assert "label smoothing 0.1 (targets 0.91 for the true class, 0.01 for each other one)" in text
+
+
 @pytest.mark.parametrize(
     ("resume", "phrase"),
     [

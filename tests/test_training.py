@@ -522,3 +522,22 @@ def test_a_tuple_is_x_and_y_unless_it_holds_array_batches():
     assert history.steps == 2  # (X, y): one full batch per epoch
     batches = ((np.array([[1.0]]), np.array([1.0])), (np.array([[2.0]]), np.array([2.0])))
     assert fit(neuron, batches, loss_fn=mse_loss, optimizer=optimizer, epochs=2).steps == 4
+
+
+def test_standardized_batches_are_the_loaders_with_inputs_centred_and_scaled():
+    from micrograd_mlp.training.batches import Standardized, samples_per_epoch
+    from micrograd_mlp.training.checkpoint import loader_state
+
+    images = np.random.default_rng(0).integers(0, 256, size=(10, 28, 28)).astype(np.uint8)
+    loader = DataLoader(images, np.arange(10) % 3, batch_size=4, shuffle=True, seed=1)
+    batches = Standardized(loader, 0.25, 0.5)
+    assert len(batches) == 3 and samples_per_epoch(batches) == 10
+    assert loader_state(batches) == loader_state(loader)  # checkpoints record the loader
+    batches.set_epoch(2)
+    x, y = next(iter(batches))
+    loader.set_epoch(2)
+    raw, same = next(iter(loader))
+    assert x.dtype == np.float32 and np.array_equal(y, same)
+    np.testing.assert_allclose(x, (raw - 0.25) / 0.5, rtol=1e-6)
+    with pytest.raises(ValueError, match="std > 0"):
+        Standardized(loader, 0.0, 0.0)

@@ -61,6 +61,7 @@ from micrograd_mlp.training import (
     evaluate,
     fit,
 )
+from micrograd_mlp.training.batches import Standardized
 from micrograd_mlp.training.checkpoint import (
     check_checkpoint_path,
     load_checkpoint,
@@ -86,6 +87,7 @@ DEFAULTS = {
         "schedule": "cosine",
         "lr_decay": 0.9,
         "label_smoothing": 0.0,
+        "standardize": True,
     },
     "mnist": {
         "hidden": [512, 256],
@@ -95,8 +97,14 @@ DEFAULTS = {
         "schedule": "cosine",
         "lr_decay": 0.9,
         "label_smoothing": 0.0,
+        "standardize": True,
     },
 }
+#: The mean and standard deviation of each data set's training pixels (divided by 255), which
+#: --standardize subtracts and divides by (MNIST's are those of PyTorch's MNIST example).
+INPUT_STATS = {"fashion-mnist": (0.2860, 0.3530), "mnist": (0.1307, 0.3081)}
+#: What a checkpoint written before a setting existed meant by it.
+LEGACY = {"label_smoothing": 0.0, "standardize": False}
 #: Default learning rate of each optimizer (Adam: Kingma & Ba's suggestion; SGD with momentum
 #: 0.9: the value measured in benchmarks/README.md to train this MLP well).
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
@@ -117,7 +125,7 @@ MEMORY_FRACTION = 0.8
 #: The settings of a run, saved in its checkpoint; a continued run takes those not given.
 SETTINGS = (
     "dataset", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay", "schedule",
-    "lr_decay", "label_smoothing", "batch_size", "seed", "epochs", "limit",
+    "lr_decay", "label_smoothing", "standardize", "batch_size", "seed", "epochs", "limit",
 )  # fmt: skip
 _LATEST = ""  # --resume without a value: the latest run
 
@@ -125,6 +133,9 @@ _LATEST = ""  # --resume without a value: the latest run
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``micrograd-mlp train``."""
     fm, mn = DEFAULTS["fashion-mnist"], DEFAULTS["mnist"]
+    for action in parser._actions:  # the --out every command has, in this command's words
+        if "--out" in action.option_strings:
+            action.help = "folder of the runs: each writes into OUT/run-N (default: %(default)s)"
     add = parser.add_argument
     add("--dataset", choices=tuple(DEFAULTS), default=None,
         help="data set (default: fashion-mnist)")  # fmt: skip
@@ -152,6 +163,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="E", help="cross-entropy against targets (1 - E) one-hot + E/10 (default: "
         f"{fm['label_smoothing']:g} for fashion-mnist, {mn['label_smoothing']:g} for "
         "mnist)")  # fmt: skip
+    add("--standardize", action=argparse.BooleanOptionalAction, default=None,
+        help="feed the network (pixel/255 - mean) / std, the training images' mean and "
+        "standard deviation, rather than pixel/255 in [0, 1] (default: on)")  # fmt: skip
     add("--schedule", choices=SCHEDULES, default=None,
         help=f"learning-rate schedule, per epoch (default: {fm['schedule']})")  # fmt: skip
     add("--lr-decay", type=float_option(0, 1, exclusive_minimum=True), default=None,
@@ -296,8 +310,8 @@ def _take_saved_settings(args: argparse.Namespace, saved: dict, run: Path, lang:
         args.seed = saved["seed"]  # --seed's default: not given
     conflicts = []
     for name in SETTINGS:
-        given, kept = getattr(args, name, None), saved.get(name)
-        if name == "epochs" or name not in saved:
+        given, kept = getattr(args, name, None), saved.get(name, LEGACY.get(name))
+        if name == "epochs" or (name not in saved and name not in LEGACY):
             continue
         if given is None:
             setattr(args, name, list(kept) if isinstance(kept, list) else kept)
@@ -456,15 +470,26 @@ def _train(
     print(message("train.optimizer", lang, optimizer=_describe_optimizer(args, lang),
                   schedule=_describe_schedule(args, lang)))  # fmt: skip
     loss_fn = cross_entropy
+    smoothing = ""
     if args.label_smoothing:
         loss_fn = functools.partial(cross_entropy, label_smoothing=args.label_smoothing)
+        e = args.label_smoothing
+        smoothing = message("train.smoothing", lang, e=f"{e:g}", true=f"{1 - e + e / 10:.3g}",
+                            other=f"{e / 10:.3g}")  # fmt: skip
     train_loader = DataLoader(X_train, y_train, args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(X_test, y_test, batch_size=1000)
+    if args.standardize:
+        mean, std = INPUT_STATS[args.dataset]
+        train_loader = Standardized(train_loader, mean, std)
+        test_loader = Standardized(test_loader, mean, std)
+        print(message("train.inputs_standardized", lang, mean=mean, std=std, loss=smoothing))
+    else:
+        print(message("train.inputs", lang, loss=smoothing))
     # Checkpoints of earlier versions lack the newer settings (and had schedule_epochs).
     saver = Checkpointing(
         checkpoint, resume=args.resume is not None, force=True, config=config, verbose=False,
         schedule=args.resume_schedule or "continue",
-        may_change=("epochs", "schedule_epochs", "limit", "label_smoothing"),
+        may_change=("epochs", "schedule_epochs", "limit", *LEGACY),
     )  # fmt: skip
     tester = Evaluate(test_loader)
     notes = _Notes(lang, saver, run_dir, args.epochs if args.resume is not None else None)
@@ -582,8 +607,9 @@ class _Notes(Callback):
 def _interrupted(saver: Checkpointing, run_dir: Path, lang: str) -> None:
     """Ctrl-C: one line on where the last checkpoint is and how to continue; exit status 130."""
     if saver.saved_epoch:
+        run = run_dir if saver.path == run_dir / CHECKPOINT_NAME else saver.path
         where = message("train.interrupted", lang, checkpoint=saver.path,
-                        epoch=saver.saved_epoch, run=run_dir)  # fmt: skip
+                        epoch=saver.saved_epoch, run=run)  # fmt: skip
     else:
         where = message("train.interrupted_early", lang)
     print(f"\nmicrograd-mlp {COMMAND}: {where}", file=sys.stderr, flush=True)
