@@ -1,11 +1,18 @@
 """docs/tutorial.md works: its ```python blocks run in order in one namespace (their asserts check
-the tutorial's claims), and every command and picture it mentions exists. The same for the Korean
-tutorial, docs/ko/tutorial.md, whose blocks are run too and must be the English ones."""
+the tutorial's claims), the ```text block under each is what it prints, and every command and
+picture it mentions exists. The same for the Korean tutorial, docs/ko/tutorial.md, whose blocks
+are run too and must be the English ones, comments aside (its comments are Korean), with the same
+output."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
+import sys
+import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,45 +20,120 @@ from conftest import shared_data_dir
 
 from micrograd_mlp.cli import demo_modules, run_demo
 from micrograd_mlp.data import find_mnist
+from micrograd_mlp.messages import message
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 KOREAN_TUTORIAL = ROOT / "docs" / "ko" / "tutorial.md"
 # The tutorial finds MNIST in ../shared/data relative to the repository's root (where it runs).
 SHARED_DATA = ROOT.parent / "shared" / "data"
-BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 COMMAND = re.compile(r"micrograd-mlp ([a-z][a-z0-9-]*)")
 PICTURE = re.compile(r"`out/([a-z0-9-]+)/([\w.-]+\.(?:png|gif|svg))`")
 
 
-def code_blocks(path: Path = TUTORIAL) -> list[tuple[int, str]]:
-    """(line number, source) of every ```python block, in order."""
+@dataclass(frozen=True)
+class Block:
+    line: int  # the line of the block's first code line in the tutorial
+    source: str
+    output: str | None  # the ```text block right under it (blank lines between), if any
+
+
+def code_blocks(path: Path = TUTORIAL) -> list[Block]:
+    """Every ```python block, in order, each with the output shown under it."""
     text = path.read_text(encoding="utf-8")
-    return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in BLOCK.finditer(text)]
+    fences = list(FENCE.finditer(text))
+    blocks = []
+    for i, fence in enumerate(fences):
+        if fence.group(1) != "python":
+            continue
+        following = fences[i + 1] if i + 1 < len(fences) else None
+        output = None
+        if (
+            following is not None
+            and following.group(1) == "text"
+            and not text[fence.end() : following.start()].strip()
+        ):
+            output = following.group(2)
+        blocks.append(Block(text.count("\n", 0, fence.start()) + 2, fence.group(2), output))
+    return blocks
 
 
-#: The first line of a block that needs PyTorch: run by its own test, skipped without torch.
-NEEDS_TORCH = "# needs PyTorch"
+def without_comments(source: str) -> list[str]:
+    """The code's lines with its comments (``# ...`` outside strings) removed; blank and
+    comment-only lines dropped."""
+    lines = source.splitlines()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            row, col = token.start
+            lines[row - 1] = lines[row - 1][:col]
+    return [line.rstrip() for line in lines if line.strip()]
 
 
-def torch_blocks(path: Path = TUTORIAL) -> list[tuple[int, str]]:
-    """The blocks that need PyTorch (they start with :data:`NEEDS_TORCH`)."""
-    return [b for b in code_blocks(path) if b[1].startswith(NEEDS_TORCH)]
+def comments(source: str) -> list[str]:
+    return [
+        token.string
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    ]
 
 
-def split_blocks(path: Path = TUTORIAL) -> tuple[list, list]:
+#: A block that imports torch needs PyTorch: run by its own test, skipped without torch. (Its
+#: first line says so to the reader: "# needs PyTorch".)
+IMPORTS_TORCH = re.compile(r"^(?:import|from) torch\b", re.MULTILINE)
+
+
+def needs_torch(block: Block) -> bool:
+    return bool(IMPORTS_TORCH.search("\n".join(without_comments(block.source))))
+
+
+def torch_blocks(path: Path = TUTORIAL) -> list[Block]:
+    """The blocks that need PyTorch."""
+    return [b for b in code_blocks(path) if needs_torch(b)]
+
+
+def split_blocks(path: Path = TUTORIAL) -> tuple[list[Block], list[Block]]:
     """The blocks before the first that loads MNIST, and that block with all after it
     (without the blocks that need PyTorch)."""
-    blocks = [b for b in code_blocks(path) if not b[1].startswith(NEEDS_TORCH)]
-    first = next((i for i, (_, src) in enumerate(blocks) if "load_mnist(" in src), len(blocks))
+    blocks = [b for b in code_blocks(path) if not needs_torch(b)]
+    first = next((i for i, b in enumerate(blocks) if "load_mnist(" in b.source), len(blocks))
     return blocks[:first], blocks[first:]
 
 
-def run_blocks(blocks: list[tuple[int, str]], namespace: dict, path: Path = TUTORIAL) -> None:
-    for line, source in blocks:
+def run_blocks(blocks: list[Block], namespace: dict, path: Path = TUTORIAL) -> None:
+    """Run the blocks in ``namespace``; what each prints goes to ``namespace["__printed__"]``,
+    by its line."""
+    printed = namespace.setdefault("__printed__", {})
+    for block in blocks:
         # The file name and line in tracebacks point at the block in the tutorial.
-        code = compile("\n" * (line - 1) + source, str(path), "exec")
-        exec(code, namespace)
+        code = compile("\n" * (block.line - 1) + block.source, str(path), "exec")
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(code, namespace)
+        except BaseException:
+            sys.stdout.write(out.getvalue())  # what it printed before failing, for the report
+            raise
+        printed[block.line] = out.getvalue()
+
+
+def normalised(text: str) -> str:
+    """``text`` without trailing whitespace on its lines or at its end."""
+    return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
+
+
+def assert_shows_what_it_prints(blocks: list[Block], namespace: dict) -> None:
+    """Each block (already run in ``namespace``) printed something, and exactly what the
+    tutorial shows under it (trailing whitespace aside)."""
+    path = namespace["__tutorial__"]
+    for block in blocks:
+        printed = namespace["__printed__"][block.line]
+        where = f"{path.relative_to(ROOT)}:{block.line}"
+        assert printed.strip(), f"{where}: the block prints nothing"
+        assert block.output is not None, f"{where}: the block shows no output under it"
+        assert normalised(printed) == normalised(block.output), (
+            f"{where}: the block printed\n{printed}\nbut the tutorial shows\n{block.output}"
+        )
 
 
 @pytest.fixture(scope="module", params=[TUTORIAL, KOREAN_TUTORIAL], ids=["en", "ko"])
@@ -61,6 +143,7 @@ def namespace(request):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         patch.setenv("MPLBACKEND", "Agg")
+        patch.delenv("MICROGRAD_MLP_LANG", raising=False)  # the output shown is English
         ns: dict = {"__name__": "__tutorial__", "__tutorial__": request.param}
         run_blocks(split_blocks(request.param)[0], ns, request.param)
         yield ns
@@ -69,7 +152,7 @@ def namespace(request):
 def test_tutorial_has_code_blocks_and_an_mnist_part():
     general, mnist = split_blocks()
     assert len(general) >= 10
-    assert mnist and "load_mnist(" in mnist[0][1]
+    assert mnist and "load_mnist(" in mnist[0].source
 
 
 def test_tutorial_blocks_run_in_order(namespace):
@@ -78,6 +161,23 @@ def test_tutorial_blocks_run_in_order(namespace):
     assert namespace["gate_accuracy"]["xor"] <= 0.75
     assert namespace["relu_accuracy"] == 1.0
     assert namespace["x0"].grad <= 0.25**10
+
+
+@pytest.mark.parametrize("path", [TUTORIAL, KOREAN_TUTORIAL], ids=["en", "ko"])
+def test_every_code_block_shows_its_output(path):
+    blocks = code_blocks(path)
+    missing = [b.line for b in blocks if b.output is None]
+    assert not missing, f"{path.name}: the python blocks at lines {missing} show no output"
+
+
+def test_each_shown_output_is_what_its_code_prints(namespace):
+    # the blocks that need neither PyTorch nor MNIST (the others: in their own tests below)
+    assert_shows_what_it_prints(split_blocks(namespace["__tutorial__"])[0], namespace)
+
+
+def test_normalised_ignores_trailing_whitespace_only():
+    assert normalised("a  \nb\n\n") == normalised("a\nb") == "a\nb"
+    assert normalised(" a\n\nb") != normalised("a\nb")
 
 
 def test_tutorial_pytorch_blocks_run(namespace):
@@ -92,6 +192,7 @@ def test_tutorial_pytorch_blocks_run(namespace):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         run_blocks(blocks, namespace, path)
+    assert_shows_what_it_prints(blocks, namespace)
 
 
 def test_tutorial_mnist_blocks_run(namespace):
@@ -111,6 +212,7 @@ def test_tutorial_mnist_blocks_run(namespace):
         path = namespace["__tutorial__"]
         run_blocks(split_blocks(path)[1], namespace, path)
     assert namespace["correct"] / len(namespace["y_test"]) > 0.8
+    assert_shows_what_it_prints(split_blocks(path)[1], namespace)
 
 
 def test_every_command_the_tutorial_names_exists():
@@ -145,18 +247,51 @@ def test_every_picture_the_tutorial_names_is_drawn_by_its_demo(tmp_path):
 
 
 def test_the_korean_tutorial_has_the_english_code_blocks():
-    """docs/ko/tutorial.md carries every block of docs/tutorial.md, in order, character for
-    character (its own tests run them): a block added or changed in English needs its Korean
-    paragraph and block too."""
-    english = [source for _, source in code_blocks(TUTORIAL)]
-    korean = [source for _, source in code_blocks(KOREAN_TUTORIAL)]
-    missing = [s.splitlines()[0] for s in english if s not in korean]
-    extra = [s.splitlines()[0] for s in korean if s not in english]
+    """docs/ko/tutorial.md carries every block of docs/tutorial.md, in order, the same code
+    character for character but for its comments (its own tests run them), with the same output
+    under it: a block added or changed in English needs its Korean paragraph and block too."""
+    english = [without_comments(b.source) for b in code_blocks(TUTORIAL)]
+    korean = [without_comments(b.source) for b in code_blocks(KOREAN_TUTORIAL)]
+    missing = [s[0] for s in english if s not in korean]
+    extra = [s[0] for s in korean if s not in english]
     assert not missing and not extra, (
         f"docs/ko/tutorial.md lacks the English blocks starting {missing} and has blocks the "
-        f"English tutorial does not, starting {extra}"
+        f"English tutorial does not, starting {extra} (comments aside)"
     )
     assert korean == english, "docs/ko/tutorial.md has the English blocks in another order"
+    assert [b.output for b in code_blocks(KOREAN_TUTORIAL)] == [
+        b.output for b in code_blocks(TUTORIAL)
+    ], "the two tutorials show different outputs under the same code"
+
+
+def test_without_comments_drops_only_comments():
+    source = 'x = "# kept"  # dropped\n# dropped line\n\ny = 1\n'
+    assert without_comments(source) == ['x = "# kept"', "y = 1"]
+    assert comments(source) == ["# dropped", "# dropped line"]
+
+
+#: Two English words in a row: a comment in English (a formula or a name alone is neither).
+ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{3,}\s+[A-Za-z]{3,}\b")
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def test_the_korean_tutorials_comments_are_korean():
+    korean = [c for b in code_blocks(KOREAN_TUTORIAL) for c in comments(b.source)]
+    english = [c for b in code_blocks(TUTORIAL) for c in comments(b.source)]
+    assert len(korean) == len(english)
+    untranslated = [c for c in korean if not HANGUL.search(c) and ENGLISH_WORDS.search(c)]
+    assert not untranslated, f"comments of docs/ko/tutorial.md still in English: {untranslated}"
+    assert sum(bool(HANGUL.search(c)) for c in korean) > len(korean) / 2
+
+
+def test_the_exercise_hint_quoted_is_the_checkers():
+    """The tutorials quote the first hint for d_tanh written as tanh(x)**2, word for word, in
+    their language, and name the commands that give the next hints and the solution."""
+    for path, lang in ((TUTORIAL, "en"), (KOREAN_TUTORIAL, "ko")):
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        assert message("exercises.hint.tanh_square.1", lang) in text, path.name
+        assert "micrograd-mlp exercises check wb 1 --hint 2" in text, path.name
+        assert "micrograd-mlp exercises solution wb 1" in text, path.name
 
 
 def test_the_korean_tutorial_names_existing_commands_and_the_english_pictures():
