@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> dict:
             "line_intro",
             samples=args.samples,
             w=f"{TRUE_W:g}",
-            b=f"{TRUE_B:+g}",
+            b=_signed(TRUE_B, "g"),
             noise=f"{NOISE:g}",
             lr=f"{args.linear_lr:g}",
         )
@@ -217,7 +217,7 @@ def run(args: argparse.Namespace) -> dict:
     def draw_line(chosen: str) -> Figure:
         t = texts("regression", chosen)
         title = t(
-            "plot.line_title", w=f"{w:.3f}", b=f"{b:+.3f}", w_ls=f"{w_ls:.3f}", b_ls=f"{b_ls:+.3f}"
+            "plot.line_title", w=f"{w:.3f}", b=_signed(b), w_ls=f"{w_ls:.3f}", b_ls=_signed(b_ls)
         )
         lines = {
             t("plot.gradient_descent"): (x, line),
@@ -245,3 +245,9 @@ def run(args: argparse.Namespace) -> dict:
     result["files"] = files
     print(text("wrote", files=", ".join(str(p) for p in files)))
     return result
+
+
+def _signed(b: float, spec: str = ".3f") -> str:
+    """The intercept as a term after ``w x``: ``+ 1.5`` or ``- 1.007`` (a space on both sides
+    of the sign, as the equation is written)."""
+    return f"{'-' if b < 0 else '+'} {abs(b):{spec}}"
