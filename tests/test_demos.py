@@ -17,6 +17,7 @@ from micrograd_mlp.cli import run_demo
 from micrograd_mlp.demos import _output, _predict, moons, regression, xor
 from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.nn import MLP
+from micrograd_mlp.viz import regions as viz_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -260,10 +261,15 @@ def test_moons_linear_lr_is_its_stated_schedule():
 
 
 # ------------------------------------------------------------- the decision-boundary rule
-def _field(scale: float, link: str = "logit") -> _predict.Regions:
+def _field(scale: float, link: str = "logit") -> viz_regions.Regions:
     """A model whose output is ``scale * (x1 - 1/2)`` over XOR's square."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    return _predict.regions(lambda grid: scale * (grid[:, 0] - 0.5), X, link=link)
+    return viz_regions.regions(lambda grid: scale * (grid[:, 0] - 0.5), X, link=link)
+
+
+def test_the_demos_use_the_one_boundary_rule_of_viz() -> None:
+    assert _predict.regions is viz_regions.regions and _predict.Regions is viz_regions.Regions
+    assert _predict.MIN_SPAN is viz_regions.MIN_SPAN
 
 
 @pytest.mark.parametrize("link", ["logit", "margin"])
@@ -276,14 +282,18 @@ def test_a_model_whose_outputs_span_less_than_the_threshold_gets_no_boundary(lin
     flat = 1e-6 if link == "logit" else 1e-7
     for scale, drawn in ((flat, False), (0.01, False), (10.0, True)):
         field = _field(scale, link)
-        assert field.separates is drawn and (field.span >= _predict.MIN_SPAN) is drawn
+        assert field.separates is drawn and (field.span >= viz_regions.MIN_SPAN) is drawn
         fig = _predict.plot_regions(field, X, y, text, "t")
         expected = {"decision-boundary"} if drawn else {"no-boundary"}
         assert gids(fig) & {"decision-boundary", "no-boundary"} == expected, scale
+        # the demo's words: its catalogue's colour-bar label and legend title
+        key = "plot.probability" if link == "logit" else "plot.score"
+        assert fig.axes[1].get_ylabel() == text(key)
+        assert fig.legends[0].get_title().get_text() == text("plot.class")
     # The threshold itself: just below MIN_SPAN no line, just above a line.
     unit = 1.2 / 4 if link == "logit" else 1.2
-    below = _field(0.95 * _predict.MIN_SPAN / unit, link)
-    above = _field(1.05 * _predict.MIN_SPAN / unit, link)
+    below = _field(0.95 * viz_regions.MIN_SPAN / unit, link)
+    above = _field(1.05 * viz_regions.MIN_SPAN / unit, link)
     assert not below.separates and above.separates
 
 
@@ -295,3 +305,8 @@ def test_the_no_boundary_caption_shows_the_flat_range_with_enough_decimals() -> 
     (note,) = (t for t in fig.texts + fig.axes[0].texts if t.get_gid() == "no-boundary")
     assert "p = 0.4999994 to 0.5000006 everywhere" in note.get_text()
     assert "does not separate the classes" in note.get_text()
+    ko = _predict.plot_regions(
+        _field(4e-6), X, np.array([0, 1, 1, 0]), _output.texts("xor", "ko"), "t"
+    )
+    (note,) = (t for t in ko.axes[0].texts if t.get_gid() == "no-boundary")
+    assert "p = 0.4999994~0.5000006" in note.get_text()

@@ -46,17 +46,9 @@ def save_plot(draw: Callable[[str], Figure], path: Path, lang: str) -> Path:
     settings of that language (a Hangul font for Korean; see
     :func:`micrograd_mlp.viz.fonts.plot_lang`: without one, English and a warning).
 
-    The tick labels of a log axis (``10^{-3}``) are mathtext, which takes every glyph from one
-    font, and a Hangul font may lack the minus sign: in a Korean figure they are drawn in
-    DejaVu Sans (numbers only), so no glyph is missing.
+    :func:`~micrograd_mlp.viz.plots.save_figure` draws a log axis's tick labels (``10^{-3}``)
+    in DejaVu Sans when the Hangul font lacks the minus sign, so no glyph is missing.
     """
     chosen = plot_lang(lang)
-    settings = plot_rc(chosen)
-    with rc_context(settings):
-        fig = draw(chosen)
-        if settings:
-            for ax in fig.axes:
-                for axis, scale in (("x", ax.get_xscale()), ("y", ax.get_yscale())):
-                    if scale != "linear":
-                        ax.tick_params(axis=axis, which="both", labelfontfamily="DejaVu Sans")
-        return save_figure(fig, path)
+    with rc_context(plot_rc(chosen)):
+        return save_figure(draw(chosen), path)

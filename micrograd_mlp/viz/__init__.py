@@ -2,8 +2,10 @@
 (matplotlib).
 
 ``draw_dot``/``save_graph`` come from :mod:`~micrograd_mlp.viz.graph`; the plotting functions
-from :mod:`~micrograd_mlp.viz.plots` and :mod:`~micrograd_mlp.viz.image_plots` are loaded on
-first use, so importing this package (or ``draw_dot``) does not pay matplotlib's import time.
+from :mod:`~micrograd_mlp.viz.plots`, :mod:`~micrograd_mlp.viz.regions` and
+:mod:`~micrograd_mlp.viz.image_plots` are loaded on first use, so importing this package (or
+``draw_dot``) does not pay matplotlib's import time. (``micrograd_mlp.viz.regions`` is the
+module; its function is ``micrograd_mlp.viz.regions.regions``.)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
         plot_training_history,
         save_figure,
     )
+    from micrograd_mlp.viz.regions import MIN_SPAN, Regions, plot_regions
 
 _LAZY = {
     "plot_confusion_matrix": "image_plots",
@@ -41,14 +44,19 @@ _LAZY = {
     "plot_regression_fit": "plots",
     "plot_training_history": "plots",
     "save_figure": "plots",
+    "MIN_SPAN": "regions",
+    "Regions": "regions",
+    "plot_regions": "regions",
 }
 
 __all__ = [
+    "MIN_SPAN",
     "NODE_COLORS",
     "DotFailedError",
     "DotNotFoundError",
     "DotNotFoundWarning",
     "Explorer",
+    "Regions",
     "backward_frames",
     "backward_graphs",
     "backward_steps",
@@ -59,6 +67,7 @@ __all__ = [
     "plot_decision_boundary",
     "plot_image_grid",
     "plot_loss_curve",
+    "plot_regions",
     "plot_regression_fit",
     "plot_training_history",
     "save_explorer",

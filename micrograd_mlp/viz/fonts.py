@@ -13,6 +13,10 @@ Usage (a Korean plot)::
     lang = plot_lang("ko")                    # "en" (and a warning) if no Hangul font
     with matplotlib.rc_context(plot_rc(lang)):
         fig = ...                             # build and save inside the context
+
+The plotting functions of :mod:`micrograd_mlp.viz.plots` choose their font by the labels they
+are given (:func:`figure_rc`), and :func:`~micrograd_mlp.viz.plots.save_figure` draws log-axis
+tick labels in DejaVu Sans when the figure's font lacks the minus sign (:func:`fix_log_ticks`).
 """
 
 from __future__ import annotations
@@ -22,13 +26,19 @@ import re
 import warnings
 from collections.abc import Iterable
 from functools import cache
+from typing import TYPE_CHECKING
 
 from micrograd_mlp.messages import resolve_lang
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "HANGUL_FONTS",
     "HangulFontWarning",
     "contains_hangul",
+    "figure_rc",
+    "fix_log_ticks",
     "graphviz_fontname",
     "hangul_font",
     "plot_lang",
@@ -142,6 +152,64 @@ def plot_rc(lang: str | None = None, texts: Iterable[str] = ()) -> dict[str, obj
             )
         return {}
     return {"font.family": [font, "DejaVu Sans"] if korean else ["DejaVu Sans", font]}
+
+
+def figure_rc(labels: Iterable[str], names: Iterable[str] = ()) -> dict[str, object]:
+    """matplotlib settings (for ``matplotlib.rc_context``) to build a figure whose own words are
+    ``labels`` (title, axis labels, captions: strs in the caller's language) and which shows
+    ``names`` besides (strs: series, classes, models).
+
+    Hangul in ``labels`` makes it a Korean figure, ``plot_rc("ko", ...)``: the Hangul font
+    first. Hangul only in ``names`` gives ``plot_rc("en", names)``: DejaVu Sans first, the
+    Hangul font behind it. ``{}`` (leave the settings as they are) when no text has Hangul, or
+    when the current settings already list the Hangul font (the figure is drawn inside
+    ``rc_context(plot_rc("ko"))``, as a demo's Korean figures are): the caller's choice stands.
+    With Hangul and no Hangul font installed: ``{}`` and a :class:`HangulFontWarning` naming
+    the package to install.
+    """
+    labels, names = list(labels), list(names)
+    if not any(contains_hangul(text) for text in labels + names):
+        return {}
+    from matplotlib import rcParams
+
+    font = hangul_font()
+    if font is not None and font in rcParams["font.family"]:
+        return {}
+    korean = any(contains_hangul(text) for text in labels)
+    return plot_rc("ko" if korean else "en", labels + names)
+
+
+def fix_log_ticks(fig: Figure) -> None:
+    """Draw the tick labels of ``fig``'s non-linear axes in DejaVu Sans where their font lacks
+    the minus sign.
+
+    A log axis labels its ticks ``10^{-3}`` in mathtext, which takes every glyph from one font
+    (the first family, no fallback); a Hangul font may lack the minus sign U+2212 (NanumGothic
+    does), which would be drawn as an empty box with a missing-glyph warning. Such tick labels
+    (numbers only) are switched to DejaVu Sans; every other text keeps its font. Call it with
+    the settings the figure is saved with (:func:`~micrograd_mlp.viz.plots.save_figure` does).
+    """
+    for ax in fig.axes:  # colour bars are axes too
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "linear":
+                continue
+            ticks = axis.get_major_ticks()
+            if ticks and not _has_minus(ticks[0].label1.get_fontproperties()):
+                ax.tick_params(axis=axis.axis_name, which="both", labelfontfamily="DejaVu Sans")
+
+
+def _has_minus(properties: object) -> bool:
+    """True if the font matplotlib finds for these FontProperties has the minus sign."""
+    from matplotlib import font_manager
+
+    return _font_has_minus(font_manager.findfont(properties))
+
+
+@cache
+def _font_has_minus(path: str) -> bool:
+    from matplotlib import font_manager
+
+    return font_manager.get_font(path).get_char_index(0x2212) != 0
 
 
 def graphviz_fontname(labels: Iterable[str], default: str = "Helvetica") -> str:

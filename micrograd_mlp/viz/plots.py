@@ -4,7 +4,14 @@ Every function builds a ``matplotlib.figure.Figure`` on the Agg canvas (no pyplo
 nothing kept in pyplot's global list of figures), returns it, and writes it to ``path`` when one
 is given (atomically; the format comes from the suffix, PNG if there is none). In Jupyter a
 returned Figure displays inline. The pictures of a classifier on images (confusion matrix,
-image grid) are in :mod:`micrograd_mlp.viz.image_plots`.
+image grid) are in :mod:`micrograd_mlp.viz.image_plots`; the decision-region rule (when a
+boundary is drawn) is in :mod:`micrograd_mlp.viz.regions`.
+
+Every word a picture shows is a parameter with an English default (``title=``, ``xlabel=``,
+...). Labels with Hangul are drawn with a Hangul font, chosen by the text
+(:func:`micrograd_mlp.viz.fonts.figure_rc`)::
+
+    plot_loss_curve(losses, title="학습 손실", xlabel="업데이트", ylabel="손실")
 """
 
 from __future__ import annotations
@@ -13,16 +20,17 @@ import io
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
 from micrograd_mlp.files import atomic_write_bytes
+from micrograd_mlp.viz.fonts import figure_rc, fix_log_ticks
+from micrograd_mlp.viz.regions import plot_regions, regions
 
 __all__ = [
     "plot_decision_boundary",
@@ -39,7 +47,10 @@ Series = ArrayLike | Mapping[str, ArrayLike]
 def save_figure(fig: Figure, path: PathLike, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` atomically, in the format of its suffix (``.png``, ``.svg``, ...).
 
-    A path without a suffix gets ``.png``. Parent directories are created.
+    A path without a suffix gets ``.png``. Parent directories are created. Saved with the
+    current matplotlib settings (inside ``rc_context(plot_rc("ko"))`` for a Korean figure);
+    the tick labels of a log axis are drawn in DejaVu Sans when the figure's font lacks the minus
+    sign (:func:`~micrograd_mlp.viz.fonts.fix_log_ticks`), so no glyph is missing.
 
     Returns:
         The path written.
@@ -57,6 +68,7 @@ def save_figure(fig: Figure, path: PathLike, dpi: int = 120) -> Path:
             f"cannot save a figure as {target}: unknown format {fmt!r}; "
             f"use one of {', '.join(sorted(supported))}"
         )
+    fix_log_ticks(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
     return atomic_write_bytes(target, buffer.getvalue())
@@ -69,6 +81,8 @@ def plot_loss_curve(
     accuracy: Series | None = None,
     log_scale: bool = False,
     xlabel: str = "step",
+    ylabel: str = "loss",
+    accuracy_label: str = "accuracy",
     title: str | None = "Training loss",
 ) -> Figure:
     """Loss against step, for one series or several named ones, with an optional accuracy panel.
@@ -80,7 +94,8 @@ def plot_loss_curve(
         path: where to save the picture (optional).
         accuracy: the same kind of input for a second panel on the right (fractions in [0, 1]).
         log_scale: a logarithmic loss axis (every finite loss must then be > 0).
-        xlabel, title: axis label and figure title.
+        xlabel, ylabel, accuracy_label, title: the x axis's label, the loss axis's, the
+            accuracy axis's and the figure's title (strs; Hangul is drawn with a Hangul font).
 
     Returns:
         The Figure.
@@ -94,7 +109,7 @@ def plot_loss_curve(
         None if accuracy is None else _named_series(accuracy, "accuracy"),
         path,
         log_scale=log_scale,
-        xlabel=xlabel,
+        labels=(xlabel, ylabel, accuracy_label),
         title=title,
         first_x=0,
     )
@@ -105,6 +120,9 @@ def plot_training_history(
     path: PathLike | None = None,
     *,
     log_scale: bool = False,
+    xlabel: str = "epoch",
+    ylabel: str = "loss",
+    accuracy_label: str = "accuracy",
     title: str | None = "Training history",
 ) -> Figure:
     """Loss (left) and accuracy (right) per epoch, train against test.
@@ -117,6 +135,8 @@ def plot_training_history(
             values (else 1, 2, ...); other keys (learning rate, seconds, ...) are ignored.
         path: where to save the picture (optional).
         log_scale: a logarithmic loss axis.
+        xlabel, ylabel, accuracy_label, title: the x axis's label, the loss axis's, the
+            accuracy axis's and the figure's title (strs; Hangul is drawn with a Hangul font).
 
     Returns:
         The Figure.
@@ -142,7 +162,7 @@ def plot_training_history(
         _named_series(accuracies, "accuracy") if accuracies else None,
         path,
         log_scale=log_scale,
-        xlabel="epoch",
+        labels=(xlabel, ylabel, accuracy_label),
         title=title,
         first_x=1,
         x=None if epochs is None else _vector(epochs, "epoch"),
@@ -155,107 +175,61 @@ def plot_decision_boundary(
     y: ArrayLike,
     path: PathLike | None = None,
     *,
+    link: str = "logit",
     resolution: int = 100,
     padding: float = 0.1,
-    kind: Literal["auto", "scores", "labels"] = "auto",
-    threshold: float = 0.0,
     title: str | None = "Decision boundary",
+    value_label: str | None = None,
+    class_label: str = "class",
+    boundary_label: str | None = None,
+    margin_label: str = "margins, score = -1 and +1",
+    no_boundary: str | None = None,
 ) -> Figure:
-    """A 2-D classifier's regions as a filled contour over a grid, with the data points on top.
+    """A 2-D binary classifier's decision regions, with the data points on top.
+
+    :func:`~micrograd_mlp.viz.regions.regions` and
+    :func:`~micrograd_mlp.viz.regions.plot_regions` in one call (the picture the demos draw): the
+    colour scale is fixed with white at the boundary, and the boundary is drawn only where the
+    model's outputs over the picture span at least
+    :data:`~micrograd_mlp.viz.regions.MIN_SPAN`; a model that predicts about the same everywhere
+    gets a flat picture and a "no boundary" caption instead of a line through rounding noise.
 
     Args:
-        predict: maps an (M, 2) float64 array of points to (M,) scores or class labels (an
-            (M, 1) result is accepted too). Called once, on ``resolution**2`` points.
-        X: the points, shape (N, 2).
-        y: their labels, shape (N,) (any values: 0/1, -1/+1, class indices).
+        predict: maps a float64 (M, 2) array of points to M outputs, shape (M,) or (M, 1).
+            Called once, on ``resolution**2`` points.
+        X: the points, shape (N, 2). y: their classes, shape (N,) (0/1, -1/+1, any values).
         path: where to save the picture (optional).
-        resolution: grid points per axis.
+        link: what ``predict`` returns: ``"logit"`` (a score whose sigmoid is p(class 1): the
+            output of a model trained with binary cross-entropy on logits), ``"probability"``
+            (p(class 1), or 0/1 predicted labels) or ``"margin"`` (a score whose sign is the
+            class, boundary 0, margins at +-1: hinge loss, -1/+1 targets).
+        resolution: grid points per axis (an int >= 2).
         padding: margin around the data, as a fraction of its range on each axis.
-        kind: ``"scores"``: shade by score and draw the boundary where score = ``threshold``
-            (0 for a margin/logit, 0.5 for a probability); ``"labels"``: one colour per
-            predicted class; ``"auto"``: labels when ``predict`` returns whole numbers only.
-        threshold: the score at the decision boundary (for ``kind="scores"``).
+        title, value_label, class_label, boundary_label, margin_label, no_boundary: the
+            picture's words (see :func:`~micrograd_mlp.viz.regions.plot_regions`; English by
+            default, Hangul drawn with a Hangul font).
 
     Returns:
         The Figure.
 
     Raises:
         TypeError: ``predict`` is not callable.
-        ValueError: X is not (N, 2) or empty, y is not (N,) (both shapes named), X or the
-            predictions are not finite, or ``predict`` returns the wrong shape (shapes named).
+        ValueError: an unknown ``link``; X not (N, 2), empty or not finite; y not (N,) (shapes
+            named); a bad ``resolution``; ``predict`` returning the wrong shape (shapes named),
+            NaN or infinity, or probabilities outside [0, 1].
     """
-    if not callable(predict):
-        raise TypeError(f"plot_decision_boundary: predict must be callable, got {predict!r}")
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
-        raise ValueError(f"plot_decision_boundary: X must have shape (N, 2), got {X.shape}")
-    if y.shape != (len(X),):
-        raise ValueError(
-            f"plot_decision_boundary: X has shape {X.shape} but y has shape {y.shape}; "
-            f"expected y of shape ({len(X)},)"
-        )
-    if not np.all(np.isfinite(X)):
-        raise ValueError("plot_decision_boundary: X contains NaN or infinity")
-    if kind not in ("auto", "scores", "labels"):
-        raise ValueError(f"plot_decision_boundary: unknown kind {kind!r}")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"plot_decision_boundary: resolution must be an int >= 2: {resolution!r}")
-
-    low, high = X.min(axis=0), X.max(axis=0)
-    margin = padding * np.where(high > low, high - low, 1.0)
-    gx, gy = np.meshgrid(
-        np.linspace(low[0] - margin[0], high[0] + margin[0], resolution),
-        np.linspace(low[1] - margin[1], high[1] + margin[1], resolution),
+    field = regions(predict, X, link=link, resolution=resolution, padding=padding)
+    fig = plot_regions(
+        field,
+        X,
+        y,
+        title,
+        value_label=value_label,
+        class_label=class_label,
+        boundary_label=boundary_label,
+        margin_label=margin_label,
+        no_boundary=no_boundary,
     )
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    z = np.asarray(predict(grid))
-    if z.shape not in ((len(grid),), (len(grid), 1)):
-        raise ValueError(
-            f"plot_decision_boundary: predict returned shape {z.shape} for {grid.shape} "
-            f"grid points; expected ({len(grid)},)"
-        )
-    z = z.astype(np.float64).reshape(gx.shape)
-    if not np.all(np.isfinite(z)):
-        raise ValueError("plot_decision_boundary: predict returned NaN or infinity")
-    if kind == "auto":
-        kind = "labels" if np.all(z == np.round(z)) else "scores"
-
-    fig = _figure(figsize=(6.0, 5.0))
-    ax = fig.add_subplot()
-    classes = np.unique(y)
-    colors = _class_colors(len(classes) if kind == "scores" else 0)
-    if kind == "scores":
-        filled = ax.contourf(gx, gy, z, levels=20, cmap="RdBu_r", alpha=0.55)
-        fig.colorbar(filled, ax=ax, label="score")
-        if z.min() < threshold < z.max():
-            ax.contour(gx, gy, z, levels=[threshold], colors="black", linewidths=1.5)
-    else:
-        # One colour per value that appears in y or in the predictions, in sorted order.
-        values = np.union1d(classes.astype(np.float64), np.unique(z))
-        colors = _class_colors(len(values))
-        index = np.searchsorted(values, z)
-        ax.contourf(
-            gx,
-            gy,
-            index,
-            levels=np.arange(len(values) + 1) - 0.5,
-            cmap=ListedColormap(colors),
-            alpha=0.35,
-        )
-        colors = [colors[int(np.searchsorted(values, float(c)))] for c in classes]
-    for c, color in zip(classes, colors):
-        mask = y == c
-        ax.scatter(
-            *X[mask].T,
-            s=22 if len(X) > 20 else 70,  # a truth table's 4 points drawn large
-            color=color,
-            edgecolors="black",
-            linewidths=0.6,
-            label=str(c),
-        )
-    ax.legend(title="class", loc="best", fontsize="small")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "")
     return _finish(fig, path)
 
 
@@ -267,6 +241,7 @@ def plot_regression_fit(
     *,
     xlabel: str = "x",
     ylabel: str = "y",
+    data_label: str = "data",
     title: str | None = "Regression fit",
 ) -> Figure:
     """Data points and one line per model's predictions at the same ``x``.
@@ -277,6 +252,8 @@ def plot_regression_fit(
             through the points sorted by ``x``, each later one thinner, dashed and on top, so
             lines that coincide all stay visible. May be empty (only the data is drawn).
         path: where to save the picture (optional).
+        xlabel, ylabel, data_label, title: the axes' labels, the data's legend entry and the
+            figure's title (strs; Hangul is drawn with a Hangul font).
 
     Returns:
         The Figure.
@@ -294,11 +271,8 @@ def plot_regression_fit(
             "plot_regression_fit: predictions must be a dict of name -> array, "
             f"got {type(predictions).__name__}"
         )
-    order = np.argsort(xs, kind="stable")
-    fig = _figure(figsize=(6.5, 4.5))
-    ax = fig.add_subplot()
-    ax.scatter(xs, ys, s=14, color="0.35", label="data", zorder=3)
-    for i, (name, values) in enumerate(predictions.items()):
+    lines = {}
+    for name, values in predictions.items():
         pred = np.asarray(values, dtype=np.float64)
         if pred.shape == (len(xs), 1):
             pred = pred[:, 0]
@@ -307,20 +281,27 @@ def plot_regression_fit(
                 f"plot_regression_fit: predictions[{name!r}] has shape {pred.shape} but x has "
                 f"shape {xs.shape}"
             )
-        # Lines that coincide (a fit and its closed form) must all stay visible: each later
-        # line is thinner and dashed differently, drawn on top of the earlier ones.
-        ax.plot(
-            xs[order],
-            pred[order],
-            linewidth=max(4.0 - 1.5 * i, 1.5),
-            linestyle=_LINE_STYLES[i % len(_LINE_STYLES)],
-            zorder=4 + i,
-            label=str(name),
-        )
-    ax.legend(loc="best")
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
-    ax.grid(alpha=0.3)
-    return _finish(fig, path)
+        lines[str(name)] = pred
+    order = np.argsort(xs, kind="stable")
+    with rc_context(figure_rc([xlabel, ylabel, data_label, title or ""], lines)):
+        fig = _figure(figsize=(6.5, 4.5))
+        ax = fig.add_subplot()
+        ax.scatter(xs, ys, s=14, color="0.35", label=data_label, zorder=3)
+        for i, (name, pred) in enumerate(lines.items()):
+            # Lines that coincide (a fit and its closed form) must all stay visible: each later
+            # line is thinner and dashed differently, drawn on top of the earlier ones.
+            ax.plot(
+                xs[order],
+                pred[order],
+                linewidth=max(4.0 - 1.5 * i, 1.5),
+                linestyle=_LINE_STYLES[i % len(_LINE_STYLES)],
+                zorder=4 + i,
+                label=name,
+            )
+        ax.legend(loc="best")
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
+        ax.grid(alpha=0.3)
+        return _finish(fig, path)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -384,27 +365,19 @@ def _short(key: str, *words: str) -> str:
     return name.strip("_ -/") or key
 
 
-def _class_colors(n: int) -> list:
-    """``n`` distinct colours: blue and red for two classes, matplotlib's tab10 for more."""
-    if n <= 2:
-        return ["tab:blue", "tab:red"][: max(n, 0)]
-    palette = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown"]
-    palette += ["tab:pink", "tab:gray", "tab:olive", "tab:cyan"]
-    return [palette[i % len(palette)] for i in range(n)]
-
-
 def _curves(
     losses: dict[str, np.ndarray],
     accuracies: dict[str, np.ndarray] | None,
     path: PathLike | None,
     *,
     log_scale: bool,
-    xlabel: str,
+    labels: tuple[str, str, str],
     title: str | None,
     first_x: int,
     x: np.ndarray | None = None,
 ) -> Figure:
-    """The loss panel (and accuracy panel) shared by the loss-curve and history plots."""
+    """The loss panel (and accuracy panel) shared by the loss-curve and history plots;
+    ``labels``: the x axis's, the loss axis's and the accuracy axis's."""
     if log_scale:
         for name, values in losses.items():
             finite = values[np.isfinite(values)]
@@ -414,27 +387,33 @@ def _curves(
                     f"{finite.min():g}"
                 )
     panels = [("loss", losses)] + ([("accuracy", accuracies)] if accuracies else [])
-    fig = _figure(figsize=(6.0 * len(panels), 4.2))
-    for i, (ylabel, series) in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), i + 1)
-        for name, values in series.items():
-            if x is not None and len(x) != len(values):
-                raise ValueError(
-                    f"epoch has {len(x)} entries but {ylabel} series {name!r} has {len(values)}"
-                )
-            xs = x if x is not None else np.arange(first_x, first_x + len(values))
-            ax.plot(xs, values, marker="o" if len(values) <= 30 else None, label=name)
-        if ylabel == "loss" and log_scale:
-            ax.set_yscale("log")
-        ax.set(xlabel=xlabel, ylabel=ylabel)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps and epochs are whole
-        if max(len(v) for v in series.values()) == 1:
-            # one point (a 1-epoch run): matplotlib's default range of +-5% has no whole tick
-            only = float(x[0]) if x is not None else float(first_x)
-            ax.set_xlim(only - 1, only + 1)
-        ax.grid(alpha=0.3)
-        if len(series) > 1 or next(iter(series)) not in ("loss", "accuracy"):
-            ax.legend(loc="best")
-    if title:
-        fig.suptitle(title)
-    return _finish(fig, path)
+    if x is not None:
+        for kind, series in panels:
+            for name, values in series.items():
+                if len(x) != len(values):
+                    raise ValueError(
+                        f"epoch has {len(x)} entries but {kind} series {name!r} has {len(values)}"
+                    )
+    xlabel, *ylabels = labels
+    names = [name for _, series in panels for name in series]
+    with rc_context(figure_rc([xlabel, *ylabels[: len(panels)], title or ""], names)):
+        fig = _figure(figsize=(6.0 * len(panels), 4.2))
+        for i, ((kind, series), ylabel) in enumerate(zip(panels, ylabels)):
+            ax = fig.add_subplot(1, len(panels), i + 1)
+            for name, values in series.items():
+                xs = x if x is not None else np.arange(first_x, first_x + len(values))
+                ax.plot(xs, values, marker="o" if len(values) <= 30 else None, label=name)
+            if kind == "loss" and log_scale:
+                ax.set_yscale("log")
+            ax.set(xlabel=xlabel, ylabel=ylabel)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps and epochs are whole
+            if max(len(v) for v in series.values()) == 1:
+                # one point (a 1-epoch run): matplotlib's default range of +-5% has no whole tick
+                only = float(x[0]) if x is not None else float(first_x)
+                ax.set_xlim(only - 1, only + 1)
+            ax.grid(alpha=0.3)
+            if len(series) > 1 or next(iter(series)) not in ("loss", "accuracy"):
+                ax.legend(loc="best")
+        if title:
+            fig.suptitle(title)
+        return _finish(fig, path)
