@@ -166,7 +166,9 @@ def test_a_solution_opens_once_its_exercise_passes(tmp_path: Path, capsys, lang)
     assert main(["exercises", "solution", str(folder), "3", "--lang", lang]) == 1
     err = capsys.readouterr().err
     locked = message("exercises.solution.locked", lang, n=3, dir=folder)
-    assert err == f"micrograd-mlp exercises: error: {locked}\n"
+    # One line in the command's language ("micrograd-mlp exercises: 오류: ..." in Korean).
+    assert err == message("cli.error", lang, command="exercises", error=locked) + "\n"
+    assert err.startswith("micrograd-mlp exercises: ") and err.count("\n") == 1
     assert f"micrograd-mlp exercises check {folder} 3" in err
     with pytest.raises(exercises.LockedError):
         exercises.solution(folder, 3, lang)

@@ -165,7 +165,7 @@ MISTAKES = [
     ),
     (8, ("(math.sqrt(v_hat) + eps)", "math.sqrt(v_hat + eps)"), "adam_eps"),
     (8, ("momentum * v + g for", "momentum * v + (1 - momentum) * g for"), "momentum_ema"),
-    (9, ("return _train(X, y, seed, 4)", "return _train(X, y, seed, 0)"), "hidden"),
+    (9, ("return _train(X, y, seed, 8)", "return _train(X, y, seed, 0)"), "hidden"),
     (10, ("dY.sum(axis=0)", "dY.mean(axis=0)"), "db_mean"),
     (10, ("dY.T @ X", "X.T @ dY"), "dw_transpose"),
 ]
@@ -606,10 +606,14 @@ def test_a_dir_that_is_a_file_is_named_as_such(tmp_path: Path, capsys, action, l
     afile = tmp_path / "notes.txt"
     afile.write_text("mine", encoding="utf-8")
     assert main(["exercises", action, str(afile), "--lang", lang]) == 1
+    error = message("exercises.fail.dir_is_file", lang, dir=afile)
+    # The one-line error in the command's language: "micrograd-mlp exercises: error: ..."
+    # ("오류" in Korean).
     assert capsys.readouterr().err == (
+        message("cli.error", lang, command="exercises", error=error) + "\n"
+    )
+    assert message("cli.error", "en", command="exercises", error=error).startswith(
         "micrograd-mlp exercises: error: "
-        + message("exercises.fail.dir_is_file", lang, dir=afile)
-        + "\n"
     )
     assert afile.read_text(encoding="utf-8") == "mine"
 

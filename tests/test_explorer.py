@@ -217,6 +217,22 @@ def test_repr_html_is_the_page_in_an_iframe_and_save_writes_it(tmp_path: Path) -
     assert [p.name for p in path.parent.iterdir()] == ["page.html"]  # no temporary left
 
 
+@needs_dot
+def test_gradients_already_there_change_no_number_on_the_page() -> None:
+    # The page shows a fresh pass's d out/d node: after backward() twice (the leaves holding
+    # 2 x d out/d leaf) the same numbers, and the graph keeps the gradients it had.
+    root, leaves = _reused()
+    fresh = page_data(Explorer(root))
+    root.backward()
+    root.backward()
+    kept = {name: v.grad for name, v in leaves.items()}
+    again = page_data(Explorer(root))
+    assert again["steps"] == fresh["steps"] and again["nodes"] == fresh["nodes"]
+    assert {name: v.grad for name, v in leaves.items()} == kept
+    shown = {node["name"]: node["grad"] for node in fresh["nodes"]}
+    assert shown["사과"] == kept["x"] / 2 != 0.0 and shown["y"] == kept["y"] / 2 != 0.0
+
+
 def test_bad_arguments_are_refused_before_any_work() -> None:
     root, leaves = _reused()
     with pytest.raises(TypeError, match="root must be a Value"):

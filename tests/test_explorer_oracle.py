@@ -7,13 +7,15 @@ copy of it) and the product it shows at the end, ``upstream × local = product``
 them with torch: ``upstream`` is torch's gradient of the output with respect to node ``i``,
 ``local`` the derivative of node ``i``'s operation with respect to its argument ``k`` (fresh
 leaf tensors per argument, so ``x * x`` has two). A page that attached a local derivative to the
-wrong operand (``y`` on the edge from ``x`` in ``x * y``) fails here. Each leaf's final gradient
-on the page is compared with torch's too.
+wrong operand (``y`` on the edge from ``x`` in ``x * y``) fails here. Each use's running sum
+("contribution k of n; sum so far") is torch's products to that child added up in the page's
+order, and each leaf's final gradient on the page is torch's too.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 from test_explorer import _console_errors, needs_dot, start_browser
@@ -120,8 +122,12 @@ def test_every_edge_and_leaf_of_the_page_agrees_with_torch(
         "    from: g.querySelector('title').textContent,"
         "    text: g.querySelector('text').textContent};"
         "});"
+        "out.updates = [];"
         "window.EXPLORER_DATA.steps.forEach(function (s) {"
-        "  (s.updates || []).forEach(function (u) { out.products[u.edge] = u.product; });"
+        "  (s.updates || []).forEach(function (u) {"
+        "    out.products[u.edge] = u.product;"
+        "    out.updates.push([u.edge, u.child, u.after, u.k, u.n, u.constant]);"
+        "  });"
         "});"
         "out.grads = window.explorer.current().grads;"
         "return out;"
@@ -140,6 +146,19 @@ def test_every_edge_and_leaf_of_the_page_agrees_with_torch(
         others = [edges[i, j][2] for j in range(len(order[i]._children)) if j != k]
         distinct |= any(not _close(product, other) for other in others)
     assert distinct  # the formula can tell the operands apart: a swap would fail above
+    # Each use's "sum so far": torch's products to that child, in the page's order, added up
+    # (over earlier nodes and over both uses in x * x); k of n its uses so far and in all.
+    running: dict[int, list[float]] = {}
+    uses = Counter(order.index(child) for v in order for child in v._children)
+    for edge, child, after, k, n, constant in shown["updates"]:
+        if constant:
+            continue
+        i, pos = (int(part) for part in edge[1:].split("_"))
+        assert order.index(order[i]._children[pos]) == child, (formula, edge)
+        running.setdefault(child, []).append(edges[i, pos][2])
+        total, size = sum(running[child]), sum(abs(x) for x in running[child])
+        assert abs(after - total) <= 1e-12 * size + 1e-300, (formula, edge, after, total)
+        assert (k, n) == (len(running[child]), uses[child]), (formula, edge)
     leaves = {
         page.names[i]: grads[i]
         for i, v in enumerate(order)

@@ -1,5 +1,5 @@
-"""Mutation check of the derivatives, the losses, dropout, state loading and the data loader:
-does the test suite notice?
+"""Mutation check of the derivatives, the losses, dropout, state loading, the data loader, the
+exercises' grader and the explorer's numbers: does the test suite notice?
 
 Each mutant is one small source edit. The *derivatives* group edits a derivative of the scalar
 engine (``engine.py``: an op's ``_local_grads``), of the vectorized engine (``tensor/ops.py``:
@@ -32,23 +32,48 @@ edits ``data/loader.py``: the per-epoch seed (``seed + epoch``, the same order e
 epoch advanced before its order is drawn, one fixed seed for every unseeded loader),
 ``set_epoch`` ignored, ``drop_last`` off by one, the last partial batch lost (batches or
 ``len``), the labels not shuffled with the images, ``normalize`` not dividing by 255 (or by 256,
-or multiplying by ``1/255``), ``dtype`` ignored, labels as views of the data set. For each
-mutant, the repository is copied to a temporary directory, the edit applied there (the working
-tree is never touched) and the mutant's test subset run (stopping at the first failure): the
-engine and catalogue tests for the derivatives, the loss tests for the losses, ``test_dropout``,
-``test_nn`` and ``test_tensor_nn`` for dropout, ``test_state_loads``, ``test_resume`` and
-``test_optim`` for state, ``test_data_loader`` and ``test_data_mnist`` for the loader (the
-constants ``DEFAULT_TESTS``, ``LOSS_TESTS``, ``DROPOUT_TESTS``, ``STATE_TESTS``,
-``LOADER_TESTS``). A mutant is *caught* when the tests fail, *survived* when they pass. An edit
-must match its file's text exactly once; one that matches no longer (or more than once) is
-reported as an error, never run.
+or multiplying by ``1/255``), ``dtype`` ignored, labels as views of the data set. The *grader*
+group edits the exercises' checker (``exercises/``: ``grading.py``, ``session.py``,
+``runner.py``, ``__init__.py``, ``checkers/*.py``) where a wrong answer would pass or a right
+one fail: the tolerance loosened (1e-12 to 1e-6), numbers or arrays compared by their absolute
+values, an array passing on one right entry, a comparison without the size of the terms a sum is
+made of, least squares to 1e-4; derivatives sampled on x > 0 only (relu, integer powers,
+``away_from_zero``), inputs drawn once (the same every run, or for all of a function's cases),
+``_backward`` tried on operands whose grad is 0, no logits near +-1000; a verdict read from the
+learner's process (exit status 0), what it prints read as answers, the output bound not
+enforced, the time bound per answer instead of per exercise, the process killed but not its
+group; the deep chain 500 deep, a recursion limit raised inside the function unseen; a single
+training seed, gradient resets checked only when no pass reset them, counted stale without a
+step between, or not watched through the library's ``Value``; the hint level ignored. The
+*explorer* group edits the numbers of the backward-pass explorer: its observer
+(``viz/backprop.py``: ``backward_steps``, ``_updates``), the page's data (``viz/explorer.py``)
+and its replay (``viz/assets/explorer.js``): each edge's product with the other operand's local
+derivative or the upstream of the wrong node (the output's, the child's own), a running total
+not carried over or not kept per use for a child used twice, a constant given a gradient, the
+grads not restored after the replay or not reset before it, a product on the other operand's
+edge or both uses of ``x * x`` on one edge, a leaf's gradient shown from another leaf, the last
+contribution shown instead of the running total, a final gradient or chain-rule sum from the
+first use, a complete gradient shown as partial, the SGD step with a stale ``.grad`` or up the
+gradient, the parameters left updated. For each mutant, the repository is copied to a temporary
+directory, the edit applied there (the working tree is never touched) and the mutant's test
+subset run (stopping at the first failure): the engine and catalogue tests for the derivatives,
+the loss tests for the losses, ``test_dropout``, ``test_nn`` and ``test_tensor_nn`` for dropout,
+``test_state_loads``, ``test_resume`` and ``test_optim`` for state, ``test_data_loader`` and
+``test_data_mnist`` for the loader, ``test_grader``, ``test_exercises`` and
+``test_exercise_hints`` for the grader, ``test_explorer_oracle`` (the page against torch, in
+headless Chromium), ``test_explorer`` and ``test_backprop_viz`` for the explorer (the constants
+``DEFAULT_TESTS``, ``LOSS_TESTS``, ``DROPOUT_TESTS``, ``STATE_TESTS``, ``LOADER_TESTS``,
+``GRADER_TESTS``, ``EXPLORER_TESTS``). The copy holds the package, ``tests/``, ``docs/``
+(pictures a test reads) and the project's ``setup.cfg`` and ``pyproject.toml``. A mutant is
+*caught* when the tests fail, *survived* when they pass. An edit must match its file's text
+exactly once; one that matches no longer (or more than once) is reported as an error, never run.
 
 Usage::
 
     python tools/mutants.py                 # every mutant, each with its group's test subset
     python tools/mutants.py --list          # the mutants, numbered, with their group
     python tools/mutants.py --group losses  # one group: derivatives, losses, dropout, state,
-                                            # loader
+                                            # loader, grader, explorer
     python tools/mutants.py --only 3 17     # some of them
     python tools/mutants.py --check         # only check that every edit matches exactly once
     python tools/mutants.py --tests tests/test_rules.py   # one subset for every mutant run
@@ -101,6 +126,24 @@ STATE_TESTS = ("tests/test_state_loads.py", "tests/test_resume.py", "tests/test_
 
 #: The tests a loader mutant must fail: the DataLoader's and the MNIST data tests.
 LOADER_TESTS = ("tests/test_data_loader.py", "tests/test_data_mnist.py")
+
+#: The tests a grader mutant must fail: what a learner's file cannot fake and the answers that
+#: used to pass (test_grader), the reference solutions and each typical mistake
+#: (test_exercises), the hints' levels (test_exercise_hints).
+GRADER_TESTS = (
+    "tests/test_grader.py",
+    "tests/test_exercises.py",
+    "tests/test_exercise_hints.py",
+)
+
+#: The tests an explorer mutant must fail: the page's numbers against torch in headless
+#: Chromium (test_explorer_oracle), the page's states and panels (test_explorer), the backward
+#: observer and its text (test_backprop_viz).
+EXPLORER_TESTS = (
+    "tests/test_explorer_oracle.py",
+    "tests/test_explorer.py",
+    "tests/test_backprop_viz.py",
+)
 
 
 @dataclass(frozen=True)
@@ -1011,13 +1054,317 @@ LOADER_MUTANTS = [
     ),
 ]
 
-MUTANTS = DERIVATIVE_MUTANTS + LOSS_MUTANTS + DROPOUT_MUTANTS + STATE_MUTANTS + LOADER_MUTANTS
+_grader, _explorer = _group(GRADER_TESTS), _group(EXPLORER_TESTS)
+GR, EX = "exercises/grading.py", "exercises/__init__.py"
+SE, RU = "exercises/session.py", "exercises/runner.py"
+CH = "exercises/checkers/"
+C01, C02 = CH + "ex01_local_derivatives.py", CH + "ex02_value.py"
+C03, C06 = CH + "ex03_topological_order.py", CH + "ex06_gradient_descent.py"
+C07, C09 = CH + "ex07_softmax_cross_entropy.py", CH + "ex09_xor.py"
+
+GRADER_MUTANTS = [
+    # ------------------------------------------------------- comparing (grading.py)
+    _grader(GR, "REL_TOL = 1e-12", "REL_TOL = 1e-6", "grader: tolerance 1e-6, not 1e-12"),
+    _grader(
+        GR,
+        "return abs(float(got) - float(expected)) <= tolerance",
+        "return abs(abs(float(got)) - abs(float(expected))) <= tolerance",
+        "grader: numbers compared by their absolute values (a wrong sign passes)",
+    ),
+    _grader(
+        GR,
+        "return np.abs(got - expected) <= rel",
+        "return np.abs(np.abs(got) - np.abs(expected)) <= rel",
+        "grader: arrays compared by their absolute values (a wrong sign passes)",
+    ),
+    _grader(
+        GR,
+        "    if good.all():\n        ctx.cases += 1",
+        "    if good.any():\n        ctx.cases += 1",
+        "grader: an array passes when one entry is right",
+    ),
+    _grader(
+        C07,
+        "            scale=1.0 + max(z) - min(z),\n",
+        "",
+        "ex07: cross_entropy compared without the size of its terms (a right log-sum-exp "
+        "near 1000 fails)",
+    ),
+    _grader(C06, "CONVERGED = 1e-8", "CONVERGED = 1e-4", "ex06: least squares to 1e-4"),
+    # ------------------------------------------------------------ drawing the inputs
+    _grader(
+        GR,
+        "    return x if rng.random() < 0.5 else -x",
+        "    return x",
+        "grader: away_from_zero draws positive numbers only",
+    ),
+    _grader(
+        C01,
+        "return (away_from_zero(rng, 0.3, 3.0) if p == int(p) else rng.uniform(0.3, 3.0)), p",
+        "return rng.uniform(0.3, 3.0), p",
+        "ex01: d_pow sampled on bases > 0 only",
+    ),
+    _grader(
+        C01,
+        "lambda r: away_from_zero(r, 0.1, 3.0),",
+        "lambda r: r.uniform(0.1, 3.0),",
+        "ex01: d_relu sampled on x > 0 only",
+    ),
+    _grader(
+        C02,
+        "return (away_from_zero(rng, 0.3, 3.0) if p == int(p) else rng.uniform(0.3, 3.0)), 0.0",
+        "return rng.uniform(0.3, 3.0), 0.0",
+        "ex02: a ** p sampled on bases > 0 only",
+    ),
+    _grader(
+        EX,
+        'rng = random.Random(f"{seed}-{e.number}") if seed is not None else random.Random()',
+        'rng = random.Random(f"{seed}-{e.number}")',
+        "check: inputs drawn once (the same every run without a seed)",
+    ),
+    _grader(
+        C01,
+        "        for _ in range(CASES):\n            a, b = sample(rng)\n",
+        "        a, b = sample(rng)\n        for _ in range(CASES):\n",
+        "ex01: a binary derivative's inputs drawn once for all its cases",
+    ),
+    _grader(
+        C02,
+        "starts = [_nice(rng) for _ in range(n)]",
+        "starts = [0.0 for _ in range(n)]",
+        "ex02: _backward tried on operands whose grad is 0 (assigning passes)",
+    ),
+    _grader(
+        C07,
+        "shift = {3: -1000.0, 4: 1000.0}.get(i % 5, 0.0)",
+        "shift = 0.0",
+        "ex07: no logits near +-1000 (an unstable softmax passes)",
+    ),
+    # ------------------------------------------------------ the learner's process
+    _grader(
+        EX,
+        '    if stopped.reason == "timeout":\n',
+        '    if stopped.reason == "crashed" and stopped.code == 0:  # exited cleanly\n'
+        '        return _result(number, "passed", "exercises.pass", {"cases": 0})\n'
+        '    if stopped.reason == "timeout":\n',
+        "check: a verdict read from the learner's process (exit status 0 passes)",
+    ),
+    _grader(
+        SE,
+        'self._selector.register(self._proc.stdout, selectors.EVENT_READ, "output")',
+        'self._selector.register(self._proc.stdout, selectors.EVENT_READ, "answer")',
+        "session: what the learner's file prints read as answers",
+    ),
+    _grader(
+        SE,
+        "        if self._printed > self.output_limit:\n            self._stop(\"output\")",
+        "        if False:  # output not bounded\n            self._stop(\"output\")",
+        "session: the output bound not enforced",
+    ),
+    _grader(
+        SE,
+        "self.used += time.monotonic() - started",
+        "self.used = time.monotonic() - started",
+        "session: the time bound per answer, not per exercise",
+    ),
+    _grader(
+        SE,
+        "            os.killpg(proc.pid, signal.SIGKILL)\n",
+        "            proc.kill()  # the process, not its group\n",
+        "session: the process killed, not its group (what it started lives on)",
+    ),
+    # -------------------------------------------------- recursion, seeds, gradients
+    _grader(C03, "DEEP = (5_000, 8_000)", "DEEP = (500, 800)", "ex03: the deep chain 500 deep"),
+    _grader(
+        C03,
+        'after = max(limit, ctx.learner.imported.get("limit", limit))',
+        'after = ctx.learner.imported.get("limit", limit)',
+        "ex03: a recursion limit raised inside the function not seen",
+    ),
+    _grader(
+        C09,
+        "        seed=seed,\n        points=_POINTS,",
+        "        seed=0,\n        points=_POINTS,",
+        "ex09: a single training seed (0)",
+    ),
+    _grader(
+        C09,
+        'if answer["stale"]:',
+        'if answer["stale"] == answer["passes"]:',
+        "ex09: gradient reset checked only when no pass reset them",
+    ),
+    _grader(
+        RU,
+        "kept[0] is leaf and leaf.data != kept[1] and leaf.grad == kept[2]",
+        "kept[0] is leaf and leaf.grad == kept[2]",
+        "runner: a kept gradient counted as not reset though no step came between",
+    ),
+    _grader(
+        RU,
+        "    targets = [Value]\n",
+        "    targets = []\n",
+        "runner: the library's Value.backward not watched for gradient resets",
+    ),
+    # ---------------------------------------------------------------------- hints
+    _grader(
+        EX,
+        'message(f"exercises.hint.{name}.{level}", lang, **fields)',
+        'message(f"exercises.hint.{name}.1", lang, **fields)',
+        "check: the hint level ignored (always the nudge)",
+    ),
+]
+
+BP, XP, JS = "viz/backprop.py", "viz/explorer.py", "viz/assets/explorer.js"
+
+EXPLORER_MUTANTS = [
+    # ------------------------------------------- the backward observer (backprop.py)
+    _explorer(
+        BP,
+        "enumerate(zip(node._children, node._local_grads)):",
+        "enumerate(zip(node._children, node._local_grads[::-1])):",
+        "backward_steps: each edge's product with the other operand's local derivative",
+    ),
+    _explorer(
+        BP,
+        "upstream = node.grad  # complete",
+        "upstream = root.grad  # complete",
+        "backward_steps: the output's gradient as every node's upstream",
+    ),
+    _explorer(
+        BP,
+        "product = local * upstream",
+        "product = local * before[i]",
+        "backward_steps: the child's own gradient so far as the upstream",
+    ),
+    _explorer(
+        BP,
+        "running[key] = running.get(key, before[i]) + product",
+        "running[key] = running.get(key, 0.0) + product",
+        "backward_steps: a running total not carried over from the nodes before",
+    ),
+    _explorer(
+        BP,
+        "after = child.grad if last[key] == i and not constant else running[key]",
+        "after = child.grad if not constant else running[key]",
+        "backward_steps: a child used twice by one node shows the total at its first use",
+    ),
+    _explorer(
+        BP,
+        "constant = type(child) is Constant",
+        "constant = False",
+        "backward_steps: a constant treated as a variable (given a gradient)",
+    ),
+    _explorer(
+        BP,
+        "        for node, grad in zip(order, saved):\n            node.grad = grad\n",
+        "        for node, grad in zip(order, saved):\n            pass\n",
+        "backward_steps: the grads not restored after the replay",
+    ),
+    _explorer(
+        BP,
+        "            node.grad = 0.0  # a fresh pass",
+        "            pass  # a fresh pass",
+        "backward_steps: the replay adds to the grads already there",
+    ),
+    # -------------------------------------------------------------- the page's data
+    _explorer(
+        XP,
+        "pos = next(p for p in free if step.node._children[p] is u.child)",
+        "pos = step.node._children.index(u.child)",
+        "explorer: a child used twice by one node labels its first edge twice",
+    ),
+    _explorer(
+        XP,
+        '"edge": f"e{i}_{pos}",',
+        '"edge": f"e{i}_{len(step.children) - 1 - pos}",',
+        "explorer: each product shown on the other operand's edge",
+    ),
+    _explorer(
+        XP,
+        '                        "child": j,\n',
+        '                        "child": self.index[id(step.node._children[0])],\n',
+        "explorer: a leaf's gradient shown from another leaf (every update on operand 0)",
+    ),
+    _explorer(
+        XP,
+        '"after": u.grad_after,',
+        '"after": u.product,',
+        "explorer: the last contribution shown, not the running total",
+    ),
+    _explorer(
+        XP,
+        "                    self.final[j] = u.grad_after\n",
+        "                    self.final.setdefault(j, u.grad_after)\n",
+        "explorer: a node's final gradient its first use's running total",
+    ),
+    _explorer(
+        XP,
+        '"constant": j in self.constants,',
+        '"constant": False,',
+        "explorer: a constant given a gradient on the page",
+    ),
+    _explorer(
+        XP,
+        'lines.append(f"= {self.num(uses[-1][2].grad_after)}")',
+        'lines.append(f"= {self.num(uses[0][2].grad_after)}")',
+        "explorer: the chain rule's sum ends at the first use's total",
+    ),
+    _explorer(
+        XP,
+        "self.names[i], self.final.get(i, 0.0)",
+        "self.names[i], p.grad or 0.0",
+        "explorer: the SGD step with the parameter's .grad, not the traced d out/d p",
+    ),
+    _explorer(
+        XP,
+        "after = p.data + grad * -lr",
+        "after = p.data + grad * lr",
+        "explorer: the SGD step up the gradient",
+    ),
+    _explorer(
+        XP,
+        "            for p, data in zip(params, saved):\n                p.data = data\n",
+        "            for p, data in zip(params, saved):\n                pass\n",
+        "explorer: the parameters left updated after the forward pass again",
+    ),
+    # ------------------------------------------------------- the page's replay (JS)
+    _explorer(
+        JS,
+        "          if (u.constant) return; // a constant keeps no gradient\n",
+        "",
+        "explorer.js: a constant given a gradient",
+    ),
+    _explorer(
+        JS,
+        "st.grads[u.child] = u.after;",
+        "st.grads[u.child] = u.product;",
+        "explorer.js: the last contribution shown, not the running total",
+    ),
+    _explorer(
+        JS,
+        'st.partial[u.child] = u.k < u.n ? u.k + "/" + u.n : null;',
+        'st.partial[u.child] = u.k <= u.n ? u.k + "/" + u.n : null;',
+        "explorer.js: a complete gradient still shown as partial (k/n)",
+    ),
+]
+
+MUTANTS = (
+    DERIVATIVE_MUTANTS
+    + LOSS_MUTANTS
+    + DROPOUT_MUTANTS
+    + STATE_MUTANTS
+    + LOADER_MUTANTS
+    + GRADER_MUTANTS
+    + EXPLORER_MUTANTS
+)
 GROUPS = {
     "derivatives": DERIVATIVE_MUTANTS,
     "losses": LOSS_MUTANTS,
     "dropout": DROPOUT_MUTANTS,
     "state": STATE_MUTANTS,
     "loader": LOADER_MUTANTS,
+    "grader": GRADER_MUTANTS,
+    "explorer": EXPLORER_MUTANTS,
 }
 
 
@@ -1052,9 +1399,11 @@ def run_one(
         shutil.copytree(
             ROOT / PACKAGE, tree / PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
         )
-        shutil.copytree(
-            ROOT / "tests", tree / "tests", ignore=shutil.ignore_patterns("__pycache__")
-        )
+        for folder in ("tests", "docs"):  # docs: pictures the tests read (the explorer's)
+            if (ROOT / folder).is_dir():
+                shutil.copytree(
+                    ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("__pycache__")
+                )
         for name in ("setup.cfg", "pyproject.toml"):
             if (ROOT / name).exists():
                 shutil.copy(ROOT / name, tree / name)
@@ -1094,7 +1443,8 @@ def main(argv: list[str] | None = None) -> int:
         help="test files for every mutant (default: each mutant's own subset: "
         f"{' '.join(DEFAULT_TESTS)} for derivatives, {' '.join(LOSS_TESTS)} for losses, "
         f"{' '.join(DROPOUT_TESTS)} for dropout, {' '.join(STATE_TESTS)} for state, "
-        f"{' '.join(LOADER_TESTS)} for loader)",
+        f"{' '.join(LOADER_TESTS)} for loader, {' '.join(GRADER_TESTS)} for grader, "
+        f"{' '.join(EXPLORER_TESTS)} for explorer)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     args = parser.parse_args(argv)
@@ -1109,8 +1459,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [(n, m) for n, m in chosen if id(m) in members]
     group_of = {id(m): name for name, ms in GROUPS.items() for m in ms}
     if args.list:
+        width = max((len(m.path) for _, m in chosen), default=0)
         for n, m in chosen:
-            print(f"{n:3d}  {group_of[id(m)]:11s} {m.path:21s} {m.what}")
+            print(f"{n:3d}  {group_of[id(m)]:11s} {m.path:{width}s} {m.what}")
         return 0
     if args.check:
         bad = [(n, m, matches(ROOT, m)) for n, m in chosen if matches(ROOT, m) != 1]
