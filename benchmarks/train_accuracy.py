@@ -8,6 +8,11 @@ smallest and the median accuracy; first the date, the cores, NumPy and its BLAS.
     python benchmarks/train_accuracy.py --dataset fashion-mnist --seeds 0 1 2 --jobs 2
     python benchmarks/train_accuracy.py --dataset mnist --seeds 0 1 2
     python benchmarks/train_accuracy.py --seeds 0 -- --dropout 0.2   # options for train
+    python benchmarks/train_accuracy.py --time "512 256" "2048 256"  # epoch times, in turn
+
+``--time`` trains one epoch of each network in turn, in this process (the command's defaults
+otherwise: Adam, dropout 0.3, standardized inputs, batches of 64, one BLAS thread), three times
+over, and prints the median epoch time of each and their ratio.
 
 The data is found as the command finds it (``--data-dir``, ``$MICROGRAD_MLP_DATA``, ...).
 """
@@ -71,6 +76,36 @@ def one_seed(seed: int, args: argparse.Namespace, extra: list[str]) -> dict:
     }
 
 
+def epoch_times(hiddens: list[list[int]], args: argparse.Namespace, repeats: int = 3) -> None:
+    """One Fashion-MNIST epoch of each network in turn, ``repeats`` times; medians and ratios."""
+    from threadpoolctl import threadpool_limits
+
+    from micrograd_mlp.data import DataLoader, load_mnist
+    from micrograd_mlp.demos.mnist import INPUT_STATS
+    from micrograd_mlp.optim import Adam
+    from micrograd_mlp.tensor.functional import cross_entropy
+    from micrograd_mlp.tensor.nn import MLP
+    from micrograd_mlp.training import fit
+    from micrograd_mlp.training.batches import Standardized
+
+    X, y = load_mnist(args.dataset, "train", root=args.data_dir)
+    seconds: dict[str, list[float]] = {" ".join(map(str, h)): [] for h in hiddens}
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        for _ in range(repeats):
+            for hidden in hiddens:
+                model = MLP(784, [*hidden, 10], seed=0, dropout=0.3)
+                loader = Standardized(DataLoader(X, y, 64, shuffle=True, seed=0),
+                                      *INPUT_STATS[args.dataset])  # fmt: skip
+                history = fit(model, loader, loss_fn=cross_entropy, epochs=1,
+                              optimizer=Adam(model.parameters(), lr=1e-3))  # fmt: skip
+                seconds[" ".join(map(str, hidden))].append(history.seconds[0])
+    first = statistics.median(next(iter(seconds.values())))
+    for name, values in seconds.items():
+        median = statistics.median(values)
+        print(f"--hidden {name:<10} epoch {median:6.1f} s (median of {len(values)}: "
+              f"{', '.join(f'{v:.1f}' for v in values)}), {median / first:.2f} x the first")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", choices=("fashion-mnist", "mnist"), default="fashion-mnist")
@@ -79,9 +114,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads per run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at the same time")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--time", nargs="+", default=None, metavar="HIDDEN",
+                        help='time one epoch of each network, e.g. "512 256" "2048 256"')
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
     print(machine())
+    if args.time:
+        epoch_times([[int(n) for n in h.split()] for h in args.time], args)
+        return
     print(f"micrograd-mlp train --dataset {args.dataset} --epochs {args.epochs} --threads "
           f"{args.threads} --seed S {' '.join(extra)}".rstrip(), flush=True)  # fmt: skip
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
