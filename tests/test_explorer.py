@@ -631,9 +631,9 @@ def test_the_korean_mlp_page_and_summary_are_korean(tmp_path: Path, capsys) -> N
     lines = out.splitlines()
     assert lines[0] == message(
         "explore.summary", "ko", expression=result["expression"], steps=result["steps"],
-        phases=f"25 {message('explorer.ui.forward', 'ko')}, 10 "
-        f"{message('explorer.ui.backward', 'ko')}, 14 {message('explorer.ui.update', 'ko')}",
+        phases="순전파 25단계, 역전파 10단계, 업데이트 14단계",
     )  # fmt: skip
+    assert "국소 미분" in result["page"].read_text(encoding="utf-8")  # the edges' local derivatives
     assert lines[1] == message("explore.wrote", "ko", path=result["page"])
     assert "steps" not in out and "wrote" not in out
     run_demo(explore, ["--mlp", "--lang", "en", "--out", str(tmp_path / "en.html")])

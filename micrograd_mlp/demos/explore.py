@@ -208,7 +208,9 @@ def run(args: argparse.Namespace) -> dict:
     path = page_path(args.out)
     phases = page.phase_counts
     summary = ", ".join(
-        f"{n} {message(f'explorer.ui.{phase}', lang)}" for phase, n in phases.items() if n
+        message("explore.phase_steps", lang, steps=n, phase=message(f"explorer.ui.{phase}", lang))
+        for phase, n in phases.items()
+        if n
     )
     print(message("explore.summary", lang, expression=expression, steps=page.steps, phases=summary))
     print(message("explore.wrote", lang, path=path))

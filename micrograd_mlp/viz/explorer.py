@@ -74,7 +74,7 @@ _UI_KEYS = (
     "slider", "speed", "slow", "normal", "fast", "very_fast", "counter", "phase_step", "forward",
     "backward", "update", "zoom_in", "zoom_out", "fit", "fit_title", "follow", "follow_title",
     "hint", "kind", "op", "data", "final_grad", "chain_rule", "close", "leaf", "no_grad",
-    "legend_input", "legend_current", "legend_copy", "copy_title",
+    "legend_input", "legend_current", "legend_copy", "copy_title", "edge_local",
 )  # fmt: skip
 # The characters that could end or comment out the page's <script> (or a JavaScript string),
 # written as JSON escapes: data is never markup, whatever a label holds.
@@ -533,7 +533,7 @@ class _Model:
 
 def _template(key: str, lang: str) -> str:
     """The catalogue text ``key`` with its ``{fields}`` left in (the page's script fills them)."""
-    names = {"k", "n", "name"}  # the fields the page's templates use (see explorer.js)
+    names = {"k", "n", "name", "local"}  # the fields the page's templates use (see explorer.js)
     return message(key, lang, **{name: f"{{{name}}}" for name in names})
 
 
@@ -628,7 +628,7 @@ def _svg(model: _Model, rankdir: str) -> tuple[str, dict[str, str]]:
             )
             for k, c in enumerate(node["children"]):
                 edge = f"e{i}_{k}"
-                text = labels.get(edge, f"local {node['locals'][k]}")
+                text = labels.get(edge, model.t("explorer.ui.edge_local", local=node["locals"][k]))
                 start = f"n{c}"
                 if (i, k) in far:
                     start = f"n{c}c{i}_{k}"

@@ -134,7 +134,7 @@
       var e = edges[id];
       var evaluated = !!st.evaluated[e.parent];
       var label = st.labels[id];
-      var text = label !== undefined ? label : (evaluated ? "local " + e.local : "");
+      var text = label !== undefined ? label : (evaluated ? fill(ui.edge_local, { local: e.local }) : "");
       setText(e.text, text);
       setClass(e.g, "unevaluated", !evaluated);
       setClass(e.g, "active", !!st.active[id]);
