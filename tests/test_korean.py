@@ -339,4 +339,4 @@ def test_backward_frames_captions_follow_the_language():
         # record labels with Hangul get no-break spaces (see viz.graph.escape_label)
         assert message(key, "ko").strip().replace(" ", "\u00a0") in korean
         assert message(key, "en").strip() in english
-    assert "역전파 1/" in korean and "국소 기울기" in korean and "backward step" not in korean
+    assert "역전파 1/" in korean and "국소 미분" in korean and "backward step" not in korean
