@@ -66,10 +66,13 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def describe_error(error: BaseException) -> str:
-    """One line for ``error``: its message; for an ``OSError`` from the system, its reason and
-    the file it concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``."""
-    if isinstance(error, OSError) and error.strerror and error.filename is not None:
+def describe_error(error: BaseException, lang: str = "en") -> str:
+    """One line for ``error``: its message (an ``ExpressionError`` in ``lang``, from the
+    ``formula`` catalogue); for an ``OSError`` from the system, its reason and the file it
+    concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``."""
+    if isinstance(error, ExpressionError):
+        text = error.text(lang)
+    elif isinstance(error, OSError) and error.strerror and error.filename is not None:
         text = f"{error.strerror}: '{error.filename}'"
     else:
         text = str(error) or type(error).__name__
@@ -179,7 +182,7 @@ def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
 
 def _fail(command: str, error: BaseException, lang: str = "en") -> int:
     """Print ``error`` as one line, ``micrograd-mlp COMMAND: error: ...`` (in ``lang``)."""
-    text = message("cli.error", lang, command=command, error=describe_error(error))
+    text = message("cli.error", lang, command=command, error=describe_error(error, lang))
     print(text, file=sys.stderr)
     return 1
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 
 from micrograd_mlp.engine import Constant, Value
+from micrograd_mlp.messages import catalogue, message
 
 __all__ = [
     "ALLOWED",
@@ -60,16 +61,67 @@ NAME_LENGTH = 18
 # Superscript digits: NFKC reads x² as the name x2; refused with a hint to write x**2 instead.
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
-ALLOWED = (
-    "numbers (2, 1.5, 1e-3), variable names, + - * / ** , unary minus, parentheses, "
-    f"and the functions {', '.join(f'{f}(...)' for f in FUNCTIONS)} "
-    "(leaky_relu(x, 0.1): a slope for x < 0)"
-)
+_CALLS = ", ".join(f"{f}(...)" for f in FUNCTIONS)
+ALLOWED = message("formula.allowed", "en", functions=_CALLS)
+
+
+class Phrase:
+    """A part of an error message that is itself a catalogue message (``key`` with ``fields``),
+    so that it is written in the language of the whole message: what a formula may contain,
+    the reason Python could not parse it, ..."""
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str | None = None) -> str:
+        """The phrase in ``lang`` (see :func:`micrograd_mlp.messages.message`)."""
+        return message(self.key, lang, **_rendered(self.fields, lang))
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, **{self.fields!r})"
+
+
+def _rendered(fields: Mapping[str, object], lang: str | None) -> dict[str, object]:
+    return {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in fields.items()}
 
 
 class ExpressionError(ValueError):
     """A formula that cannot be read, uses something outside the whitelist, or cannot be
-    evaluated (an unknown or missing variable, log of a negative number, ...)."""
+    evaluated (an unknown or missing variable, log of a negative number, ...).
+
+    Raised as ``ExpressionError(key, **fields)``: ``key`` names a message of the ``formula``
+    catalogue (``messages/<lang>/formula.json``), ``fields`` fill it in (a field may be a
+    :class:`Phrase`, itself a message). ``str(error)`` is the English text, whatever the
+    language of the run; :meth:`text` gives it in another language (``error.text("ko")``), as
+    the CLI prints it. ``ExpressionError("some text")`` (not a key) keeps that text as it is.
+
+    Attributes:
+        key: the catalogue key (``"formula.unknown_names"``), or None for a plain text.
+        fields: the message's fields.
+    """
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        keyed = isinstance(key, str) and key in catalogue("en")
+        self.key: str | None = key if keyed else None
+        self.fields: dict[str, object] = fields if keyed else {}
+        super().__init__(self.text("en") if keyed else key)
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (``"en"``, ``"ko"``; default: ``$MICROGRAD_MLP_LANG``)."""
+        if self.key is None:
+            return str(self.args[0]) if self.args else ""
+        return message(self.key, lang, **_rendered(self.fields, lang))
+
+    def __reduce__(self) -> tuple:
+        return (_rebuilt, (self.key, self.fields, str(self)))
+
+
+def _rebuilt(key: str | None, fields: dict, text: str) -> ExpressionError:
+    """An :class:`ExpressionError` unpickled (with its key and fields)."""
+    return ExpressionError(key, **fields) if key is not None else ExpressionError(text)
 
 
 def parse_expression(source: str, values: Mapping[str, float]) -> Value:
@@ -105,39 +157,108 @@ def parse_expression(source: str, values: Mapping[str, float]) -> Value:
             to write ``x**2``); two names in ``values`` that read the same (``x``, ``ｘ``).
     """
     if not isinstance(source, str):
-        raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
+        raise ExpressionError("formula.not_a_string", type=type(source).__name__)
     if len(source) > _MAX_LENGTH:
-        raise ExpressionError(
-            f"the expression is {len(source)} characters long; at most {_MAX_LENGTH} are allowed"
-        )
+        raise ExpressionError("formula.too_long", length=len(source), limit=_MAX_LENGTH)
     power = re.search(f"[{_SUPERSCRIPTS}]+", source)
     if power:
+        digits = unicodedata.normalize("NFKC", power.group())
         raise ExpressionError(
-            f"{power.group()!r} in {source!r} is not read as a power: write **"
-            f"{unicodedata.normalize('NFKC', power.group())} (e.g. x**2 for x²)"
+            "formula.superscript", power=power.group(), source=source, digits=digits
         )
     source = normalize(source)
     values = _normalized(values)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as e:
-        raise ExpressionError(f"cannot parse {source!r}: {e.msg} (column {e.offset})") from None
+        # Python gives column 0 where the formula ended too soon ("x +", "")
+        key = "formula.cannot_parse" if e.offset else "formula.cannot_parse_at_end"
+        reason = _syntax_reason(e.msg)
+        raise ExpressionError(key, source=source, reason=reason, column=e.offset) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
+        raise ExpressionError("formula.too_deep", source=source) from None
     used = _check(tree, source)
     leaves = _leaves(values, used, source)
     try:
         result = _evaluate(tree.body, leaves)
     except (ValueError, ZeroDivisionError, OverflowError) as e:
-        raise ExpressionError(f"cannot evaluate {source!r}: {e}") from None
+        reason = getattr(e, "phrase", None) or _engine_reason(str(e))
+        raise ExpressionError("formula.cannot_evaluate", source=source, reason=reason) from None
     except RecursionError:
-        raise ExpressionError(f"the expression {source!r} is nested too deeply") from None
+        raise ExpressionError("formula.too_deep", source=source) from None
     if not isinstance(result, Value):  # a formula that is just a number, e.g. "2" or "-1.5"
         result = Value(float(result))
     elif result._children:
         result.label = ""  # the output: "out" in traces and pictures
     _check_gradients(result, source)
     return result
+
+
+#: Python's parse messages (``SyntaxError.msg``) the catalogue says in every language, each as a
+#: pattern and the key of its message (the groups are its fields); any other is "invalid syntax"
+#: in Korean and Python's own words in English.
+_SYNTAX_REASONS = (
+    (re.compile(r"'(?P<bracket>.)' was never closed"), "formula.syntax.unclosed"),
+    (re.compile(r"unmatched '(?P<bracket>.)'"), "formula.syntax.unmatched"),
+    (
+        re.compile(
+            r"closing parenthesis '(?P<closing>.)' does not match "
+            r"opening parenthesis '(?P<opening>.)'"
+        ),
+        "formula.syntax.mismatched",
+    ),
+    (re.compile(r"invalid syntax"), "formula.syntax.invalid"),
+    (re.compile(r"invalid syntax\. Perhaps you forgot a comma\?"), "formula.syntax.comma"),
+)
+
+#: The engine's refusals (:mod:`micrograd_mlp.validation`), each as a pattern of its English
+#: message and the key that says it in every language (the groups are its fields).
+_ENGINE_REASONS = (
+    (re.compile(r"division by zero: (?P<a>.+) / (?P<b>.+)"), "formula.eval.division_by_zero"),
+    (
+        re.compile(r"log of a non-positive number: log\((?P<x>.+)\); the input must be > 0"),
+        "formula.eval.log_non_positive",
+    ),
+    (
+        re.compile(r"(?P<a>.+) \*\* (?P<b>.+): a negative base to a fractional power is not real"),
+        "formula.eval.fractional_power",
+    ),
+    (
+        re.compile(r"(?P<a>.+) \*\* (?P<b>.+): zero to a negative power is a division by zero"),
+        "formula.eval.zero_negative_power",
+    ),
+    (
+        re.compile(r"exp\((?P<x>.+)\) overflows float64 \(inputs above ~709\.78\)"),
+        "formula.eval.exp_overflow",
+    ),
+    (re.compile(r"(?P<a>.+) \*\* (?P<b>.+) overflows float64"), "formula.eval.power_overflow"),
+)
+
+
+def _syntax_reason(text: str) -> Phrase:
+    """Python's parse message ``text`` as a :class:`Phrase` (English: the same words)."""
+    for pattern, key in _SYNTAX_REASONS:
+        found = pattern.fullmatch(text)
+        if found:
+            return Phrase(key, **found.groupdict())
+    return Phrase("formula.syntax.other", text=text)
+
+
+def _engine_reason(text: str) -> Phrase:
+    """The engine's refusal ``text`` as a :class:`Phrase` (English: the same words)."""
+    for pattern, key in _ENGINE_REASONS:
+        found = pattern.fullmatch(text)
+        if found:
+            return Phrase(key, **found.groupdict())
+    return Phrase("formula.eval.other", text=text)
+
+
+class _Refused(OverflowError):
+    """A number of the formula that cannot be computed, with the :class:`Phrase` saying why."""
+
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase
 
 
 def _normalized(values: Mapping[str, float]) -> dict[str, float]:
@@ -147,9 +268,7 @@ def _normalized(values: Mapping[str, float]) -> dict[str, float]:
     for name, value in values.items():
         key = normalize(name) if isinstance(name, str) else name
         if key in found:
-            raise ExpressionError(
-                f"the variable {key!r} is given twice (as {given[key]!r} and {name!r})"
-            )
+            raise ExpressionError("formula.given_twice_as", name=key, first=given[key], second=name)
         found[key], given[key] = value, name
     return found
 
@@ -280,9 +399,10 @@ def _check_gradients(root: Value, source: str) -> None:
     if bad:
         name, grad = bad[0]
         raise ExpressionError(
-            f"cannot differentiate {source!r}: the gradient d out/d {name or 'a node'} is "
-            f"{grad!r}, "
-            f"beyond the range of float64 (about 1.8e308); choose other values"
+            "formula.gradient_overflow",
+            source=source,
+            name=name or Phrase("formula.a_node"),
+            grad=grad,
         )
 
 
@@ -301,15 +421,15 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
         name, sep, text = normalize(item).partition("=")  # ｘ＝３ is x=3
         name = name.strip()
         if not sep:
-            raise ExpressionError(f"expected NAME=NUMBER (e.g. x=1.5), got {item!r}")
+            raise ExpressionError("formula.not_assignment", item=item)
         if not name.isidentifier():
-            raise ExpressionError(f"{name!r} in {item!r} is not a valid variable name")
+            raise ExpressionError("formula.bad_name", name=name, item=item)
         if name in values:
-            raise ExpressionError(f"the variable {name!r} is given twice")
+            raise ExpressionError("formula.given_twice", name=name)
         try:
             number = float(text)
         except ValueError:
-            raise ExpressionError(f"the value of {name!r} is not a number: {text!r}") from None
+            raise ExpressionError("formula.not_a_number", name=name, text=text) from None
         values[name] = number
     return values
 
@@ -324,72 +444,66 @@ def _check(tree: ast.Expression, source: str) -> set[str]:
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.BitXor):
                 left, right = _snippet(node.left, source), _snippet(node.right, source)
-                raise ExpressionError(
-                    f"'^' in {_snippet(node, source)!r} is not a power (in Python it is bitwise "
-                    f"exclusive or): write {left}**{right} for {left} to the power {right}"
-                )
+                snippet = _snippet(node, source)
+                raise ExpressionError("formula.caret", snippet=snippet, left=left, right=right)
             if type(node.op) not in _BINARY:
-                _refuse(f"the operator {_snippet(node, source)!r}", source)
+                snippet = _snippet(node, source)
+                _refuse(Phrase("formula.construct.operator", snippet=snippet), source)
         elif isinstance(node, ast.UnaryOp):
             if type(node.op) not in _UNARY:
-                _refuse(f"the operator in {_snippet(node, source)!r}", source)
+                snippet = _snippet(node, source)
+                _refuse(Phrase("formula.construct.operator_in", snippet=snippet), source)
         elif isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                _refuse(f"the constant {value!r}", source)
+                _refuse(Phrase("formula.construct.constant", value=value), source)
         elif isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else None
             if name not in FUNCTIONS:
-                _refuse(f"the call {_snippet(node, source)!r}", source)
+                _refuse(Phrase("formula.construct.call", snippet=_snippet(node, source)), source)
             most = 2 if name in _SECOND_ARGUMENT else 1
             if (
                 node.keywords
                 or not 1 <= len(node.args) <= most
                 or any(isinstance(a, ast.Starred) for a in node.args)
             ):
-                takes = (
-                    "one argument and an optional number" if most == 2 else "exactly one argument"
-                )
-                raise ExpressionError(
-                    f"{name}() takes {takes} and no keywords; got {_snippet(node, source)!r}"
-                )
+                key = "formula.call_optional_number" if most == 2 else "formula.call_one_argument"
+                raise ExpressionError(key, name=name, snippet=_snippet(node, source))
             if len(node.args) == 2 and _number_literal(node.args[1]) is None:
                 raise ExpressionError(
-                    f"the second argument of {name}() must be a number (its "
-                    f"{_SECOND_ARGUMENT[name]}); got {_snippet(node, source)!r}"
+                    "formula.second_argument",
+                    name=name,
+                    parameter=_SECOND_ARGUMENT[name],
+                    snippet=_snippet(node, source),
                 )
         elif isinstance(node, ast.Name):
             if node.id not in FUNCTIONS:
                 variables.add(node.id)
         else:
-            what = type(node).__name__
-            _refuse(f"{_DESCRIPTIONS.get(what, what)} {_snippet(node, source)!r}", source)
+            what, snippet = type(node).__name__, _snippet(node, source)
+            key = f"formula.construct.{what}"
+            if what in _DESCRIBED:
+                _refuse(Phrase(key, snippet=snippet), source)
+            _refuse(Phrase("formula.construct.other", node=what, snippet=snippet), source)
     # A function name used as a value ("tanh + 1") is a Name node that is not a call's func.
     callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in FUNCTIONS and id(node) not in callees:
-            raise ExpressionError(
-                f"{node.id!r} is a function: call it as {node.id}(...) in {source!r}"
-            )
+            raise ExpressionError("formula.function_as_value", name=node.id, source=source)
     return variables
 
 
-_DESCRIPTIONS = {
-    "Attribute": "attribute access",
-    "Subscript": "indexing",
-    "Lambda": "lambda",
-    "Compare": "the comparison",
-    "BoolOp": "the boolean operator",
-    "IfExp": "the conditional",
-    "NamedExpr": "the assignment",
-    "JoinedStr": "the f-string",
-    "Tuple": "the tuple",
-    "List": "the list",
-}
+# Constructs the catalogue names in words (key formula.construct.<node type>); any other is
+# named by its node type.
+_DESCRIBED = frozenset(
+    {"Attribute", "Subscript", "Lambda", "Compare", "BoolOp"}
+    | {"IfExp", "NamedExpr", "JoinedStr", "Tuple", "List"}
+)
 
 
-def _refuse(what: str, source: str) -> None:
-    raise ExpressionError(f"not allowed in {source!r}: {what}. Allowed: {ALLOWED}")
+def _refuse(what: Phrase, source: str) -> None:
+    allowed = Phrase("formula.allowed", functions=_CALLS)
+    raise ExpressionError("formula.not_allowed", source=source, what=what, allowed=allowed)
 
 
 def _snippet(node: ast.AST, source: str) -> str:
@@ -400,34 +514,30 @@ def _leaves(values: Mapping[str, float], used: set[str], source: str) -> dict[st
     """One labelled leaf per variable; every used variable needs a value and vice versa."""
     missing = sorted(used - set(values))
     if missing:
-        given = ", ".join(sorted(values)) or "none"
+        given = ", ".join(sorted(values)) or Phrase("formula.none")
         raise ExpressionError(
-            f"unknown name(s) {', '.join(missing)} in {source!r}: give a value for each "
-            f"variable (e.g. --values {missing[0]}=1.0); values given for: {given}. "
-            f"Functions: {', '.join(FUNCTIONS)}"
+            "formula.unknown_names",
+            names=", ".join(missing),
+            source=source,
+            first=missing[0],
+            given=given,
+            functions=", ".join(FUNCTIONS),
         )
     unused = sorted(set(values) - used)
     if unused:
-        raise ExpressionError(
-            f"value(s) given for {', '.join(unused)}, which {source!r} does not use "
-            "(a typo?); drop them or use them in the expression"
-        )
+        raise ExpressionError("formula.unused_values", names=", ".join(unused), source=source)
     leaves = {}
     for name in sorted(used):
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, Real):
-            what = "a bool" if isinstance(value, bool) else type(value).__name__
-            raise ExpressionError(
-                f"the value of {name!r} must be a real number, got {what} {value!r}"
-            )
+            what = Phrase("formula.a_bool") if isinstance(value, bool) else type(value).__name__
+            raise ExpressionError("formula.not_real", name=name, what=what, value=value)
         try:
             number = float(value)
         except (OverflowError, ValueError):
-            raise ExpressionError(
-                f"the value of {name!r} does not fit a float: {value!r}"
-            ) from None
+            raise ExpressionError("formula.not_a_float", name=name, value=value) from None
         if not math.isfinite(number):
-            raise ExpressionError(f"the value of {name!r} must be finite, got {number!r}")
+            raise ExpressionError("formula.not_finite", name=name, number=number)
         leaves[name] = Value(number, label=name)
     return leaves
 
@@ -469,9 +579,12 @@ def _evaluate(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
     """The value of an already checked node: a ``Value`` if it involves a variable, else a
     number (which becomes a labelled constant leaf where it meets an operation)."""
     if isinstance(node, ast.Constant):
-        number = float(node.value)  # an int literal too large for a float raises OverflowError
+        try:
+            number = float(node.value)
+        except OverflowError:  # an int literal too large for a float
+            raise _Refused(Phrase("formula.eval.int_too_large")) from None
         if not math.isfinite(number):
-            raise ValueError(f"the number {node.value!r} is not finite")
+            raise _Refused(Phrase("formula.eval.not_finite", number=node.value))
         return _Number(number, f"{node.value!r}" if isinstance(node.value, int) else f"{number:g}")
     if isinstance(node, ast.Name):
         return leaves[node.id]
@@ -517,9 +630,8 @@ def _finite(result: Value, node: ast.expr) -> Value:
     (``1e200 * 1e200`` is inf in float64, and the engine does not refuse it): then an
     ``OverflowError`` naming it."""
     if not math.isfinite(result.data):
-        raise OverflowError(
-            f"{ast.unparse(node)} = {result.data!r}, beyond the range of float64 (about 1.8e308)"
-        )
+        phrase = Phrase("formula.eval.overflow", part=ast.unparse(node), value=result.data)
+        raise _Refused(phrase)
     return _labelled(result)
 
 

@@ -189,9 +189,9 @@ def test_backprop_refuses_too_many_steps_in_one_line(lang, tmp_path):
     formula = "+".join(["x"] * 400)
     with pytest.raises(SystemExit) as exit_info:
         main(["backprop", formula, "--values", "x=1", "--lang", lang, "--out", str(tmp_path)])
-    assert exit_info.value.code == "micrograd-mlp backprop: error: " + message(
-        "backprop.too_many_steps", lang, steps=399, limit=backprop.MAX_STEPS
-    )
+    error = message("backprop.too_many_steps", lang, steps=399, limit=backprop.MAX_STEPS)
+    # the CLI's one-line error, "오류:" in Korean
+    assert exit_info.value.code == message("cli.error", lang, command="backprop", error=error)
     assert list(tmp_path.iterdir()) == []
 
 

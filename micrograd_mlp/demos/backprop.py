@@ -107,16 +107,18 @@ def run(args: argparse.Namespace) -> dict:
             ``$MICROGRAD_MLP_LANG`` (the message says what is allowed), or Graphviz's ``dot``
             crashing or failing on a frame (the message says how, and what to try).
     """
+    lang = "en"  # the language of an unknown $MICROGRAD_MLP_LANG's error
     try:
         lang = chosen_lang(args)
         graph = choose_graph(args, lang)
     except (UserError, ExpressionError) as e:
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}") from None
+        error = e.text(lang) if isinstance(e, ExpressionError) else str(e)
+        raise SystemExit(message("cli.error", lang, command=COMMAND, error=error)) from None
     root, params, expression = graph.root, graph.params, graph.expression
     steps = backward_steps(root)  # traced once: the text, the check, the frames and the chart
     if len(steps) > MAX_STEPS:  # refused before anything is printed or drawn
         error = message("backprop.too_many_steps", lang, steps=len(steps), limit=MAX_STEPS)
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {error}")
+        raise SystemExit(message("cli.error", lang, command=COMMAND, error=error))
     if graph.story is not None:
         print(graph.story)
 

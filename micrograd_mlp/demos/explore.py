@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> dict:
         try:
             graph = choose_graph(args, lang)
         except ExpressionError as e:
-            raise fail(str(e)) from None
+            raise fail(e.text(lang)) from None
         if graph.story is not None:
             print(graph.story)
         root, expression = graph.root, graph.expression
