@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import NoReturn
 
 import micrograd_mlp.demos as demos_package
+import micrograd_mlp.messages as catalogues  # _Parser.error's argument "message" hides message()
 from micrograd_mlp.data import DownloadError, IDXError
 from micrograd_mlp.demos.options import (
     MAX_SEED,
@@ -111,18 +112,40 @@ def _add_common_arguments(
 
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, with a hint when a formula that starts with ``-`` (``"-x*y"``) was
-    taken for an unknown option."""
+    taken for an unknown option (in :attr:`lang`, the language the command line asks for)."""
+
+    #: The language of the hint (:func:`main` sets it from ``--lang`` or the environment).
+    lang = "en"
 
     def error(self, message: str) -> NoReturn:
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
             extras = message[len(prefix) :].split()
             if any(a.startswith("-") and any(c in a for c in "*/+()") for a in extras):
-                message += (
-                    "; a formula that starts with '-' is read as an option: put it in "
-                    "parentheses or after a space, e.g. '(-x)*y' or ' -x*y'"
+                self.print_usage(sys.stderr)
+                line = catalogues.message(
+                    "formula.leading_minus", self.lang, prog=self.prog, arguments=" ".join(extras)
                 )
+                self.exit(2, line + "\n")
         super().error(message)
+
+
+def _argv_lang(argv: Sequence[str] | None) -> str:
+    """The language a command line asks for, read before it is parsed (for argparse's errors):
+    ``--lang``, else ``$MICROGRAD_MLP_LANG``, else English (also for an unknown language)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    chosen = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            chosen = args[i + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.partition("=")[2]
+    try:
+        return resolve_lang(chosen)
+    except ValueError:
+        return "en"
 
 
 # Keeps the line breaks of a description (formulas, lists) instead of reflowing it.
@@ -205,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     the signal) without a message when the reader of the output went away (``... | head``).
     """
     try:
-        status = _run(build_parser().parse_args(argv))
+        parser = build_parser()
+        parser.lang = _argv_lang(argv)
+        status = _run(parser.parse_args(argv))
         sys.stdout.flush()  # inside the try: the last lines may meet the closed pipe only now
         return status
     except BrokenPipeError:

@@ -152,3 +152,26 @@ def test_an_expression_error_survives_pickling():
         raised.value.key,
         raised.value.text("ko"),
     )
+
+
+@pytest.mark.parametrize("how", [["--lang", "ko"], ["--lang=ko"], []])
+def test_a_formula_read_as_an_option_gets_its_hint_in_korean(how, capsys, monkeypatch):
+    # argparse refuses "-x*y" (an unknown option) before the command runs: the language is
+    # read from the command line (or the environment) first.
+    monkeypatch.setenv("MICROGRAD_MLP_LANG", "ko" if not how else "en")
+    with pytest.raises(SystemExit) as stop:
+        main(["explore", "-x*y", "--values", "x=1", "y=2", *how])
+    assert stop.value.code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("micrograd-mlp: 오류: 알 수 없는 옵션: -x*y. "), line
+    assert english_words(line) == [] and "'(-x)*y'" in line, line
+
+
+def test_a_formula_read_as_an_option_keeps_the_english_hint(capsys, monkeypatch):
+    monkeypatch.delenv("MICROGRAD_MLP_LANG", raising=False)
+    with pytest.raises(SystemExit):
+        main(["backprop", "-x*y", "--values", "x=1", "y=2", "--lang", "en"])
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "micrograd-mlp: error: unrecognized arguments: -x*y; a formula that starts with '-' is "
+        "read as an option: put it in parentheses or after a space, e.g. '(-x)*y' or ' -x*y'"
+    )
