@@ -175,3 +175,18 @@ def test_a_formula_read_as_an_option_keeps_the_english_hint(capsys, monkeypatch)
         "micrograd-mlp: error: unrecognized arguments: -x*y; a formula that starts with '-' is "
         "read as an option: put it in parentheses or after a space, e.g. '(-x)*y' or ' -x*y'"
     )
+
+
+def test_every_formula_key_the_parser_names_is_in_the_catalogue():
+    # A key missing from the catalogue would turn into a plain (English) text silently.
+    import re
+    from pathlib import Path
+
+    import micrograd_mlp.expression as expression
+    from micrograd_mlp.messages import catalogue
+
+    source = Path(expression.__file__).read_text(encoding="utf-8")
+    named = set(re.findall(r'"(formula\.[\w.]+)"', source))
+    named |= {f"formula.construct.{what}" for what in expression._DESCRIBED}
+    assert len(named) > 40
+    assert named <= set(catalogue("en")) and named <= set(catalogue("ko"))

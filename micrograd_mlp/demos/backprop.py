@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> dict:
         )
     except DotFailedError as e:  # dot crashed or failed: no frames half of this run, half old
         remove_stale_pictures(args.out)
-        raise SystemExit(f"micrograd-mlp {COMMAND}: error: {e}; no frames were drawn") from None
+        error = f"{e}; no frames were drawn"
+        raise SystemExit(message("cli.error", lang, command=COMMAND, error=error)) from None
     plot = None
     if frames is None:
         # no frame drawn: pictures of an earlier formula in --out would pass for this one's
