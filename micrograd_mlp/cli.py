@@ -14,10 +14,13 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import pkgutil
+import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -31,7 +34,9 @@ from micrograd_mlp.demos.options import (
     UserError,
     check_out,
     chosen_lang,
+    current_parsing_language,
     lang_option,
+    parsing_language,
     seed_option,
 )
 from micrograd_mlp.expression import ExpressionError
@@ -67,14 +72,32 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+#: The ``args.os.*`` key of an operating-system error's reason, by errno (others:
+#: ``args.os.other``, which names the errno but not the system's English ``strerror``).
+_OS_ERROR_KEYS = {
+    errno.ENOENT: "args.os.not_found",
+    errno.EACCES: "args.os.permission",
+    errno.EPERM: "args.os.permission",
+    errno.EISDIR: "args.os.is_directory",
+    errno.ENOTDIR: "args.os.not_directory",
+    errno.EROFS: "args.os.read_only",
+    errno.ENOSPC: "args.os.no_space",
+}
+
+
 def describe_error(error: BaseException, lang: str = "en") -> str:
     """One line for ``error``: its message (an ``ExpressionError`` in ``lang``, from the
     ``formula`` catalogue); for an ``OSError`` from the system, its reason and the file it
-    concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``."""
+    concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``: in English the
+    system's own words, in another language a sentence of the ``args.os`` catalogue."""
     if isinstance(error, ExpressionError):
         text = error.text(lang)
     elif isinstance(error, OSError) and error.strerror and error.filename is not None:
-        text = f"{error.strerror}: '{error.filename}'"
+        if lang == "en":  # the system's own words, as every English run has printed them
+            text = f"{error.strerror}: '{error.filename}'"
+        else:
+            key = _OS_ERROR_KEYS.get(error.errno, "args.os.other")
+            text = message(key, lang, path=error.filename, errno=error.errno)
     else:
         text = str(error) or type(error).__name__
     return " ".join(text.split())  # one line, whatever the message holds
@@ -110,24 +133,115 @@ def _add_common_arguments(
     parser.add_argument("--seed", type=seed_option, default=0, help=helps["--seed"])
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser, with a hint when a formula that starts with ``-`` (``"-x*y"``) was
-    taken for an unknown option (in :attr:`lang`, the language the command line asks for)."""
+#: argparse's own error messages (Python 3.11's English templates) -> the catalogue key with
+#: the same fields. The first that matches the whole message wins; an argparse message that
+#: none matches is printed in English (never a crash).
+_ARGPARSE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (
+            r"argument (?P<argument>.+?): invalid choice: (?P<value>.*) \(choose from "
+            r"(?P<choices>.*)\)",
+            "args.invalid_choice",
+        ),
+        (r"argument (?P<argument>.+?): expected one argument", "args.expected_one"),
+        (r"argument (?P<argument>.+?): expected at most one argument", "args.expected_at_most_one"),
+        (
+            r"argument (?P<argument>.+?): expected at least one argument",
+            "args.expected_at_least_one",
+        ),
+        (r"argument (?P<argument>.+?): expected (?P<count>\d+) arguments?", "args.expected_count"),
+        (
+            r"argument (?P<argument>.+?): invalid (?P<type>\S+) value: (?P<value>.*)",
+            "args.invalid_value",
+        ),
+        (
+            r"argument (?P<argument>.+?): ignored explicit argument (?P<value>.*)",
+            "args.ignored_value",
+        ),
+        (
+            r"argument (?P<argument>.+?): not allowed with argument (?P<other>.*)",
+            "args.not_allowed_with",
+        ),
+        (r"ambiguous option: (?P<option>.+?) could match (?P<matches>.*)", "args.ambiguous"),
+        (r"unrecognized arguments: (?P<arguments>.*)", "args.unrecognized"),
+        (r"the following arguments are required: (?P<arguments>.*)", "args.required"),
+        (r"one of the arguments (?P<arguments>.+) is required", "args.one_required"),
+    )
+)
+#: argparse's "argument X: <message of an option type>"; the option types
+#: (:func:`micrograd_mlp.demos.options.int_option`, ...) already speak the run's language.
+_ARGUMENT_ERROR = re.compile(r"argument (?P<argument>.+?): (?P<error>.*)", re.DOTALL)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
-    #: The language of the hint (:func:`main` sets it from ``--lang`` or the environment).
-    lang = "en"
+
+def translate_argparse_error(text: str, lang: str) -> str | None:
+    """argparse's English error ``text`` in ``lang`` (from the ``args`` catalogue), or None
+    when it is none of the known messages (the caller then keeps the English)."""
+    for pattern, key in _ARGPARSE_ERRORS:
+        found = pattern.fullmatch(text)
+        if found:
+            return catalogues.message(key, lang, **found.groupdict())
+    found = _ARGUMENT_ERROR.fullmatch(text)
+    if found and (lang == "en" or _HANGUL.search(found["error"])):
+        return catalogues.message("args.argument", lang, **found.groupdict())
+    return None
+
+
+def _display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal (a Hangul syllable takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, reporting its errors in :attr:`lang` (the language the command line
+    asks for): the usage line with the catalogue's label (``사용법:``) and the error as
+    ``PROG: 오류: ...`` (key ``args.error``), exit status 2 as argparse; in English, argparse's
+    own text. It also adds a hint when a formula that starts with ``-`` (``"-x*y"``) was taken
+    for an unknown option."""
+
+    #: The language of the errors (:func:`main` sets it from ``--lang`` or the environment);
+    #: None (the sub-command parsers): the language of the parse in progress.
+    lang: str | None = None
+
+    def _language(self) -> str:
+        return self.lang if self.lang is not None else current_parsing_language()
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 (argparse's)
+        if self.lang is None:
+            return super().parse_known_args(args, namespace)
+        with parsing_language(self.lang):  # the option types refuse a value in this language
+            return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        lang = self._language()
+        if lang == "en":
+            return super().format_usage()
+        prefix = catalogues.message("args.usage", lang)
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups, prefix)
+        first, *rest = formatter.format_help().split("\n")
+        # argparse indents the continuation lines by len(prefix); a Hangul label is wider.
+        pad = " " * (_display_width(prefix) - len(prefix))
+        return "\n".join([first, *(pad + line if line[:1] == " " else line for line in rest)])
 
     def error(self, message: str) -> NoReturn:
+        lang = self._language()
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
             extras = message[len(prefix) :].split()
             if any(a.startswith("-") and any(c in a for c in "*/+()") for a in extras):
                 self.print_usage(sys.stderr)
                 line = catalogues.message(
-                    "formula.leading_minus", self.lang, prog=self.prog, arguments=" ".join(extras)
+                    "formula.leading_minus", lang, prog=self.prog, arguments=" ".join(extras)
                 )
                 self.exit(2, line + "\n")
-        super().error(message)
+        if lang == "en":
+            super().error(message)  # argparse's own words
+        text = translate_argparse_error(message, lang)
+        self.print_usage(sys.stderr)
+        line = catalogues.message("args.error", lang, prog=self.prog, error=text or message)
+        self.exit(2, line + "\n")
 
 
 def _argv_lang(argv: Sequence[str] | None) -> str:
@@ -198,6 +312,7 @@ def run_demo(module: ModuleType, argv: Sequence[str] | None = None) -> dict:
         description=module.__doc__,
         formatter_class=_FORMATTER,
     )
+    parser.lang = _argv_lang(argv)
     _add_common_arguments(parser, module.COMMAND, module)
     module.add_arguments(parser)
     return module.run(parser.parse_args(argv))
@@ -245,7 +360,7 @@ def _run(args: argparse.Namespace) -> int:
         module = demo_modules()[args.command]
         try:
             if "--out" not in getattr(module, "UNUSED_OPTIONS", {}):
-                check_out(args.out, getattr(module, "OUT_FILE_SUFFIXES", ()))
+                check_out(args.out, getattr(module, "OUT_FILE_SUFFIXES", ()), _lang(args))
             module.run(args)
         except BrokenPipeError:
             raise
@@ -256,7 +371,7 @@ def _run(args: argparse.Namespace) -> int:
     # and the others still run; the status says whether all of them did.
     lang = _lang(args)
     try:
-        check_out(args.out)
+        check_out(args.out, lang=lang)
         chosen_lang(args)  # a bad $MICROGRAD_MLP_LANG is refused before any demo runs
     except UserError as error:
         return _fail("demos", error, lang)

@@ -5,7 +5,8 @@ finds and runs the demos) import this module; it imports neither, so the arrows 
 
 * :func:`int_option`, :func:`float_option`, :data:`seed_option`: argparse ``type=`` functions
   that refuse a bad value with a usage line naming the option (exit status 2, before anything
-  runs);
+  runs), in the language of the command line being parsed (:func:`parsing_language`, set by
+  the CLI's parser; English otherwise);
 * :func:`lang_option` / :func:`chosen_lang`: ``--lang`` and ``$MICROGRAD_MLP_LANG``;
 * :class:`UserError`: a mistake that shows only while a command runs, printed by the CLI as
   one line (exit status 1); :func:`check_out` raises it for an ``--out`` that cannot be a
@@ -16,19 +17,23 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from micrograd_mlp.messages import LANGUAGES, resolve_lang
+from micrograd_mlp.messages import LANGUAGES, message, resolve_lang
 
 __all__ = [
     "MAX_SEED",
     "UserError",
     "check_out",
     "chosen_lang",
+    "current_parsing_language",
     "float_option",
     "int_option",
     "lang_option",
+    "parsing_language",
     "seed_option",
 ]
 
@@ -45,12 +50,38 @@ class UserError(Exception):
     """
 
 
+#: The language of the option types' messages while a command line is parsed.
+_PARSING_LANG: ContextVar[str] = ContextVar("micrograd_mlp_parsing_lang", default="en")
+
+
+@contextmanager
+def parsing_language(lang: str) -> Iterator[str]:
+    """While inside, the option types (:func:`int_option`, ...) refuse a value in ``lang``
+    (the CLI's parser wraps its parsing in this); outside, and by default, in English.
+    Yields the language in force."""
+    token = _PARSING_LANG.set(lang)
+    try:
+        yield lang
+    finally:
+        _PARSING_LANG.reset(token)
+
+
+def current_parsing_language() -> str:
+    """The language set by the innermost :func:`parsing_language` (English outside one)."""
+    return _PARSING_LANG.get()
+
+
+def _refuse(key: str, **fields: object) -> argparse.ArgumentTypeError:
+    """argparse's refusal of an option value, in the language of the parse (``args.*`` key)."""
+    return argparse.ArgumentTypeError(message(key, _PARSING_LANG.get(), **fields))
+
+
 def _parse_number(text: str, kind: type) -> float | int:
     try:
         return kind(text)
     except ValueError:
-        what = "an integer" if kind is int else "a number"
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        key = "args.option.integer" if kind is int else "args.option.number"
+        raise _refuse(key, value=repr(text)) from None
 
 
 def int_option(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
@@ -64,11 +95,12 @@ def int_option(minimum: int = 1, maximum: int | None = None) -> Callable[[str], 
 
     def parse(text: str) -> int:
         n = _parse_number(text, int)
+        if maximum is None and n < minimum:
+            raise _refuse("args.option.at_least", low=f"{minimum:,}", value=f"{n:,}")
         if n < minimum or (maximum is not None and n > maximum):
-            allowed = (
-                f">= {minimum:,}" if maximum is None else f"between {minimum:,} and {maximum:,}"
+            raise _refuse(
+                "args.option.between", low=f"{minimum:,}", high=f"{maximum:,}", value=f"{n:,}"
             )
-            raise argparse.ArgumentTypeError(f"must be {allowed}, got {n:,}")
         return n
 
     parse.__name__ = "int"  # argparse names the type in some of its messages
@@ -92,17 +124,25 @@ def float_option(
     def parse(text: str) -> float:
         x = _parse_number(text, float)
         if not math.isfinite(x):
-            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+            raise _refuse("args.option.finite", value=repr(text))
         low_bad = minimum is not None and (x <= minimum if exclusive_minimum else x < minimum)
         high_bad = maximum is not None and (x >= maximum if exclusive_maximum else x > maximum)
         if low_bad or high_bad:
-            raise argparse.ArgumentTypeError(f"must be {_interval()}, got {x:g}")
+            raise _range_error(f"{x:g}")
         return x
 
-    def _interval() -> str:
-        low = None if minimum is None else f"{'>' if exclusive_minimum else '>='} {minimum:g}"
-        high = None if maximum is None else f"{'<' if exclusive_maximum else '<='} {maximum:g}"
-        return " and ".join(part for part in (low, high) if part)
+    def _range_error(value: str) -> argparse.ArgumentTypeError:
+        lang = _PARSING_LANG.get()
+        low = high = None
+        if minimum is not None:
+            key = "args.option.above" if exclusive_minimum else "args.option.at_or_above"
+            low = message(key, lang, bound=f"{minimum:g}")
+        if maximum is not None:
+            key = "args.option.below" if exclusive_maximum else "args.option.at_or_below"
+            high = message(key, lang, bound=f"{maximum:g}")
+        if low and high:
+            return _refuse("args.option.range_both", low=low, high=high, value=value)
+        return _refuse("args.option.range", interval=low or high, value=value)
 
     parse.__name__ = "float"
     return parse
@@ -144,17 +184,17 @@ def chosen_lang(args: argparse.Namespace) -> str:
         raise UserError(str(e)) from None
 
 
-def check_out(out: Path, file_suffixes: Sequence[str] = ()) -> None:
+def check_out(out: Path, file_suffixes: Sequence[str] = (), lang: str = "en") -> None:
     """Refuse an ``--out`` that cannot be a directory, before a command computes anything:
     ``out`` (unless it ends in one of ``file_suffixes``, e.g. explore's ``.html``) or one of
-    its parents is an existing file.
+    its parents is an existing file. The message is in ``lang``.
 
     Raises:
         UserError: ``--out 'x' is a file; give a directory (it is created if missing)``, or
             ``--out 'x/y': 'x' is a file, so the directory cannot be made``.
     """
     if out.exists() and not out.is_dir() and out.suffix.lower() not in file_suffixes:
-        raise UserError(f"--out '{out}' is a file; give a directory (it is created if missing)")
+        raise UserError(message("args.out_is_file", lang, out=out))
     blocker = next((p for p in reversed(out.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise UserError(f"--out '{out}': '{blocker}' is a file, so the directory cannot be made")
+        raise UserError(message("args.out_blocked", lang, out=out, blocker=blocker))
