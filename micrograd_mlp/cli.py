@@ -82,6 +82,7 @@ _OS_ERROR_KEYS = {
     errno.ENOTDIR: "args.os.not_directory",
     errno.EROFS: "args.os.read_only",
     errno.ENOSPC: "args.os.no_space",
+    errno.EEXIST: "args.os.exists",
 }
 
 
