@@ -9,6 +9,12 @@ became NaN or infinite, a bad checkpoint or data file, a missing file, a formula
 read) -- is printed by :func:`main` as one line, ``micrograd-mlp COMMAND: error: ...``, on
 stderr, with exit status 1 and no traceback. Any other exception is a bug and keeps its
 traceback.
+
+Both kinds speak the language the command line asks for (``--lang``, else
+``$MICROGRAD_MLP_LANG``): a Korean run prints argparse's usage errors, the option types'
+refusals, ``--out`` checks and the system's errors from the ``args`` catalogue
+(``사용법: ...``, ``micrograd-mlp COMMAND: 오류: ...``); an English run keeps argparse's and the
+system's own words. ``--help`` is argparse's.
 """
 
 from __future__ import annotations
