@@ -96,15 +96,18 @@ def describe_error(error: BaseException, lang: str = "en") -> str:
     """One line for ``error``: its message (an ``ExpressionError`` in ``lang``, from the
     ``formula`` catalogue); for an ``OSError`` from the system, its reason and the file it
     concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``: in English the
-    system's own words, in another language a sentence of the ``args.os`` catalogue."""
+    system's own words, in another language the reason from the ``args.os`` catalogue by errno
+    (and the file, if the error names one)."""
+    system = isinstance(error, OSError) and bool(error.strerror) and error.errno is not None
     if isinstance(error, ExpressionError):
         text = error.text(lang)
-    elif isinstance(error, OSError) and error.strerror and error.filename is not None:
-        if lang == "en":  # the system's own words, as every English run has printed them
-            text = f"{error.strerror}: '{error.filename}'"
-        else:
-            key = _OS_ERROR_KEYS.get(error.errno, "args.os.other")
-            text = message(key, lang, path=error.filename, errno=error.errno)
+    elif system and lang != "en":
+        key = _OS_ERROR_KEYS.get(error.errno, "args.os.other")
+        text = message(key, lang, errno=error.errno)
+        if error.filename is not None:
+            text = message("args.os.path", lang, reason=text, path=error.filename)
+    elif system and error.filename is not None:  # English: the system's own words
+        text = f"{error.strerror}: '{error.filename}'"
     else:
         text = str(error) or type(error).__name__
     return " ".join(text.split())  # one line, whatever the message holds

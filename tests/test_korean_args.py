@@ -341,9 +341,14 @@ def test_system_errors_in_korean(case, mode, tmp_path, monkeypatch, capsys):
 def test_describe_error_names_the_reason_by_errno(number, key):
     error = OSError(number, os.strerror(number), "out/x.png")
     korean = describe_error(error, "ko")
-    assert korean == _ko(key, path="out/x.png", errno=number)
+    assert korean == _ko("args.os.path", reason=_ko(key, errno=number), path="out/x.png")
     assert os.strerror(number) not in korean
     assert english_words(korean) == [], korean
+    # an error that names no file (a full disk while writing) is a Korean sentence too
+    bare = OSError(number, os.strerror(number))
+    assert describe_error(bare, "ko") == _ko(key, errno=number)
+    assert english_words(describe_error(bare, "ko")) == []
+    assert describe_error(bare) == f"[Errno {number}] {os.strerror(number)}"
     assert (
         describe_error(error)
         == describe_error(error, "en")
