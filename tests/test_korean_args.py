@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 
 import pytest
 
 from micrograd_mlp.cli import (
     _display_width,
     _Parser,
+    build_parser,
     demo_modules,
     describe_error,
     main,
@@ -434,3 +436,39 @@ def test_the_option_types_speak_english_outside_a_korean_parse():
     assert str(refused.value) == _ko("args.option.between", low="1", high="3", value="9")
     with pytest.raises(argparse.ArgumentTypeError, match="must be a finite number, got 'inf'"):
         float_option()("inf")
+
+
+# ---------------------------------------- every typed option of every command, in Korean
+def _typed_options() -> list[tuple[list[str], str]]:
+    """(argv up to the option, the option) for every option of every command (and of
+    exercises' actions) whose value goes through a ``type=`` function other than ``Path``."""
+
+    def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    found = []
+    for command, parser in subparsers(build_parser()).items():
+        nested = subparsers(parser)
+        targets = {(command, name, "d"): sub for name, sub in nested.items()} or {
+            (command,): parser
+        }
+        for prefix, target in targets.items():
+            for action in target._actions:
+                typed = action.type is not None and getattr(action.type, "__name__", "") != "Path"
+                if action.option_strings and typed and action.nargs != 0:
+                    found.append(([*prefix], action.option_strings[-1]))
+    return found
+
+
+@pytest.mark.parametrize(("prefix", "option"), _typed_options())
+def test_every_typed_option_refuses_a_word_in_korean(prefix, option, monkeypatch, capsys):
+    status, lines = _run([*prefix, option, "x"], "flag", monkeypatch, capsys)
+    assert status == 2, lines
+    assert lines[0].startswith(_ko("args.usage"))
+    prog = " ".join(["micrograd-mlp", *prefix[:2]])
+    assert lines[-1].startswith(f"{prog}: 오류: {option} "), lines[-1]
+    words = set(re.findall(r"[A-Za-z]+", prog)) | METAVARS
+    assert english_words(lines[-1], words) == [], lines[-1]
