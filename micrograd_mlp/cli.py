@@ -217,7 +217,7 @@ class _Parser(argparse.ArgumentParser):
     def _language(self) -> str:
         return self.lang if self.lang is not None else current_parsing_language()
 
-    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 (argparse's)
+    def parse_known_args(self, args=None, namespace=None):  # argparse's signature
         if self.lang is None:
             return super().parse_known_args(args, namespace)
         with parsing_language(self.lang):  # the option types refuse a value in this language
