@@ -70,9 +70,9 @@ def _tagged(book, tag: str) -> list:
 
 
 def _start(key: str, lang: str) -> str:
-    """The fixed start of a message: what comes before its first colon."""
-    fields = dict.fromkeys(["funcs", "cases", "n", "func", "message"], "")
-    return message(key, lang, **fields).split(":")[0] + ":"
+    """The fixed start of a message: what comes before its first field."""
+    fields = dict.fromkeys(["funcs", "cases", "n", "func", "message"], "\x00")
+    return message(key, lang, **fields).split("\x00")[0]
 
 
 # ----------------------------------------------------------------------------- the lessons
@@ -387,6 +387,10 @@ def test_the_notebook_with_its_blanks_filled_says_right(lang, path, tmp_path, ke
     if path.stem.startswith("06") and data is not None:
         assert ("test accuracy" if lang == "en" else "시험 정확도") in text
         assert "image/png" in {m for out in _outputs(book.cells) for m in out.get("data", {})}
+    if path.stem.startswith("02"):  # the neuron on XOR: p stays at 1/2, so no line is drawn
+        line = next(t for t in text.splitlines() if "p(class 1)" in t or "p(클래스 1)" in t)
+        low, high = map(float, re.findall(r"\d\.\d{3}", line))
+        assert 0.45 < low <= high < 0.55 and high - low < 0.1, line  # 0.1: draw_regions' rule
     if path.stem.startswith("07"):
         workbook = cache / "micrograd-mlp" / ("workbook" if lang == "en" else "workbook-ko")
         assert (workbook / "ex01_local_derivatives.py").is_file()

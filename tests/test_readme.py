@@ -20,6 +20,15 @@ def test_readme_python_blocks_run(monkeypatch):
     namespace: dict = {"__name__": "__readme__"}
     for source in blocks:
         exec(compile(source, "README.md", "exec"), namespace)
+    # The first block's comments state its numbers: they are what the code gives, and the
+    # gradients are far from tanh's saturation (issue 21: ~0.0005 taught nothing).
+    out, x, w = namespace["out"], namespace["x"], namespace["w"]
+    stated = re.search(r"tanh\(([-\d.]+)\) = ([-\d.]+)", README)
+    assert float(stated[1]) == pytest.approx(x.data * w.data + 1.0)
+    assert float(stated[2]) == pytest.approx(out.data, abs=5e-5)
+    dx, dw = re.search(r"d out/dx = .* = ([-\d.]+), d out/dw = ([-\d.]+)", README).groups()
+    assert (float(dx), float(dw)) == pytest.approx((x.grad, w.grad), abs=5e-3)
+    assert min(abs(x.grad), abs(w.grad)) > 0.1
     # The claim of the second block: the tensor net has the scalar model's weights, so the same
     # loss gives the same gradients.
     from micrograd_mlp.functional import cross_entropy
