@@ -46,7 +46,7 @@ from micrograd_mlp.demos.options import (
     seed_option,
 )
 from micrograd_mlp.expression import ExpressionError
-from micrograd_mlp.messages import message, resolve_lang
+from micrograd_mlp.messages import CatalogueError, message, resolve_lang
 from micrograd_mlp.training import CheckpointError, NonFiniteLossError
 from micrograd_mlp.viz.graph import DotFailedError
 
@@ -93,13 +93,13 @@ _OS_ERROR_KEYS = {
 
 
 def describe_error(error: BaseException, lang: str = "en") -> str:
-    """One line for ``error``: its message (an ``ExpressionError`` in ``lang``, from the
-    ``formula`` catalogue); for an ``OSError`` from the system, its reason and the file it
-    concerns (``No such file or directory: 'x'``) instead of ``[Errno 2] ...``: in English the
-    system's own words, in another language the reason from the ``args.os`` catalogue by errno
-    (and the file, if the error names one)."""
+    """One line for ``error``: its message (a :class:`~micrograd_mlp.messages.CatalogueError`,
+    e.g. an ``ExpressionError`` or a ``CheckpointError``, in ``lang``); for an ``OSError`` from
+    the system, its reason and the file it concerns (``No such file or directory: 'x'``)
+    instead of ``[Errno 2] ...``: in English the system's own words, in another language the
+    reason from the ``args.os`` catalogue by errno (and the file, if the error names one)."""
     system = isinstance(error, OSError) and bool(error.strerror) and error.errno is not None
-    if isinstance(error, ExpressionError):
+    if isinstance(error, CatalogueError):
         text = error.text(lang)
     elif system and lang != "en":
         key = _OS_ERROR_KEYS.get(error.errno, "args.os.other")

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 
 from micrograd_mlp.engine import Constant, Value
-from micrograd_mlp.messages import catalogue, message
+from micrograd_mlp.messages import CatalogueError, Phrase, message
 
 __all__ = [
     "ALLOWED",
@@ -65,35 +65,13 @@ _CALLS = ", ".join(f"{f}(...)" for f in FUNCTIONS)
 ALLOWED = message("formula.allowed", "en", functions=_CALLS)
 
 
-class Phrase:
-    """A part of an error message that is itself a catalogue message (``key`` with ``fields``),
-    so that it is written in the language of the whole message: what a formula may contain,
-    the reason Python could not parse it, ..."""
-
-    def __init__(self, key: str, /, **fields: object) -> None:
-        self.key, self.fields = key, fields
-
-    def text(self, lang: str | None = None) -> str:
-        """The phrase in ``lang`` (see :func:`micrograd_mlp.messages.message`)."""
-        return message(self.key, lang, **_rendered(self.fields, lang))
-
-    def __str__(self) -> str:
-        return self.text("en")
-
-    def __repr__(self) -> str:
-        return f"Phrase({self.key!r}, **{self.fields!r})"
-
-
-def _rendered(fields: Mapping[str, object], lang: str | None) -> dict[str, object]:
-    return {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in fields.items()}
-
-
-class ExpressionError(ValueError):
+class ExpressionError(CatalogueError, ValueError):
     """A formula that cannot be read, uses something outside the whitelist, or cannot be
     evaluated (an unknown or missing variable, log of a negative number, ...).
 
-    Raised as ``ExpressionError(key, **fields)``: ``key`` names a message of the ``formula``
-    catalogue (``messages/<lang>/formula.json``), ``fields`` fill it in (a field may be a
+    Raised as ``ExpressionError(key, **fields)`` (a :class:`~micrograd_mlp.messages.
+    CatalogueError`): ``key`` names a message of the ``formula`` catalogue
+    (``messages/<lang>/formula.json``), ``fields`` fill it in (a field may be a
     :class:`Phrase`, itself a message). ``str(error)`` is the English text, whatever the
     language of the run; :meth:`text` gives it in another language (``error.text("ko")``), as
     the CLI prints it. ``ExpressionError("some text")`` (not a key) keeps that text as it is.
@@ -102,26 +80,6 @@ class ExpressionError(ValueError):
         key: the catalogue key (``"formula.unknown_names"``), or None for a plain text.
         fields: the message's fields.
     """
-
-    def __init__(self, key: str, /, **fields: object) -> None:
-        keyed = isinstance(key, str) and key in catalogue("en")
-        self.key: str | None = key if keyed else None
-        self.fields: dict[str, object] = fields if keyed else {}
-        super().__init__(self.text("en") if keyed else key)
-
-    def text(self, lang: str | None = None) -> str:
-        """The message in ``lang`` (``"en"``, ``"ko"``; default: ``$MICROGRAD_MLP_LANG``)."""
-        if self.key is None:
-            return str(self.args[0]) if self.args else ""
-        return message(self.key, lang, **_rendered(self.fields, lang))
-
-    def __reduce__(self) -> tuple:
-        return (_rebuilt, (self.key, self.fields, str(self)))
-
-
-def _rebuilt(key: str | None, fields: dict, text: str) -> ExpressionError:
-    """An :class:`ExpressionError` unpickled (with its key and fields)."""
-    return ExpressionError(key, **fields) if key is not None else ExpressionError(text)
 
 
 def parse_expression(source: str, values: Mapping[str, float]) -> Value:

@@ -11,16 +11,22 @@ selects Korean. Code never branches on the language: it asks for a key::
 
 A key missing from the chosen language falls back to English (a test demands that every key
 exists in both catalogues, so the fallback is only a safety net).
+
+An error a learner reads is a :class:`CatalogueError` (``raise SomeError(key, **fields)``):
+its ``str()`` is the English text, ``error.text(lang)`` the text in ``lang``, as the CLI prints
+it. A field may be a :class:`Phrase` (a message itself) or another ``CatalogueError``: it is
+written in the language of the whole message.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
-__all__ = ["LANGUAGES", "message", "resolve_lang"]
+__all__ = ["LANGUAGES", "CatalogueError", "Phrase", "message", "resolve_lang"]
 
 #: The languages with a catalogue, default first.
 LANGUAGES = ("en", "ko")
@@ -74,3 +80,70 @@ def message(key: str, lang: str | None = None, /, **fields: object) -> str:
     if template is None:
         raise KeyError(f"no message {key!r} in the catalogue")
     return template.format(**fields)
+
+
+class Phrase:
+    """A part of a message that is itself a catalogue message (``key`` with ``fields``), so
+    that it is written in the language of the whole message: what a formula may contain, the
+    reason Python could not parse it, ..."""
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str | None = None) -> str:
+        """The phrase in ``lang`` (see :func:`message`)."""
+        return message(self.key, lang, **rendered(self.fields, lang))
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, **{self.fields!r})"
+
+
+def rendered(fields: Mapping[str, object], lang: str | None) -> dict[str, object]:
+    """``fields`` with every :class:`Phrase` and :class:`CatalogueError` as its text in
+    ``lang``."""
+    return {
+        k: v.text(lang) if isinstance(v, (Phrase, CatalogueError)) else v
+        for k, v in fields.items()
+    }
+
+
+class CatalogueError(Exception):
+    """The base (a mixin: ``class IDXError(CatalogueError, ValueError)``) of an error whose
+    message comes from the catalogue, so a run in another language reads it in that language.
+
+    Raised as ``SomeError(key, **fields)``: ``key`` names a message, ``fields`` fill it in (a
+    field may be a :class:`Phrase` or another ``CatalogueError``). ``str(error)`` is the
+    English text, whatever the language of the run; :meth:`text` gives it in another language
+    (``error.text("ko")``), as the CLI prints it. ``SomeError("some text")`` (not a key) keeps
+    that text as it is, in every language.
+
+    Attributes:
+        key: the catalogue key (``"errors.idx.bad_magic"``), or None for a plain text.
+        fields: the message's fields.
+    """
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        keyed = isinstance(key, str) and key in catalogue("en")
+        self.key: str | None = key if keyed else None
+        self.fields: dict[str, object] = fields if keyed else {}
+        super().__init__(self.text("en") if keyed else key)
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (``"en"``, ``"ko"``; default: ``$MICROGRAD_MLP_LANG``)."""
+        if self.key is None:
+            return str(self.args[0]) if self.args else ""
+        return message(self.key, lang, **rendered(self.fields, lang))
+
+    def __reduce__(self) -> tuple:
+        # the key and fields, and any attributes of a subclass (NonFiniteLossError's step)
+        return (_rebuilt, (type(self), self.key, self.fields, self.text("en")), self.__dict__)
+
+
+def _rebuilt(cls: type, key: str | None, fields: dict, text: str) -> CatalogueError:
+    """A :class:`CatalogueError` unpickled (with its key and fields)."""
+    error = cls.__new__(cls)
+    CatalogueError.__init__(error, *((key,) if key is not None else (text,)), **fields)
+    return error
