@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
-__all__ = ["LANGUAGES", "CatalogueError", "Phrase", "message", "resolve_lang"]
+__all__ = ["LANGUAGES", "CatalogueError", "Phrase", "Phrases", "message", "resolve_lang"]
 
 #: The languages with a catalogue, default first.
 LANGUAGES = ("en", "ko")
@@ -101,12 +101,27 @@ class Phrase:
         return f"Phrase({self.key!r}, **{self.fields!r})"
 
 
-def rendered(fields: Mapping[str, object], lang: str | None) -> dict[str, object]:
+class Phrases(Phrase):
+    """Several phrases (or plain texts) joined by ``sep``, each in the language of the whole
+    message: the list of what differs, ..."""
+
+    def __init__(self, items: list[object], sep: str = "; ") -> None:
+        super().__init__("", items=items)
+        self.items, self.sep = list(items), sep
+
+    def text(self, lang: str | None = None) -> str:
+        """The phrases in ``lang``, joined."""
+        return self.sep.join(str(v) for v in rendered(dict(enumerate(self.items)), lang).values())
+
+    def __repr__(self) -> str:
+        return f"Phrases({self.items!r}, {self.sep!r})"
+
+
+def rendered(fields: Mapping[object, object], lang: str | None) -> dict[object, object]:
     """``fields`` with every :class:`Phrase` and :class:`CatalogueError` as its text in
     ``lang``."""
     return {
-        k: v.text(lang) if isinstance(v, (Phrase, CatalogueError)) else v
-        for k, v in fields.items()
+        k: v.text(lang) if isinstance(v, (Phrase, CatalogueError)) else v for k, v in fields.items()
     }
 
 

@@ -25,12 +25,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from micrograd_mlp.messages import message, resolve_lang
+from micrograd_mlp.messages import Phrase, Phrases, message, resolve_lang
 from micrograd_mlp.progress import progress_bar
 from micrograd_mlp.training.checkpoint import (
     Checkpoint,
     CheckpointError,
     check_checkpoint_path,
+    checkpoint_name,
     differences,
     load_checkpoint,
     loader_state,
@@ -389,16 +390,20 @@ class Checkpointing(Callback):
                 refuse_overwrite(self.path)
             return
         saved = load_checkpoint(self.path)
-        problems = differences(saved.config, self.config, skip=self.may_change)
-        problems += [f"loader {p}" for p in differences(saved.loader, self.loader_state)]
+        problems: list[object] = list(differences(saved.config, self.config, skip=self.may_change))
+        problems += [
+            Phrase("errors.checkpoint.loader_difference", difference=p)
+            for p in differences(saved.loader, self.loader_state)
+        ]
         recorded = sorted(k for k, v in saved.history.items() if v)
         expected = sorted(run.recorded_series())
         if saved.epoch > 0 and recorded != expected:
-            problems.append(f"history records {recorded}, this run {expected}")
+            problems.append(
+                Phrase("errors.checkpoint.history_series", recorded=recorded, expected=expected)
+            )
         if problems:
             raise CheckpointError(
-                f"checkpoint '{self.path}' was written by a different run; resume with the same "
-                "settings (only the number of epochs may change): " + "; ".join(problems)
+                "errors.checkpoint.different_run", path=self.path, problems=Phrases(problems)
             )
         history = saved_history(saved, run.history.metric_name)
         restore(saved, run.model, run.optimizer, run.scheduler)  # all or nothing
@@ -440,30 +445,42 @@ def saved_history(saved: Checkpoint, metric_name: str) -> History:
     Raises:
         CheckpointError: naming the file and the series.
     """
-    where = f"checkpoint '{saved.path}'" if saved.path else "the checkpoint"
+    where = checkpoint_name(saved.path)
     try:
         history = History.from_state(saved.history, metric_name)
     except KeyError as error:
-        raise CheckpointError(f"{where}: its 'history' entry: {error.args[0]}") from None
+        raise CheckpointError(
+            "errors.checkpoint.history_entry", where=where, detail=error.args[0]
+        ) from None
     n, problems = saved.epoch, []
     if history.epoch != list(range(1, n + 1)):
         shown = history.epoch if len(history.epoch) <= 6 else [*history.epoch[:6], "..."]
-        problems.append(f"'history.epoch' is {shown}, expected 1 to {n}")
+        problems.append(Phrase("errors.checkpoint.history_epochs", shown=shown, n=n))
     for name in ("epoch_loss", "epoch_metric", "lr", "seconds", "test_loss", "test_metric"):
         values = getattr(history, name)
         if values and len(values) != n:
-            problems.append(f"'history.{name}' has {len(values)} values for {n} epochs")
+            problems.append(
+                Phrase("errors.checkpoint.history_length", name=name, count=len(values), n=n)
+            )
     if history.metric and len(history.metric) != len(history.loss):
         problems.append(
-            f"'history.metric' has {len(history.metric)} values for {len(history.loss)} steps"
+            Phrase(
+                "errors.checkpoint.history_steps",
+                count=len(history.metric),
+                steps=len(history.loss),
+            )
         )
     for name in History.SERIES:
         values = np.asarray(getattr(history, name), dtype=np.float64)
         bad = np.isinf(values) if name == "lr" else ~np.isfinite(values)
         if bad.any():
-            problems.append(f"'history.{name}' holds {float(values[bad][0])!r}")
+            problems.append(
+                Phrase("errors.checkpoint.history_value", name=name, value=float(values[bad][0]))
+            )
     if problems:
-        raise CheckpointError(f"{where} is not usable: " + "; ".join(problems))
+        raise CheckpointError(
+            "errors.checkpoint.history_unusable", where=where, problems=Phrases(problems)
+        )
     return history
 
 

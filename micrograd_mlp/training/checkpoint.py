@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_mlp.files import atomic_write
+from micrograd_mlp.messages import CatalogueError, Phrase
 from micrograd_mlp.training.batches import ArrayBatches
 
 __all__ = [
@@ -70,10 +71,11 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _NPY_MAGIC = b"\x93NUMPY"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(CatalogueError, ValueError):
     """A checkpoint file cannot be read, or does not fit the run resuming from it.
 
-    The message names the file and the problem.
+    The message names the file and the problem; raised as ``CheckpointError(key, **fields)``
+    with a key of the ``errors`` catalogue (``error.text("ko")`` gives it in Korean).
     """
 
 
@@ -209,15 +211,9 @@ def _read_members(path: Path, wanted: Collection[str] | None = None) -> dict[str
     with open(path, "rb") as f:
         head = f.read(len(_NPY_MAGIC))
     if head.startswith(_NPY_MAGIC):
-        raise CheckpointError(
-            f"'{path}' is a NumPy .npy array, not a checkpoint (a .npz file written by "
-            "micrograd-mlp train); give the checkpoint's path"
-        )
+        raise CheckpointError("errors.checkpoint.npy_file", path=path)
     if not head.startswith(_ZIP_MAGIC):
-        raise CheckpointError(
-            f"checkpoint '{path}' is corrupt or not a checkpoint: a checkpoint is an .npz (zip) "
-            "file, and this file does not start like one; delete it or train without --resume"
-        )
+        raise CheckpointError("errors.checkpoint.not_zip", path=path)
     arrays: dict[str, np.ndarray] = {}
     seen: set[str] = set()
     try:
@@ -226,7 +222,7 @@ def _read_members(path: Path, wanted: Collection[str] | None = None) -> dict[str
             for info in archive.infolist():
                 key = _member_key(info, path, size)
                 if key in seen:
-                    raise CheckpointError(f"checkpoint '{path}' is corrupt: '{key}' appears twice")
+                    raise CheckpointError("errors.checkpoint.twice", path=path, key=key)
                 seen.add(key)
                 if wanted is None or key in wanted:
                     arrays[key] = _read_member(archive, info, key, path)
@@ -235,8 +231,7 @@ def _read_members(path: Path, wanted: Collection[str] | None = None) -> dict[str
         if isinstance(error, CheckpointError):
             raise
         raise CheckpointError(
-            f"checkpoint '{path}' is corrupt or not a checkpoint ({type(error).__name__}: "
-            f"{error}); delete it or train without --resume"
+            "errors.checkpoint.unreadable", path=path, kind=type(error).__name__, detail=error
         ) from None
     return arrays
 
@@ -245,16 +240,16 @@ def _member_key(info: zipfile.ZipInfo, path: Path, size: int) -> str:
     """The entry name of a member (``model.layers.0.weight`` for ``model.layers.0.weight.npy``);
     refuses a member that is not an ``.npy`` array or whose stored size exceeds the file."""
     if not info.filename.endswith(".npy") or info.is_dir():
-        raise CheckpointError(
-            f"checkpoint '{path}' is not usable: member '{info.filename}' is not a .npy array "
-            "(a checkpoint holds nothing else)"
-        )
+        raise CheckpointError("errors.checkpoint.not_npy_member", path=path, member=info.filename)
     if info.compress_size > size or (
         info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size
     ):
         raise CheckpointError(
-            f"checkpoint '{path}' is corrupt: member '{info.filename}' claims "
-            f"{info.file_size:,} bytes, but the file has {size:,}"
+            "errors.checkpoint.member_too_big",
+            path=path,
+            member=info.filename,
+            claimed=info.file_size,
+            size=size,
         )
     return info.filename[: -len(".npy")]
 
@@ -272,17 +267,18 @@ def _read_member(
         else:
             raise ValueError(f"'{key}': unknown .npy format version {version}")
         if dtype.hasobject:
-            raise CheckpointError(
-                f"checkpoint '{path}' is not usable: '{key}' holds Python objects, which a "
-                "checkpoint never does (they are not loaded: loading them could run code)"
-            )
+            raise CheckpointError("errors.checkpoint.objects", path=path, key=key)
         declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
         held = info.file_size - f.tell()
         if declared != held:
             raise CheckpointError(
-                f"checkpoint '{path}' is corrupt: '{key}' declares a {_shape(shape)} "
-                f"{dtype} array ({_bytes(declared)}) but holds {_bytes(held)}; nothing was "
-                "allocated for it"
+                "errors.checkpoint.declares",
+                path=path,
+                key=key,
+                shape=_shape(shape),
+                dtype=dtype,
+                declared=_bytes(declared),
+                held=_bytes(held),
             )
         data = bytearray()
         while len(data) < declared:  # grows with the bytes really read
@@ -292,8 +288,11 @@ def _read_member(
             data += chunk
         if len(data) != declared or f.read(1):  # also makes zipfile check the CRC
             raise CheckpointError(
-                f"checkpoint '{path}' is corrupt: '{key}' holds {_bytes(len(data))}, its header "
-                f"declares {_bytes(declared)}"
+                "errors.checkpoint.holds",
+                path=path,
+                key=key,
+                held=_bytes(len(data)),
+                declared=_bytes(declared),
             )
     if dtype.itemsize == 0:
         return np.zeros(shape, dtype)
@@ -304,15 +303,16 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _bytes(n: int) -> str:
-    """``"1,234 bytes"``, ``"728 TiB"``: a size for a message."""
+def _bytes(n: int) -> Phrase:
+    """``"1,234 bytes"``, ``"728 TiB"``: a size for a message (in the message's language)."""
     if n < 1024:
-        return f"{n:,} byte{'s' * (n != 1)}"
+        return Phrase("errors.checkpoint.bytes", n=n, s="s" * (n != 1))
     for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         n /= 1024
         if n < 1024 or unit == "EiB":
-            return f"{n:,.0f} {unit}" if n >= 10 else f"{n:.1f} {unit}"
-    return ""  # pragma: no cover
+            break
+    size = f"{n:,.0f}" if n >= 10 else f"{n:.1f}"
+    return Phrase("errors.checkpoint.size", size=size, unit=unit)
 
 
 def _check_header_entries(
@@ -320,36 +320,47 @@ def _check_header_entries(
 ) -> tuple[int, dict[str, Any]]:
     """The format tag and epoch count checked, and the JSON entries ``json_names`` parsed."""
 
-    def fail(problem: str) -> CheckpointError:
-        return CheckpointError(f"checkpoint '{path}' is not usable: {problem}")
+    def fail(key: str, **fields: object) -> CheckpointError:
+        return CheckpointError(
+            "errors.checkpoint.not_usable", path=path, problem=Phrase(key, **fields)
+        )
 
     tag = arrays.get("format")
     if tag is None or tag.dtype.kind != "U" or tag.shape != () or str(tag) != FORMAT:
-        raise fail(f"no '{FORMAT}' format tag (is it a micrograd-mlp checkpoint?)")
+        raise fail("errors.checkpoint.no_format", format=FORMAT)
     missing = [name for name in ("epoch", *json_names) if name not in arrays]
     if missing:
-        raise fail(f"missing entries {missing}")
+        raise fail("errors.checkpoint.missing", missing=missing)
     epoch = arrays["epoch"]
     if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
-        raise fail(f"'epoch' must be a non-negative integer, got {epoch!r}")
+        raise fail("errors.checkpoint.bad_epoch", epoch=epoch)
     parsed: dict[str, Any] = {}
     for name in json_names:
         text = arrays[name]
         if text.dtype.kind != "U" or text.shape != ():
-            raise fail(f"'{name}' must be one JSON text, got {text.dtype} {_shape(text.shape)}")
+            raise fail(
+                "errors.checkpoint.not_json_text",
+                name=name,
+                dtype=text.dtype,
+                shape=_shape(text.shape),
+            )
         try:
             value = json.loads(str(text))
         except (json.JSONDecodeError, RecursionError) as error:
-            raise fail(f"'{name}' is not valid JSON ({type(error).__name__}: {error})") from None
+            raise fail(
+                "errors.checkpoint.bad_json", name=name, kind=type(error).__name__, detail=error
+            ) from None
         if not isinstance(value, dict):
-            raise fail(f"'{name}' must be a JSON object, got {type(value).__name__}")
+            raise fail("errors.checkpoint.not_object", name=name, type=type(value).__name__)
         parsed[name] = value
     return int(epoch), parsed
 
 
 def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
-    def fail(problem: str) -> CheckpointError:
-        return CheckpointError(f"checkpoint '{path}' is not usable: {problem}")
+    def fail(key: str, **fields: object) -> CheckpointError:
+        return CheckpointError(
+            "errors.checkpoint.not_usable", path=path, problem=Phrase(key, **fields)
+        )
 
     names = (*_JSON_ENTRIES, *(n for n in _OPTIONAL_JSON if n in arrays))
     epoch, parsed = _check_header_entries(arrays, path, names)
@@ -361,14 +372,14 @@ def _parse(arrays: Mapping[str, np.ndarray], path: Path) -> Checkpoint:
         if section in sections and rest:
             sections[section][rest] = value
         elif key not in ("format", "epoch", *_JSON_ENTRIES, *_OPTIONAL_JSON):
-            raise fail(f"unexpected entry '{key}'")
+            raise fail("errors.checkpoint.unexpected", key=key)
     if not sections["model"]:
-        raise fail("it holds no model parameters")
+        raise fail("errors.checkpoint.no_parameters")
     history = {}
     for key, values in sections["history"].items():
         if values.ndim != 1 or values.dtype.kind != "f":
             raise fail(
-                f"history '{key}' must be a 1-D float array, got {values.dtype} {values.shape}"
+                "errors.checkpoint.bad_history", key=key, dtype=values.dtype, shape=values.shape
             )
         history[key] = values.tolist()
     return Checkpoint(
@@ -415,13 +426,16 @@ def refuse_overwrite(
     try:
         epoch, config = peek_checkpoint(path)
     except (CheckpointError, OSError):
-        what = "a file that is not a readable checkpoint"
+        what = Phrase("errors.checkpoint.what_unreadable")
     else:
-        settings = ", ".join(f"{k}={v!r}" for k, v in config.items()) or "no settings"
-        what = f"a checkpoint, after epoch {epoch} of a run with {settings}"
+        settings = ", ".join(f"{k}={v!r}" for k, v in config.items())
+        what = Phrase(
+            "errors.checkpoint.what_checkpoint",
+            epoch=epoch,
+            settings=settings or Phrase("errors.checkpoint.no_settings"),
+        )
     raise CheckpointError(
-        f"'{path}' already holds {what}; pass {resume} to continue that run or {force} to "
-        "replace it (or choose another checkpoint path)"
+        "errors.checkpoint.exists", path=path, what=what, resume=resume, force=force
     )
 
 
@@ -459,12 +473,13 @@ def loader_state(data: Any) -> dict[str, Any]:
 
 def differences(
     saved: Mapping[str, Any], now: Mapping[str, Any], skip: tuple[str, ...] = ()
-) -> list[str]:
-    """``"key: <saved> in the checkpoint, <now> now"`` for every key whose values differ (keys
-    in ``skip`` excepted), in the order the keys first appear."""
+) -> list[Phrase]:
+    """``"key: <saved> in the checkpoint, <now> now"`` (a :class:`~micrograd_mlp.messages.
+    Phrase`, ``str()`` gives the English) for every key whose values differ (keys in ``skip``
+    excepted), in the order the keys first appear."""
     keys = [k for k in dict.fromkeys([*saved, *now]) if k not in skip]
     return [
-        f"{k}: {saved.get(k)!r} in the checkpoint, {now.get(k)!r} now"
+        Phrase("errors.checkpoint.difference", key=k, saved=saved.get(k), now=now.get(k))
         for k in keys
         if saved.get(k) != now.get(k)
     ]
@@ -508,24 +523,27 @@ def restore(
             or the random generators; the message names the file and the entry. Nothing was
             changed.
     """
-    where = f"checkpoint '{checkpoint.path}'" if checkpoint.path else "the checkpoint"
+    where = checkpoint_name(checkpoint.path)
 
     def refuse(entry: str, part: str, error: BaseException) -> CheckpointError:
         return CheckpointError(
-            f"{where}: its '{entry}' entry does not fit the {part}: {_message(error)}; nothing "
-            "was loaded"
+            "errors.checkpoint.does_not_fit",
+            where=where,
+            entry=entry,
+            part=Phrase(f"errors.checkpoint.part.{part}"),
+            detail=_message(error),
         )
 
     generators = _generators(model)
     saved_rng = dict(checkpoint.rng or {})
     if saved_rng and sorted(saved_rng) != sorted(generators):
         problem = ValueError(f"saved for {sorted(saved_rng)}, the model has {sorted(generators)}")
-        raise refuse("rng", "model's random generators", problem)
+        raise refuse("rng", "generators", problem)
     for name, state in saved_rng.items():
         try:  # on a fresh generator of the same kind: the model's is not touched
             type(generators[name].bit_generator)().state = state
         except (TypeError, ValueError, KeyError, OverflowError) as error:
-            raise refuse(f"rng.{name}", "model's random generator", error) from None
+            raise refuse(f"rng.{name}", "generator", error) from None
     saved_schedule = dict(checkpoint.scheduler or {})
     if scheduler is not None and saved_schedule:
         _try_on_copy(scheduler, saved_schedule, _stand_in(scheduler), refuse, "scheduler")
@@ -559,6 +577,13 @@ def restore(
         scheduler.load_state_dict(saved_schedule)
     for name, state in saved_rng.items():
         generators[name].bit_generator.state = state
+
+
+def checkpoint_name(path: Path | None) -> Phrase:
+    """``checkpoint 'path'`` (or ``the checkpoint`` without a path), for a message."""
+    if path:
+        return Phrase("errors.checkpoint.named", path=path)
+    return Phrase("errors.checkpoint.unnamed")
 
 
 def _stand_in(scheduler: Any) -> dict[int, Any]:
