@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from micrograd_mlp.files import atomic_write
+from micrograd_mlp.messages import CatalogueError
 from micrograd_mlp.progress import progress_bar
 
 __all__ = ["DownloadError", "download_file", "md5sum"]
@@ -19,8 +20,11 @@ _CHUNK = 1 << 16
 _USER_AGENT = "micrograd-mlp (https://pypi.org/project/micrograd-mlp/)"
 
 
-class DownloadError(OSError):
-    """Every mirror failed; the message lists each URL tried and why it failed."""
+class DownloadError(CatalogueError, OSError):
+    """Every mirror failed; the message lists each URL tried and why it failed.
+
+    Raised as ``DownloadError(key, **fields)`` with a key of the ``errors`` catalogue
+    (``error.text("ko")`` gives it in Korean)."""
 
 
 class _ChecksumMismatch(Exception):
@@ -98,7 +102,7 @@ def download_file(
     dest = Path(dest_dir) / filename
     dest.parent.mkdir(parents=True, exist_ok=True)
     if not mirrors:
-        raise DownloadError(f"cannot download {filename}: no mirrors given")
+        raise DownloadError("errors.download.no_mirrors", filename=filename)
     failures = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + filename
@@ -111,5 +115,8 @@ def download_file(
             plain = isinstance(exc, urllib.error.URLError) and not hasattr(exc, "code")
             failures.append(f"{url}: {exc.reason if plain else exc}")
     raise DownloadError(
-        f"could not download {filename} into {dest.parent}:\n  " + "\n  ".join(failures)
+        "errors.download.failed",
+        filename=filename,
+        dir=dest.parent,
+        failures="\n  ".join(failures),
     )

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from micrograd_mlp.files import atomic_write
+from micrograd_mlp.messages import CatalogueError, Phrase
 
 __all__ = ["IDXError", "read_idx", "write_idx"]
 
@@ -44,8 +45,11 @@ _ALLOCATE_AT_ONCE = 1 << 30
 _CHUNK = 1 << 24
 
 
-class IDXError(ValueError):
-    """A file is not a well-formed IDX file; the message names the file and the problem."""
+class IDXError(CatalogueError, ValueError):
+    """A file is not a well-formed IDX file; the message names the file and the problem.
+
+    Raised as ``IDXError(key, **fields)`` with a key of the ``errors`` catalogue
+    (``error.text("ko")`` gives it in Korean)."""
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -79,7 +83,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 return _read_stream(stream, path, file_size=None)
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-            raise IDXError(f"{path}: corrupt or truncated gzip stream ({exc})") from exc
+            raise IDXError("errors.idx.gzip", path=path, detail=exc) from exc
 
 
 def _read_exact(stream: BinaryIO, buffer: memoryview) -> int:
@@ -96,28 +100,30 @@ def _read_exact(stream: BinaryIO, buffer: memoryview) -> int:
 def _read_stream(stream: BinaryIO, path: Path, file_size: int | None) -> np.ndarray:
     magic = bytearray(4)
     if _read_exact(stream, memoryview(magic)) < 4:
-        raise IDXError(f"{path}: truncated header: fewer than the 4 bytes of the magic number")
+        raise IDXError("errors.idx.no_magic", path=path)
     if magic[:2] != b"\0\0":
-        raise IDXError(
-            f"{path}: bad magic number 0x{magic.hex()}: an IDX file starts with two zero bytes"
-        )
+        raise IDXError("errors.idx.bad_magic", path=path, magic=magic.hex())
     code, ndim = magic[2], magic[3]
     if code not in IDX_DTYPES:
-        raise IDXError(f"{path}: unknown dtype code 0x{code:02X} (known: {_KNOWN})")
+        raise IDXError("errors.idx.dtype", path=path, code=code, known=_KNOWN)
     dims = bytearray(4 * ndim)
     if _read_exact(stream, memoryview(dims)) < len(dims):
-        raise IDXError(f"{path}: truncated header: {ndim} dimensions need {len(dims)} size bytes")
+        raise IDXError("errors.idx.short_header", path=path, ndim=ndim, need=len(dims))
     shape = struct.unpack(f">{ndim}I", dims)
     stored = IDX_DTYPES[code]
     nbytes = math.prod(shape) * stored.itemsize
-    what = f"shape {shape} of {stored.name} needs {nbytes} data bytes"
+    what = Phrase("errors.idx.needs", shape=shape, dtype=stored.name, nbytes=nbytes)
     header = 4 + len(dims)
     # For a raw file the size is known up front: refuse before allocating anything.
     if file_size is not None and file_size != header + nbytes:
-        problem = "truncated" if file_size < header + nbytes else "trailing bytes"
+        problem = "truncated" if file_size < header + nbytes else "trailing"
         raise IDXError(
-            f"{path}: {problem}: {what}, but the file has {file_size - header} after its "
-            f"{header}-byte header"
+            "errors.idx.file_size",
+            path=path,
+            problem=Phrase(f"errors.idx.{problem}"),
+            what=what,
+            has=file_size - header,
+            header=header,
         )
     native = stored.newbyteorder("=")
     if file_size is None and nbytes > _ALLOCATE_AT_ONCE:
@@ -136,12 +142,12 @@ def _read_stream(stream: BinaryIO, path: Path, file_size: int | None) -> np.ndar
         try:
             data = np.empty(shape, dtype=native)
         except (MemoryError, ValueError) as exc:
-            raise IDXError(f"{path}: {what}, which cannot be allocated ({exc})") from exc
+            raise IDXError("errors.idx.allocate", path=path, what=what, detail=exc) from exc
         got = _read_exact(stream, memoryview(data.reshape(-1).view(np.uint8)))
     if got < nbytes:
-        raise IDXError(f"{path}: truncated: {what}, but the stream has only {got}")
+        raise IDXError("errors.idx.stream_short", path=path, what=what, got=got)
     if stream.read(1):
-        raise IDXError(f"{path}: trailing bytes: {what}, but the stream has more")
+        raise IDXError("errors.idx.stream_long", path=path, what=what)
     if stored.byteorder == ">" and sys.byteorder == "little":
         data.byteswap(inplace=True)  # big-endian bytes were read into a native array
     return data

@@ -276,24 +276,30 @@ def _read_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray, Pa
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.dtype != np.uint8 or images.shape[1:] != IMAGE_SHAPE or images.ndim != 3:
         raise IDXError(
-            f"{image_file}: expected uint8 images of shape (N, 28, 28), got {images.dtype} "
-            f"{images.shape}"
+            "errors.mnist.images", path=image_file, dtype=images.dtype, shape=images.shape
         )
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise IDXError(
-            f"{label_file}: expected uint8 labels (N,), got {labels.dtype} {labels.shape}"
+            "errors.mnist.labels", path=label_file, dtype=labels.dtype, shape=labels.shape
         )
     if len(images) != len(labels):
         raise IDXError(
-            f"{image_file} holds {len(images)} images but {label_file} holds {len(labels)} labels"
+            "errors.mnist.counts",
+            images_file=image_file,
+            images=len(images),
+            labels_file=label_file,
+            labels=len(labels),
         )
     if len(images) == 0:  # well-formed, but nothing can be trained or tested on it
-        raise IDXError(f"{image_file}: holds no images; the {split!r} split needs at least 1")
+        raise IDXError("errors.mnist.no_images", path=image_file, split=split)
     if labels.max() > 9:
         first = int(np.flatnonzero(labels > 9)[0])
         raise IDXError(
-            f"{label_file}: labels must be class indices 0-9, but label {first:,} is "
-            f"{int(labels[first])} ({int(np.count_nonzero(labels > 9)):,} out of range)"
+            "errors.mnist.label_range",
+            path=label_file,
+            index=first,
+            label=int(labels[first]),
+            count=int(np.count_nonzero(labels > 9)),
         )
     return images, labels.astype(np.int64), image_file
 
@@ -420,10 +426,7 @@ class MNIST:
             raise ValueError(f"train_fraction must be a number in (0, 1), got {train_fraction!r}")
         n = len(self)
         if n < 2:
-            raise IDXError(
-                f"{self.images_file}: holds {n} image{'s' * (n != 1)}; splitting it into "
-                "training and test images needs at least 2"
-            )
+            raise IDXError("errors.mnist.too_few", path=self.images_file, n=n, s="s" * (n != 1))
         n_train = min(max(round(train_fraction * n), 1), n - 1)
         return train_test_split(self.images, self.labels, n_train, seed=seed)
 
