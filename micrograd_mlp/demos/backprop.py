@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> dict:
         )
     except DotFailedError as e:  # dot crashed or failed: no frames half of this run, half old
         remove_stale_pictures(args.out)
-        error = f"{e}; no frames were drawn"
+        error = message("errors.backprop.no_frames", lang, error=e.text(lang))
         raise SystemExit(message("cli.error", lang, command=COMMAND, error=error)) from None
     plot = None
     if frames is None:

@@ -25,7 +25,7 @@ from micrograd_mlp.demos.options import UserError, chosen_lang, float_option
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.expression import ExpressionError
 from micrograd_mlp.functional import mse_loss
-from micrograd_mlp.messages import message
+from micrograd_mlp.messages import CatalogueError, Phrase, message
 from micrograd_mlp.nn import MLP
 from micrograd_mlp.validation import finite_real
 from micrograd_mlp.viz.explorer import Explorer
@@ -135,6 +135,11 @@ def page_path(out: Path) -> Path:
     return out if out.suffix.lower() in OUT_FILE_SUFFIXES else out / PAGE
 
 
+class PageNotWrittenError(CatalogueError, UserError):
+    """No page was written: Graphviz's ``dot`` is missing or failed, or a number overflowed
+    (the message says which, in the run's language)."""
+
+
 def write_page(root: Value, out: Path, **options) -> Explorer:
     """Build the page of ``root`` (``options`` as in :class:`~micrograd_mlp.viz.explorer.
     Explorer`) and write it to :func:`page_path` ``(out)``; other commands and examples with
@@ -147,7 +152,8 @@ def write_page(root: Value, out: Path, **options) -> Explorer:
     try:
         page = Explorer(root, **options)
     except (DotNotFoundError, DotFailedError, OverflowError) as e:
-        raise UserError(f"{e}; no page was written") from None
+        error = Phrase("errors.explore.overflow", detail=e) if isinstance(e, OverflowError) else e
+        raise PageNotWrittenError("errors.explore.no_page", error=error) from None
     page.save(page_path(out))
     return page
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
+from micrograd_mlp.messages import CatalogueError, Phrase
 from micrograd_mlp.training.batches import (
     as_batches,
     forward,
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(CatalogueError, FloatingPointError):
     """The training loss became NaN or infinite; the update of that step was not applied.
 
     Attributes:
@@ -49,12 +50,11 @@ class NonFiniteLossError(FloatingPointError):
 
     def __init__(self, loss: float, step: int, epoch: int | None = None) -> None:
         self.loss, self.step, self.epoch = loss, step, epoch
-        where = f"step {step}" + (f" (epoch {epoch})" if epoch is not None else "")
-        super().__init__(
-            f"the training loss is {loss!r} at {where}; training stopped before that step's "
-            "update, so the parameters are those of the previous step. Common causes: a "
-            "learning rate too large, a log of 0, inputs that are not scaled"
-        )
+        if epoch is None:
+            where = Phrase("errors.loss.step", step=step)
+        else:
+            where = Phrase("errors.loss.step_epoch", step=step, epoch=epoch)
+        super().__init__("errors.loss.not_finite", loss=loss, where=where)
 
 
 def check_finite(loss: float, step: int, epoch: int | None = None) -> None:

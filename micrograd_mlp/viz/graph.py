@@ -30,6 +30,7 @@ import graphviz
 from micrograd_mlp.autodiff import topological_order
 from micrograd_mlp.engine import Constant, Value
 from micrograd_mlp.files import atomic_write_bytes
+from micrograd_mlp.messages import CatalogueError, Phrase
 from micrograd_mlp.viz.fonts import graphviz_fontname
 
 __all__ = [
@@ -96,10 +97,11 @@ class DotNotFoundError(RuntimeError):
     """The Graphviz ``dot`` program is missing (``save_graph(..., on_missing_dot="raise")``)."""
 
 
-class DotFailedError(RuntimeError):
+class DotFailedError(CatalogueError, RuntimeError):
     """Graphviz's ``dot`` ran and failed: it crashed, exited with an error, or did not finish
     within :data:`DOT_TIMEOUT` seconds. The message is one line: what happened (the exit status
-    or signal, and dot's own message if it wrote one) and what to try."""
+    or signal, and dot's own message if it wrote one) and what to try. Raised as
+    ``DotFailedError(key, **fields)`` with a key of the ``errors`` catalogue."""
 
 
 def run_dot(source: str, format: str, what: str, timeout: float | None = None) -> bytes:
@@ -130,39 +132,30 @@ def run_dot(source: str, format: str, what: str, timeout: float | None = None) -
             "graphviz')"
         ) from None
     except subprocess.TimeoutExpired:
-        raise DotFailedError(
-            f"Graphviz's 'dot' did not finish {what} within {timeout:g} s and was stopped: the "
-            "graph is too big to lay out; try a smaller one"
-        ) from None
+        raise DotFailedError("errors.dot.timeout", what=what, timeout=timeout) from None
     except OSError as e:
-        raise DotFailedError(
-            f"Graphviz's 'dot' could not be run for {what}: {e.strerror or e}; check the "
-            "Graphviz installation ('dot -V')"
-        ) from None
+        raise DotFailedError("errors.dot.cannot_run", what=what, reason=e.strerror or e) from None
     if done.returncode != 0:
-        raise DotFailedError(_dot_failure(done.returncode, done.stderr, what))
+        raise _dot_failure(done.returncode, done.stderr, what)
     return done.stdout
 
 
-def _dot_failure(status: int, stderr: bytes, what: str) -> str:
+def _dot_failure(status: int, stderr: bytes, what: str) -> DotFailedError:
     """One line: how dot ended (its exit status, or the signal that killed it), its message."""
     if status < 0:
         try:
             name = signal.Signals(-status).name
         except ValueError:
             name = f"signal {-status}"
-        how = f"crashed (killed by {name})"
+        how = Phrase("errors.dot.killed", name=name)
     else:
-        how = f"failed (exit status {status})"
+        how = Phrase("errors.dot.exit", status=status)
     lines = [" ".join(line.split()) for line in stderr.decode("utf-8", "replace").splitlines()]
     said = "; ".join(line for line in lines if line)
     if len(said) > 300:
         said = said[:299] + "…"
-    told = f": dot said: {said}" if said else ", with no message"
-    return (
-        f"Graphviz's 'dot' {how} while {what}{told}. Try a smaller graph; 'dot -V' checks the "
-        "Graphviz installation"
-    )
+    told = Phrase("errors.dot.said", said=said) if said else Phrase("errors.dot.silent")
+    return DotFailedError("errors.dot.failed", how=how, what=what, told=told)
 
 
 def draw_dot(
