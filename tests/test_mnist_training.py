@@ -502,6 +502,9 @@ import os, signal, sys
 from micrograd_mlp.cli import main
 from micrograd_mlp.training import Checkpointing
 
+# A shell that starts a job in the background makes it ignore SIGINT, and Python then keeps
+# that: restore Ctrl-C's usual KeyboardInterrupt, as a terminal run has it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 write = Checkpointing.on_epoch_end
 
 def write_then_ctrl_c(self, run):
