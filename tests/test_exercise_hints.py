@@ -8,30 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from workbooks import edit_code, solution_workbook
 
 from micrograd_mlp import exercises
 from micrograd_mlp.cli import main
 from micrograd_mlp.messages import message
 
 STEMS = {e.number: e.stem for e in exercises.EXERCISES}
-
-
-def _workbook(tmp_path: Path) -> Path:
-    """A workbook of the reference solutions."""
-    folder = tmp_path / "wb"
-    folder.mkdir(parents=True)
-    for e in exercises.EXERCISES:
-        (folder / e.file).write_text(exercises.render_solution(e, "en"), encoding="utf-8")
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    """Replace the first ``old`` in the code of ``path`` (after its docstring)."""
-    text = path.read_text(encoding="utf-8")
-    cut = text.index('"""', 3) + 3
-    head, code = text[:cut], text[cut:]
-    assert old in code, f"{old!r} not in {path.name}"
-    path.write_text(head + code.replace(old, new, 1), encoding="utf-8")
 
 
 SOFTMAX_GRAD = "return [pj - (1.0 if j == target else 0.0) for j, pj in enumerate(p)]"
@@ -88,9 +71,9 @@ MISTAKES = [
     "number, edits, mistake", MISTAKES, ids=[f"ex{n:02d}-{m}" for n, _, m in MISTAKES]
 )
 def test_each_mistake_is_named_in_both_languages(tmp_path: Path, number, edits, mistake, lang):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     for old, new in edits:
-        _edit(folder / f"{STEMS[number]}.py", old, new)
+        edit_code(folder / f"{STEMS[number]}.py", old, new)
     (result,) = exercises.check(folder, [number], lang=lang, seed=0)
     assert result.status == "failing"
     assert mistake in result.mistakes, (result.message, result.mistakes)
@@ -106,8 +89,8 @@ def test_each_mistake_is_named_in_both_languages(tmp_path: Path, number, edits, 
 
 def test_a_missing_seed_gets_a_whole_hint_not_an_empty_sum(tmp_path: Path):
     # It printed "... as the sum over its uses: ." (the output has no uses).
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex04_backward.py", "    root.grad = 1.0\n", "")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex04_backward.py", "    root.grad = 1.0\n", "")
     for level in exercises.HINT_LEVELS:
         (result,) = exercises.check(folder, [4], seed=0, hint=level)
         assert result.mistakes == ["seed"] and "uses: ." not in " ".join(result.hints)
@@ -116,8 +99,8 @@ def test_a_missing_seed_gets_a_whole_hint_not_an_empty_sum(tmp_path: Path):
 
 
 def test_a_wrong_sum_that_is_no_known_mistake_gets_the_chain_rule_terms(tmp_path: Path):
-    folder = _workbook(tmp_path)
-    _edit(  # every _backward() twice, in the right order: no typical mistake
+    folder = solution_workbook(tmp_path)
+    edit_code(  # every _backward() twice, in the right order: no typical mistake
         folder / "ex04_backward.py",
         "        node._backward()\n",
         "        node._backward()\n        node._backward()\n",
@@ -128,8 +111,8 @@ def test_a_wrong_sum_that_is_no_known_mistake_gets_the_chain_rule_terms(tmp_path
 
 
 def test_hints_come_in_three_steps(tmp_path: Path, capsys):
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
     texts = []
     for level in exercises.HINT_LEVELS:
         (result,) = exercises.check(folder, [1], seed=0, hint=level)

@@ -18,31 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from workbooks import edit_code, solution_workbook
 
 from micrograd_mlp import exercises
 from micrograd_mlp.cli import main
 from micrograd_mlp.messages import catalogue, message
 
 STEMS = {e.number: e.stem for e in exercises.EXERCISES}
-
-
-def _solutions(tmp_path: Path) -> Path:
-    """A workbook of the reference solutions (the package's, rendered in English)."""
-    folder = tmp_path / "wb"
-    folder.mkdir(parents=True)
-    for e in exercises.EXERCISES:
-        (folder / e.file).write_text(exercises.render_solution(e, "en"), encoding="utf-8")
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    """Replace the first ``old`` in the code of ``path`` (after its docstring, which may quote
-    the same code)."""
-    text = path.read_text(encoding="utf-8")
-    cut = text.index('"""', 3) + 3 if text.startswith('"""') else 0
-    head, code = text[:cut], text[cut:]
-    assert old in code, f"{old!r} not in {path.name}"
-    path.write_text(head + code.replace(old, new, 1), encoding="utf-8")
 
 
 def _check(folder: Path, number: int, lang: str = "en") -> exercises.CheckResult:
@@ -97,7 +79,7 @@ def test_blank_workbook_fails_every_check_with_a_clear_message(tmp_path: Path, c
 
 
 def test_reference_solutions_pass_every_check(tmp_path: Path, capsys):
-    folder = _solutions(tmp_path)
+    folder = solution_workbook(tmp_path)
     results = exercises.check(folder)
     failed = [exercises.format_result(r) for r in results if r.status != "passed"]
     assert not failed, "\n".join(failed)
@@ -177,8 +159,8 @@ MISTAKES = [
     ids=[f"ex{n:02d}-{h}-{i}" for i, (n, _, h) in enumerate(MISTAKES)],
 )
 def test_each_typical_mistake_gets_its_hint(tmp_path: Path, number, edit, hint):
-    folder = _solutions(tmp_path)
-    _edit(folder / f"{STEMS[number]}.py", *edit)
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / f"{STEMS[number]}.py", *edit)
     result = _check(folder, number)
     assert result.status == "failing"
     assert hint in result.mistakes, (result.message, result.mistakes)
@@ -237,9 +219,9 @@ VALUE_MISTAKES = [
     ids=[f"{f}-{h}-{i}" for i, (_, f, h) in enumerate(VALUE_MISTAKES)],
 )
 def test_each_value_mistake_is_named(tmp_path: Path, edit, failure, hint):
-    folder = _solutions(tmp_path)
+    folder = solution_workbook(tmp_path)
     for old, new in edit if isinstance(edit, list) else [edit]:
-        _edit(folder / "ex02_value.py", old, new)
+        edit_code(folder / "ex02_value.py", old, new)
     results = {lang: _check(folder, 2, lang) for lang in ("en", "ko")}
     result = results["en"]
     assert result.status == "failing"
@@ -261,8 +243,10 @@ def test_each_value_mistake_is_named(tmp_path: Path, edit, failure, hint):
 def test_a_backward_that_ignores_the_stored_local_derivatives_does_not_pass(tmp_path: Path):
     # Right on every op the checker builds, but from the op's name, not from _local_grads: the
     # nodes the checker makes itself (op "f", made-up local derivatives) catch it.
-    folder = _solutions(tmp_path)
-    _edit(folder / "ex02_value.py", "zip(self._children, self._local_grads)", "_derivatives(self)")
+    folder = solution_workbook(tmp_path)
+    edit_code(
+        folder / "ex02_value.py", "zip(self._children, self._local_grads)", "_derivatives(self)"
+    )
     with (folder / "ex02_value.py").open("a", encoding="utf-8") as f:
         f.write(
             "\n\ndef _derivatives(node):\n"
@@ -308,7 +292,7 @@ def test_micrograds_closures_do_not_pass_and_make_a_cycle_per_node(tmp_path: Pat
     closures = _load(folder, STEMS[2])
     # What the introduction says: a graph of closures waits for the cyclic garbage collector;
     # a graph of numbers is freed by reference counting as soon as it is dropped.
-    numbers = _load(_solutions(tmp_path / "numbers"), STEMS[2])
+    numbers = _load(solution_workbook(tmp_path / "numbers"), STEMS[2])
     gc.disable()
     try:
         kept = []
@@ -326,7 +310,7 @@ def test_micrograds_closures_do_not_pass_and_make_a_cycle_per_node(tmp_path: Pat
 def test_a_learner_who_wrote_backward_is_told_the_next_op(tmp_path: Path):
     folder = tmp_path / "wb"
     exercises.start(folder)
-    _edit(
+    edit_code(
         folder / "ex02_value.py",
         '        raise NotImplementedError("exercise 2: Value._backward")',
         f"        for child, local in {PAIRS}:\n            {BACKWARD}",
@@ -337,8 +321,8 @@ def test_a_learner_who_wrote_backward_is_told_the_next_op(tmp_path: Path):
 
 
 def test_a_wrong_gradient_in_a_graph_is_drawn_in_red(tmp_path: Path):
-    folder = _solutions(tmp_path)
-    _edit(folder / "ex02_value.py", "(other.data, self.data)", "(self.data, other.data)")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex02_value.py", "(other.data, self.data)", "(self.data, other.data)")
     (result,) = exercises.check(folder, [2])
     assert result.status == "failing" and result.graph is not None
     assert result.graph.parent == folder.resolve() / exercises.FEEDBACK_DIR
@@ -347,7 +331,7 @@ def test_a_wrong_gradient_in_a_graph_is_drawn_in_red(tmp_path: Path):
     assert result.graph.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(result.graph) in exercises.format_result(result)
     # Fixed: the check passes and the stale picture is gone.
-    _edit(folder / "ex02_value.py", "(self.data, other.data)", "(other.data, self.data)")
+    edit_code(folder / "ex02_value.py", "(self.data, other.data)", "(other.data, self.data)")
     (result,) = exercises.check(folder, [2])
     assert result.status == "passed" and not list((folder / "feedback").glob("ex02_graph.*"))
 
@@ -357,8 +341,8 @@ def test_the_picture_marks_the_wrong_node_in_red(tmp_path: Path):
         pytest.skip("Graphviz's dot is needed to render the picture")
     from PIL import Image
 
-    folder = _solutions(tmp_path)
-    _edit(
+    folder = solution_workbook(tmp_path)
+    edit_code(
         folder / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
     )
     result = _check(folder, 4)
@@ -366,7 +350,7 @@ def test_the_picture_marks_the_wrong_node_in_red(tmp_path: Path):
     rgb = np.asarray(Image.open(result.graph).convert("RGB")).astype(int)
     red = int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)).sum())
     assert red > 100  # the border of the wrong node; nothing else in a picture is red
-    _edit(
+    edit_code(
         folder / "ex04_backward.py", "topological_order(root)", "reversed(topological_order(root))"
     )
     assert _check(folder, 4).status == "passed"
@@ -384,8 +368,8 @@ def test_the_feedback_picture_is_red_and_in_the_learners_language(
 
     import micrograd_mlp.viz.graph as graph
 
-    folder = _solutions(tmp_path)
-    _edit(folder / "ex02_value.py", "1.0 - t * t", "1.0 - t")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex02_value.py", "1.0 - t * t", "1.0 - t")
     drawn = []
     save_graph = graph.save_graph
     monkeypatch.setattr(
@@ -405,14 +389,14 @@ def test_the_feedback_picture_is_red_and_in_the_learners_language(
 
 
 def test_infinite_loop_and_crash_are_reported_and_the_checker_exits_cleanly(tmp_path: Path):
-    folder = _solutions(tmp_path)
-    _edit(
+    folder = solution_workbook(tmp_path)
+    edit_code(
         folder / "ex01_local_derivatives.py",
         "def d_add(a, b):\n",
         "def d_add(a, b):\n    while True:\n        pass\n",
     )
     (folder / "ex03_topological_order.py").write_text("raise RuntimeError('boom')\n")
-    _edit(
+    edit_code(
         folder / "ex05_neuron_mse.py",
         "def mse(preds, targets):\n",
         "def mse(preds, targets):\n    return 1 / 0\n",
@@ -521,8 +505,8 @@ def test_korean_workbook_and_feedback(tmp_path: Path, capsys):
     assert result.status == "not_started" and "TODO를 채우세요" in result.message
     assert "시작 전" in exercises.progress_table([result], "ko")
     # The feedback on a mistake, case description included, is Korean too.
-    solved = _solutions(tmp_path / "solved")
-    _edit(
+    solved = solution_workbook(tmp_path / "solved")
+    edit_code(
         solved / "ex04_backward.py", "reversed(topological_order(root))", "topological_order(root)"
     )
     (result,) = exercises.check(solved, [4], lang="ko", hint=2)  # the rule
@@ -542,8 +526,8 @@ def test_lang_defaults_to_the_environment(tmp_path: Path, monkeypatch, capsys):
 
 
 def test_progress_table_shows_passed_failing_and_not_started(tmp_path: Path):
-    folder = _solutions(tmp_path)
-    _edit(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
     blank = tmp_path / "blank"
     exercises.start(blank)
     shutil.copy(blank / "ex03_topological_order.py", folder)
@@ -579,7 +563,7 @@ def test_a_new_learner_gets_the_hint_then_passes(tmp_path: Path, capsys):
 def test_an_exercise_under_way_is_failing_not_unstarted(tmp_path: Path):
     folder = tmp_path / "wb"
     exercises.start(folder)
-    _edit(
+    edit_code(
         folder / "ex01_local_derivatives.py",
         '    # TODO: return (..., ...)\n    raise NotImplementedError("exercise 1: d_add")',
         "    return 1.0, 1.0",

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from workbooks import edit_code, solution_workbook
 
 from micrograd_mlp import exercises
 from micrograd_mlp.exercises.session import OUTPUT_LIMIT, Learner
@@ -22,29 +23,10 @@ from micrograd_mlp.exercises.session import OUTPUT_LIMIT, Learner
 STEMS = {e.number: e.stem for e in exercises.EXERCISES}
 
 
-def _workbook(tmp_path: Path) -> Path:
-    """A workbook of the reference solutions."""
-    folder = tmp_path / "wb"
-    folder.mkdir(parents=True)
-    for e in exercises.EXERCISES:
-        (folder / e.file).write_text(exercises.render_solution(e, "en"), encoding="utf-8")
-    return folder
-
-
 def _write(folder: Path, number: int, text: str) -> Path:
     path = folder / f"{STEMS[number]}.py"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    """Replace the first ``old`` in the code of ``path`` (after its docstring, which may quote
-    the same code)."""
-    text = path.read_text(encoding="utf-8")
-    cut = text.index('"""', 3) + 3 if text.startswith('"""') else 0
-    head, code = text[:cut], text[cut:]
-    assert old in code, f"{old!r} not in {path.name}"
-    path.write_text(head + code.replace(old, new, 1), encoding="utf-8")
 
 
 def _check(folder: Path, number: int, **kwargs) -> exercises.CheckResult:
@@ -88,9 +70,9 @@ grading.close = lambda *args, **kwargs: True
 
 
 def test_a_file_that_patches_the_library_at_import_still_fails(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex01_local_derivatives.py"
-    _edit(path, "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    edit_code(path, "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
     path.write_text(path.read_text(encoding="utf-8") + PATCHING, encoding="utf-8")
     result = _check(folder, 1)
     assert result.status == "failing" and result.key == "exercises.fail.mismatch"
@@ -122,7 +104,7 @@ os._exit(0)
 
 
 def test_a_file_that_writes_a_passed_result_and_exits_fails(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     _write(folder, 5, FAKE_PASS)
     result = _check(folder, 5)
     assert result.status == "failing"
@@ -136,7 +118,7 @@ def test_a_file_that_writes_a_passed_result_and_exits_fails(tmp_path: Path):
 
 
 def test_an_endless_print_is_stopped_at_the_output_bound(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     _write(folder, 6, "while True:\n    print('spam' * 250)\n")
     started = time.monotonic()
     result = _check(folder, 6, timeout=60)
@@ -146,19 +128,19 @@ def test_an_endless_print_is_stopped_at_the_output_bound(tmp_path: Path):
 
 
 def test_printing_inside_a_function_is_stopped_too_and_little_output_is_fine(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex06_gradient_descent.py"
-    _edit(
+    edit_code(
         path, "def gd_step(w, b, dw, db, lr):\n", "def gd_step(w, b, dw, db, lr):\n    print(w)\n"
     )
     assert _check(folder, 6).status == "passed"  # a few lines of debugging output
-    _edit(path, "    print(w)\n", "    print(str(w) * 100_000)\n")
+    edit_code(path, "    print(w)\n", "    print(str(w) * 100_000)\n")
     assert _check(folder, 6).key == "exercises.fail.output"
 
 
 @posix
 def test_a_timeout_kills_everything_the_file_started(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     _write(
         folder,
         7,
@@ -175,7 +157,7 @@ def test_a_timeout_kills_everything_the_file_started(tmp_path: Path):
 
 @posix
 def test_what_a_passing_file_starts_is_killed_when_the_check_ends(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex10_vectorized_layer.py"
     path.write_text(
         "import pathlib, subprocess, sys\n"
@@ -188,13 +170,15 @@ def test_what_a_passing_file_starts_is_killed_when_the_check_ends(tmp_path: Path
 
 
 def test_memory_is_bounded(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     _write(folder, 8, "hoard = bytearray(4 * 1024**3)\n")
     result = _check(folder, 8)
     assert result.status == "failing" and "MemoryError" in result.message
     assert "memory" in result.mistakes
     path = _write(folder, 8, exercises.render_solution(exercises.EXERCISES[7], "en"))
-    _edit(path, "def adam_step(", "def adam_step(*args):\n    bytearray(4 * 1024**3)\n\n\ndef _(")
+    edit_code(
+        path, "def adam_step(", "def adam_step(*args):\n    bytearray(4 * 1024**3)\n\n\ndef _("
+    )
     result = _check(folder, 8)
     assert result.key == "exercises.fail.raised" and "memory" in result.mistakes
 
@@ -214,8 +198,8 @@ def test_the_learners_process_reads_no_requests_from_its_stdin(tmp_path: Path):
 
 
 def test_inputs_are_drawn_fresh_every_run(tmp_path: Path):
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex01_local_derivatives.py", "1.0 - math.tanh(x) ** 2", "math.tanh(x) ** 2")
     inputs = {exercises.check(folder, [1])[0].fields["input"] for _ in range(3)}
     assert len(inputs) == 3
     assert len({_check(folder, 1, seed=7).fields["input"] for _ in range(2)}) == 1
@@ -224,8 +208,8 @@ def test_inputs_are_drawn_fresh_every_run(tmp_path: Path):
 # ---------------------------------------------- wrong answers that used to pass, now named
 def test_a_finite_difference_is_not_a_derivative(tmp_path: Path):
     # Within 1e-6 of the truth, so it passed before; not exact.
-    folder = _workbook(tmp_path)
-    _edit(
+    folder = solution_workbook(tmp_path)
+    edit_code(
         folder / "ex01_local_derivatives.py",
         "    return math.exp(x)\n",
         "    h = 1e-5\n    return (math.exp(x + h) - math.exp(x - h)) / (2 * h)\n",
@@ -237,12 +221,12 @@ def test_a_finite_difference_is_not_a_derivative(tmp_path: Path):
 
 def test_a_power_rule_wrong_for_negative_bases_fails(tmp_path: Path):
     # Only bases > 0 were drawn: |a| in place of a passed.
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex01_local_derivatives.py", "p * a ** (p - 1)", "p * abs(a) ** (p - 1)")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex01_local_derivatives.py", "p * a ** (p - 1)", "p * abs(a) ** (p - 1)")
     result = _check(folder, 1)
     assert result.status == "failing" and result.fields["func"] == "d_pow"
     assert "a=-" in result.fields["input"]
-    _edit(folder / "ex02_value.py", "p * a ** (p - 1)", "p * abs(a) ** (p - 1)")
+    edit_code(folder / "ex02_value.py", "p * a ** (p - 1)", "p * abs(a) ** (p - 1)")
     result = _check(folder, 2)
     assert result.status == "failing" and "a=-" in result.fields["input"]
     assert result.fields["func"].startswith("a ** ")
@@ -278,7 +262,7 @@ def naive_dc_da():
 
 def test_a_recursive_sort_with_a_raised_recursion_limit_fails(tmp_path: Path):
     # The deep chain was 5,000 nodes: a raised limit let a recursive sort pass.
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     _write(folder, 3, RECURSIVE_WITH_A_RAISED_LIMIT)
     for number in (3, 4):  # exercise 4 imports exercise 3's sort
         result = _check(folder, number)
@@ -298,10 +282,10 @@ def test_a_recursive_sort_with_a_raised_recursion_limit_fails(tmp_path: Path):
 def test_a_network_that_learns_xor_for_some_seeds_only_fails(tmp_path: Path):
     # Two hidden units and 200 steps learn XOR for seeds 0, 1 and 2 (the seeds checked before)
     # and for about two seeds in three.
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex09_xor.py"
-    _edit(path, "for _ in range(400):", "for _ in range(200 if hidden else 400):")
-    _edit(path, "return _train(X, y, seed, 8)", "return _train(X, y, seed, 2)")
+    edit_code(path, "for _ in range(400):", "for _ in range(200 if hidden else 400):")
+    edit_code(path, "return _train(X, y, seed, 8)", "return _train(X, y, seed, 2)")
     result = _check(folder, 9, seed=1)
     assert result.status == "failing" and result.fields["func"].startswith("train_mlp (seed=")
     assert result.fields["gate"] == "XOR" and "hidden" in result.mistakes
@@ -309,8 +293,8 @@ def test_a_network_that_learns_xor_for_some_seeds_only_fails(tmp_path: Path):
 
 def test_gradients_that_pile_up_over_the_steps_fail(tmp_path: Path):
     # Without the reset the MLP still learned XOR: "all 5 checks passed".
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex09_xor.py", "        for p in params:\n            p.grad = 0.0\n", "")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex09_xor.py", "        for p in params:\n            p.grad = 0.0\n", "")
     result = _check(folder, 9)
     assert result.status == "failing" and result.key == "exercises.fail.grad_not_reset"
     assert result.mistakes == ["zero_grad"]
@@ -318,7 +302,7 @@ def test_gradients_that_pile_up_over_the_steps_fail(tmp_path: Path):
 
 
 def test_resetting_after_the_step_or_accumulating_before_one_step_is_fine(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex09_xor.py"
     text = path.read_text(encoding="utf-8")
     # The reset after the step instead of before backward().
@@ -340,14 +324,14 @@ def test_resetting_after_the_step_or_accumulating_before_one_step_is_fine(tmp_pa
 
 def test_a_fit_that_stops_early_fails(tmp_path: Path):
     # 60 steps reach least squares to 1e-4 (the old bound), not to 1e-8.
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex06_gradient_descent.py", "range(steps)", "range(min(steps, 60))")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex06_gradient_descent.py", "range(steps)", "range(min(steps, 60))")
     result = _check(folder, 6)
     assert result.status == "failing" and result.key == "exercises.fail.lstsq"
 
 
 def test_check_cli_still_runs_in_a_fresh_process(tmp_path: Path):
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     env = {**os.environ, "MICROGRAD_MLP_LANG": "en"}
     done = subprocess.run(
         [sys.executable, "-m", "micrograd_mlp.cli", "exercises", "check", str(folder), "1"],
@@ -387,7 +371,7 @@ def test_every_case_draws_its_own_inputs_over_the_whole_domain(tmp_path: Path):
     # derivative right at one point or on one side pass.
     from micrograd_mlp.exercises.grading import CASES
 
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex01_local_derivatives.py"
     path.write_text(path.read_text(encoding="utf-8") + RECORDER, encoding="utf-8")
     assert _check(folder, 1).status == "passed"
@@ -408,8 +392,8 @@ def test_every_case_draws_its_own_inputs_over_the_whole_domain(tmp_path: Path):
 
 
 def test_a_relu_derivative_right_only_for_x_above_0_fails(tmp_path: Path):
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex01_local_derivatives.py", "return 1.0 if x > 0 else 0.0", "return 1.0")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex01_local_derivatives.py", "return 1.0 if x > 0 else 0.0", "return 1.0")
     result = _check(folder, 1)
     assert result.status == "failing" and result.fields["func"] == "d_relu"
     assert result.fields["input"].startswith("x=-")
@@ -417,8 +401,8 @@ def test_a_relu_derivative_right_only_for_x_above_0_fails(tmp_path: Path):
 
 def test_an_array_with_the_wrong_sign_fails(tmp_path: Path):
     # dW = -(dY^T X): every entry has the right size, none the right sign.
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex10_vectorized_layer.py", "dY.T @ X", "-(dY.T @ X)")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex10_vectorized_layer.py", "dY.T @ X", "-(dY.T @ X)")
     result = _check(folder, 10)
     assert result.status == "failing" and result.key == "exercises.fail.array"
     assert result.fields["func"] == "linear_backward (dW)"
@@ -428,8 +412,8 @@ def test_an_array_with_the_wrong_sign_fails(tmp_path: Path):
 def test_a_transposed_square_gradient_fails_on_its_values(tmp_path: Path):
     # The first case is square: X^T dY has dW's shape and its diagonal, so only the entries off
     # the diagonal tell it apart (named by its values, not by a shape).
-    folder = _workbook(tmp_path)
-    _edit(folder / "ex10_vectorized_layer.py", "dY.T @ X", "X.T @ dY")
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / "ex10_vectorized_layer.py", "dY.T @ X", "X.T @ dY")
     result = _check(folder, 10)
     assert result.key == "exercises.fail.array", result.message
     assert result.fields["func"] == "linear_backward (dW)"
@@ -441,8 +425,8 @@ def test_a_transposed_square_gradient_fails_on_its_values(tmp_path: Path):
 def test_a_backward_that_assigns_a_nodes_own_total_fails_at_backward(tmp_path: Path):
     # Summing the node's own contributions first (so x * x is right) and then assigning them
     # still drops what the operand got from its other uses: its grad must start non-zero.
-    folder = _workbook(tmp_path)
-    _edit(
+    folder = solution_workbook(tmp_path)
+    edit_code(
         folder / "ex02_value.py",
         "        for child, local in zip(self._children, self._local_grads):\n"
         "            child.grad += local * self.grad\n",
@@ -459,9 +443,9 @@ def test_a_backward_that_assigns_a_nodes_own_total_fails_at_backward(tmp_path: P
 
 def test_the_time_bound_adds_up_over_the_answers(tmp_path: Path):
     # Each answer takes 0.25 s, well within 4 s; the 40 of d_add take 10 s: stopped at 4.
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex01_local_derivatives.py"
-    _edit(path, "def d_add(a, b):\n", "def d_add(a, b):\n    __import__('time').sleep(0.25)\n")
+    edit_code(path, "def d_add(a, b):\n", "def d_add(a, b):\n    __import__('time').sleep(0.25)\n")
     started = time.monotonic()
     result = _check(folder, 1, timeout=4)
     assert result.key == "exercises.fail.timeout", result.message
@@ -470,9 +454,9 @@ def test_the_time_bound_adds_up_over_the_answers(tmp_path: Path):
 
 def test_gradients_that_pile_up_are_found_through_the_package_too(tmp_path: Path):
     # The file reaches the library's Value as micrograd_mlp.Value: no Value of its own to watch.
-    folder = _workbook(tmp_path)
+    folder = solution_workbook(tmp_path)
     path = folder / "ex09_xor.py"
-    _edit(path, "        for p in params:\n            p.grad = 0.0\n", "")
+    edit_code(path, "        for p in params:\n            p.grad = 0.0\n", "")
     text = path.read_text(encoding="utf-8")
     text = text.replace("from micrograd_mlp import Value\n", "import micrograd_mlp as mg\n")
     path.write_text(text.replace("Value(", "mg.Value("), encoding="utf-8")
@@ -486,8 +470,8 @@ def test_a_cross_entropy_written_as_log_sum_exp_minus_the_logit_passes(tmp_path:
     # m + log(sum exp(z - m)) - z[t]: right, but near z = 1000 a difference of two numbers
     # near 1000, rounded to about 1e-13, for a loss that may be far below 1: compared relative
     # to the size of those terms, not of the loss alone (five seeds: 200 cases, 80 near 1000).
-    folder = _workbook(tmp_path)
-    _edit(
+    folder = solution_workbook(tmp_path)
+    edit_code(
         folder / "ex07_softmax_cross_entropy.py",
         "return math.log(sum(math.exp(v - m) for v in z)) - (z[target] - m)",
         "return m + math.log(sum(math.exp(v - m) for v in z)) - z[target]",

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from workbooks import edit_code, solution_workbook
 
 from micrograd_mlp import exercises
 from micrograd_mlp.engine import Value
@@ -48,21 +49,6 @@ def test_the_reference_solutions_pass_in_the_kernel(number):
     assert check.text.startswith(_prefix("notebook.right"))
     assert set(check.asked) == set(exercise_functions(number)) and all(check.asked.values())
     assert str(check) == check.text and repr(check) != ""
-
-
-def _workbook(tmp_path: Path) -> Path:
-    folder = tmp_path / "wb"
-    folder.mkdir()
-    for e in exercises.EXERCISES:
-        (folder / e.file).write_text(exercises.render_solution(e, "en"), encoding="utf-8")
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    cut = text.index('"""', 3) + 3
-    assert old in text[cut:], f"{old!r} not in {path.name}"
-    path.write_text(text[:cut] + text[cut:].replace(old, new, 1), encoding="utf-8")
 
 
 def _functions(folder: Path, number: int) -> dict:
@@ -96,8 +82,8 @@ MISTAKES = [
     "number, edit, mistake", MISTAKES, ids=[f"ex{n:02d}-{m}" for n, _, m in MISTAKES]
 )
 def test_the_same_verdict_as_the_workbooks_check(tmp_path, number, edit, mistake):
-    folder = _workbook(tmp_path)
-    _edit(folder / f"{STEMS[number]}.py", *edit)
+    folder = solution_workbook(tmp_path)
+    edit_code(folder / f"{STEMS[number]}.py", *edit)
     (workbook,) = exercises.check(folder, [number], seed=3)
     kernel = check_cell(number, **_functions(folder, number), seed=3)
     assert workbook.status == kernel.status == "failing"

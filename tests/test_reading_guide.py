@@ -16,11 +16,10 @@ import inspect
 import io
 import os
 import re
-import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from markdown_code import FENCE, Block, python_blocks, without_comments
 
 import micrograd_mlp
 from micrograd_mlp import autodiff, engine
@@ -30,41 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "reading-the-engine.md"
 KOREAN_GUIDE = ROOT / "docs" / "ko" / "reading-the-engine.md"
 GUIDES = {"en": GUIDE, "ko": KOREAN_GUIDE}
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 # `name()`, `Value.name`, `Constant.name()` or a private `_name` / `__name__` in inline code.
 ENGINE_NAME = re.compile(r"(?:(Value|Constant)\.)?(\w+)(\(\))?")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^## (.*)$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Block:
-    line: int  # the line of the block's first code line in the guide
-    source: str
-    output: str | None  # the ```text block right under it, if any
-
-
-def python_blocks(path: Path) -> list[Block]:
-    """The ```python blocks of ``path`` in order, each with the ```text block that follows it
-    (nothing but blank lines between them) as its shown output."""
-    text = path.read_text(encoding="utf-8")
-    fences = list(FENCE.finditer(text))
-    blocks = []
-    for i, fence in enumerate(fences):
-        if fence.group(1) != "python":
-            continue
-        following = fences[i + 1] if i + 1 < len(fences) else None
-        output = None
-        if (
-            following is not None
-            and following.group(1) == "text"
-            and not text[fence.end() : following.start()].strip()
-        ):
-            output = following.group(2)
-        line = text.count("\n", 0, fence.start()) + 2
-        blocks.append(Block(line, fence.group(2), output))
-    return blocks
 
 
 def prose(path: Path) -> str:
@@ -123,16 +92,6 @@ def test_the_walk_ends_with_the_lectures_numbers(run):
     printed = "".join(out for _, out in run)
     assert "x1: -1.5  w1: 1  x2: 0.5  w2: 0  b: 0.5" in printed
     assert "['x1', 'w1', 'x1*w1', 'x2', 'w2', 'x2*w2', 'x1*w1 + x2*w2', 'b', 'n', 'o']" in printed
-
-
-def without_comments(source: str) -> list[str]:
-    """The code's lines with comments removed; blank and comment-only lines dropped."""
-    lines = source.splitlines()
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.COMMENT:
-            row, col = token.start
-            lines[row - 1] = lines[row - 1][:col]
-    return [line.rstrip() for line in lines if line.strip()]
 
 
 def test_without_comments_drops_only_comments():

@@ -11,12 +11,12 @@ import io
 import re
 import shutil
 import sys
-import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import shared_data_dir
+from markdown_code import Block, comments, without_comments
+from markdown_code import python_blocks as code_blocks
 
 from micrograd_mlp.cli import demo_modules, run_demo
 from micrograd_mlp.data import find_mnist
@@ -27,55 +27,8 @@ TUTORIAL = ROOT / "docs" / "tutorial.md"
 KOREAN_TUTORIAL = ROOT / "docs" / "ko" / "tutorial.md"
 # The tutorial finds MNIST in ../shared/data relative to the repository's root (where it runs).
 SHARED_DATA = ROOT.parent / "shared" / "data"
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 COMMAND = re.compile(r"micrograd-mlp ([a-z][a-z0-9-]*)")
 PICTURE = re.compile(r"`out/([a-z0-9-]+)/([\w.-]+\.(?:png|gif|svg))`")
-
-
-@dataclass(frozen=True)
-class Block:
-    line: int  # the line of the block's first code line in the tutorial
-    source: str
-    output: str | None  # the ```text block right under it (blank lines between), if any
-
-
-def code_blocks(path: Path = TUTORIAL) -> list[Block]:
-    """Every ```python block, in order, each with the output shown under it."""
-    text = path.read_text(encoding="utf-8")
-    fences = list(FENCE.finditer(text))
-    blocks = []
-    for i, fence in enumerate(fences):
-        if fence.group(1) != "python":
-            continue
-        following = fences[i + 1] if i + 1 < len(fences) else None
-        output = None
-        if (
-            following is not None
-            and following.group(1) == "text"
-            and not text[fence.end() : following.start()].strip()
-        ):
-            output = following.group(2)
-        blocks.append(Block(text.count("\n", 0, fence.start()) + 2, fence.group(2), output))
-    return blocks
-
-
-def without_comments(source: str) -> list[str]:
-    """The code's lines with its comments (``# ...`` outside strings) removed; blank and
-    comment-only lines dropped."""
-    lines = source.splitlines()
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.COMMENT:
-            row, col = token.start
-            lines[row - 1] = lines[row - 1][:col]
-    return [line.rstrip() for line in lines if line.strip()]
-
-
-def comments(source: str) -> list[str]:
-    return [
-        token.string
-        for token in tokenize.generate_tokens(io.StringIO(source).readline)
-        if token.type == tokenize.COMMENT
-    ]
 
 
 #: A block that imports torch needs PyTorch: run by its own test, skipped without torch. (Its
