@@ -4,6 +4,7 @@ Graphviz's ``dot`` failing) reaches a ``--lang ko`` run's error line in Korean, 
 
 from __future__ import annotations
 
+import builtins
 import os
 import stat
 from pathlib import Path
@@ -16,7 +17,9 @@ from micrograd_mlp.cli import describe_error, main
 from micrograd_mlp.data import write_idx
 from micrograd_mlp.data.idx import IDXError, read_idx
 from micrograd_mlp.data.mnist import SPLITS
+from micrograd_mlp.messages import message
 from micrograd_mlp.training import CheckpointError, NonFiniteLossError, load_checkpoint
+from micrograd_mlp.training.checkpoint import check_checkpoint_path
 from micrograd_mlp.training.loop import check_finite
 from micrograd_mlp.viz.graph import DotFailedError, run_dot
 
@@ -70,6 +73,28 @@ def test_a_corrupt_checkpoint_is_korean_in_a_korean_run(tmp_path, data, capsys):
     with pytest.raises(CheckpointError) as raised:
         load_checkpoint(bad)
     assert str(raised.value) == english
+
+
+@pytest.mark.parametrize("case", ["FileNotFoundError", "NotADirectoryError", "IsADirectoryError"])
+def test_a_checkpoint_path_that_cannot_be_a_file_is_said_in_the_runs_language(
+    case, tmp_path, data, capsys
+):
+    """check_checkpoint_path's refusals (the library's OSErrors) in the train command's words."""
+    a_file = tmp_path / "afile"
+    a_file.write_text("x", "utf-8")
+    path = {
+        "FileNotFoundError": tmp_path / "missing" / "c.npz",
+        "NotADirectoryError": a_file / "c.npz",
+        "IsADirectoryError": tmp_path,
+    }[case]
+    argv = ["train", "--data-dir", str(data), "--out", str(tmp_path / "o"), "--quiet",
+            "--hidden", "8", "--checkpoint", str(path)]  # fmt: skip
+    ko, en = korean_and_english(capsys, argv, "train")
+    key = f"train.error.checkpoint.{case}"
+    fields = {"path": path, "folder": path.parent}
+    assert ko.endswith(message(key, "ko", **fields)) and en.endswith(message(key, "en", **fields))
+    with pytest.raises(getattr(builtins, case)):  # the library's own check, as documented
+        check_checkpoint_path(path)
 
 
 def test_an_idx_file_with_a_bad_magic_number_is_korean_in_a_korean_run(tmp_path, data, capsys):

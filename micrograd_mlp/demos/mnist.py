@@ -385,7 +385,13 @@ def _check_options(args: argparse.Namespace, lang: str) -> tuple[Path | None, in
     elif args.checkpoint is not None:
         if args.checkpoint.parent.is_dir():
             _check_writable("--checkpoint", args.checkpoint, args.checkpoint.parent, lang)
-        check_checkpoint_path(args.checkpoint)
+        try:
+            check_checkpoint_path(args.checkpoint)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as error:
+            # the library's check, said in the command's words and the run's language
+            key = f"train.error.checkpoint.{type(error).__name__}"
+            folder = args.checkpoint.parent
+            raise UserError(message(key, lang, path=args.checkpoint, folder=folder)) from None
         if not args.force:
             refuse_overwrite(args.checkpoint, resume="--resume", force="--force")
     return resumed, trained
