@@ -18,6 +18,7 @@ from micrograd_mlp.cli import main, run_demo
 from micrograd_mlp.data import DataLoader, load_mnist, write_idx
 from micrograd_mlp.data.mnist import SPLITS
 from micrograd_mlp.demos import mnist as mnist_demo
+from micrograd_mlp.demos.options import UserError
 from micrograd_mlp.metrics import accuracy
 from micrograd_mlp.optim import SGD, Adam
 from micrograd_mlp.optim.lr_scheduler import StepLR
@@ -159,7 +160,7 @@ def test_demo_checks_the_checkpoint_directory_before_loading_data(tmp_path):
     argv = ["--out", str(tmp_path / "out"), "--checkpoint", str(missing / "c.npz")]
     # An empty --data-dir: had the demo looked for data first, the error would be about data.
     argv += ["--data-dir", str(tmp_path)]
-    with pytest.raises(FileNotFoundError, match="checkpoint directory"):
+    with pytest.raises(UserError, match=f"the folder '{missing}' does not exist"):
         run_demo(mnist_demo, argv)
     assert not (tmp_path / "out" / "history.png").exists()
 
