@@ -1,8 +1,10 @@
-"""Shared fixtures: where the real data sets are, and the hypothesis profiles."""
+"""Shared fixtures: where the real data sets are, a folder that cannot be written, and the
+hypothesis profiles."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections import Counter
 from pathlib import Path
@@ -46,6 +48,34 @@ def data_dir() -> Path:
     if found is None:
         pytest.skip("real data not found: set MICROGRAD_MLP_DATA or put it in ../shared/data")
     return found
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in: one without write permission, or (for
+    the superuser, whom permissions do not stop) /sys or /proc; skips when there is none."""
+    from micrograd_mlp.training.checkpoint import unwritable
+
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+        return folder
+    for folder in ("/sys", "/proc"):
+        if os.path.isdir(folder) and unwritable(folder) is not None:
+            return Path(folder)
+    pytest.skip("no folder this process cannot write in")
+
+
+@pytest.fixture
+def no_missing_glyphs(caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder):
+    """Fails the test if matplotlib reported a glyph missing from the font (an empty box in a
+    picture): logged by mathtext, warned by text."""
+    with caplog.at_level(logging.WARNING):
+        yield
+    logged = [r.getMessage() for r in caplog.records if "glyph" in r.getMessage()]
+    warned = [str(w.message) for w in recwarn if "missing from font" in str(w.message)]
+    assert logged == [] and warned == []
 
 
 # ---------------------------------------------------------------- examples run, per property

@@ -8,11 +8,9 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import time
 import tracemalloc
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -235,22 +233,8 @@ def test_a_history_that_does_not_fit_its_epochs_changes_nothing(tmp_path, series
 
 
 # -------------------------------------------------- folders that cannot be written (item 3)
-def _unwritable_folder(tmp_path):
-    """A folder this process cannot create files in: one without write permission, or (for
-    the superuser, whom permissions do not stop) /sys; skipped when there is none."""
-    if os.geteuid() != 0:
-        folder = tmp_path / "locked"
-        folder.mkdir()
-        folder.chmod(0o500)
-        return folder
-    for folder in ("/sys", "/proc"):
-        if os.path.isdir(folder) and unwritable(folder) is not None:
-            return Path(folder)
-    pytest.skip("no folder this process cannot write in")
-
-
-def test_an_unwritable_checkpoint_folder_fails_before_the_first_step(tmp_path):
-    folder = _unwritable_folder(tmp_path)
+def test_an_unwritable_checkpoint_folder_fails_before_the_first_step(unwritable_folder, tmp_path):
+    folder = unwritable_folder
     X, y = _blobs()
     model = MLP(4, [16, 3], seed=0, dtype=np.float64)
     before = model.state_dict()

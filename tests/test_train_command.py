@@ -27,7 +27,6 @@ from micrograd_mlp.data import write_idx
 from micrograd_mlp.data.mnist import SPLITS
 from micrograd_mlp.demos import mnist as train_command
 from micrograd_mlp.training import load_checkpoint
-from micrograd_mlp.training.checkpoint import unwritable
 from micrograd_mlp.viz import fonts
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -242,23 +241,11 @@ def test_resume_from_a_corrupt_generator_state_is_one_line_and_changes_nothing(
     assert path.read_bytes() == before and sorted(os.listdir(out)) == ["run-1"]
 
 
-def _unwritable(tmp_path) -> Path:
-    if os.geteuid() != 0:
-        folder = tmp_path / "locked"
-        folder.mkdir()
-        folder.chmod(0o500)
-        return folder
-    for folder in ("/sys", "/proc"):
-        if os.path.isdir(folder) and unwritable(folder) is not None:
-            return Path(folder)
-    pytest.skip("no folder this process cannot write in")
-
-
 @pytest.mark.parametrize("option", ["--checkpoint", "--out"])
 def test_an_unwritable_place_is_one_line_before_the_data_is_loaded(
-    tmp_path, data, capsys, monkeypatch, option
+    unwritable_folder, tmp_path, data, capsys, monkeypatch, option
 ):
-    folder = _unwritable(tmp_path)
+    folder = unwritable_folder
     no_data_loading(monkeypatch)
     target = folder / ("run.npz" if option == "--checkpoint" else "runs")
     argv = ["train", "--data-dir", str(data), *TINY, "--out", str(tmp_path / "out")]
